@@ -1,0 +1,77 @@
+"""Named errors: per-record rejections (quarantine reason codes) and per-run failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from transforms.ids import sha256_hex, stable_id
+
+
+class Reason(StrEnum):
+    """The closed set of quarantine reason codes; `SELECT reason, count(*) FROM quarantine` is a run report."""
+
+    UNREADABLE = "UNREADABLE"  # the file could not be opened or read
+    UNSUPPORTED_TYPE = "UNSUPPORTED_TYPE"  # a file kind newsevents does not read
+    BINARY = "BINARY"  # bytes that are not text (NUL bytes, control characters)
+    EMPTY = "EMPTY"  # an input with no bytes or only white space
+    TOO_LARGE = "TOO_LARGE"  # over the size cap (file, body, JSONL line, decoded stream)
+    UNDECODABLE = "UNDECODABLE"  # no charset decodes the bytes to sensible text
+    JSONL_MALFORMED = "JSONL_MALFORMED"  # a JSONL line that is not a JSON object
+    JSONL_NO_TEXT = "JSONL_NO_TEXT"  # a JSONL record with neither text nor html
+    BAD_FIELD = "BAD_FIELD"  # a record field of the wrong type or form (a date that is no date)
+    EXTRACT_EMPTY = "EXTRACT_EMPTY"  # the cleaner found no main text
+    EXTRACT_FAILED = "EXTRACT_FAILED"  # the extractor raised or ran out of time on the page
+    NOT_ENGLISH = "NOT_ENGLISH"  # the text is in another language
+    BAD_URL = "BAD_URL"  # not an http(s) URL, or credentials in it
+    PRIVATE_ADDRESS = "PRIVATE_ADDRESS"  # the host resolves to a private, loopback, link-local or multicast address
+    ROBOTS_DISALLOWED = "ROBOTS_DISALLOWED"  # robots.txt forbids the URL
+    FETCH_TIMEOUT = "FETCH_TIMEOUT"  # connect, read or total time ran out
+    FETCH_CONNECTION = "FETCH_CONNECTION"  # DNS failure, refused or reset connection
+    FETCH_STATUS = "FETCH_STATUS"  # an HTTP status that is not success
+    FETCH_REDIRECTS = "FETCH_REDIRECTS"  # too many redirects or a redirect loop
+    NOT_HTML = "NOT_HTML"  # a content type that is not a web page
+    FEED_MALFORMED = "FEED_MALFORMED"  # a feed or sitemap that does not parse
+    WARC_MALFORMED = "WARC_MALFORMED"  # a WARC record or file that does not parse
+    NLP_FAILED = "NLP_FAILED"  # the NLP stage raised on this article
+
+
+class NewseventsError(Exception):
+    """A per-run failure: our fault or the infrastructure's; the run stops with this message."""
+
+
+class TransientError(NewseventsError):
+    """A failure worth retrying (network, a busy lock)."""
+
+
+class TerminalError(NewseventsError):
+    """A failure that retrying will not mend."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejection:
+    """One input or record that a stage could not use."""
+
+    stage: str
+    reason: Reason
+    detail: str
+    url: str | None = None
+    payload: bytes | None = None
+
+    def to_row(self, run_id: str, at: datetime | None = None) -> dict:
+        """The quarantine row for this rejection."""
+        payload_sha = sha256_hex(self.payload) if self.payload is not None else None
+        return {
+            "quarantine_id": stable_id(self.stage, self.reason, self.url or "", payload_sha or self.detail),
+            "stage": self.stage,
+            "reason": str(self.reason),
+            "url": self.url,
+            "detail": self.detail,
+            "payload_sha256": payload_sha,
+            "at": at or datetime.now(UTC),
+            "run_id": run_id,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.url or ''}: {self.detail}"

@@ -1,0 +1,182 @@
+"""FILES -> RAW DOCUMENTS: read local .txt, .html and .jsonl inputs, rejecting what cannot be used."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from transforms.decode import DecodeError, decode_bytes, looks_binary
+from transforms.errors import NewseventsError, Reason, Rejection
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+STAGE = "read"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawDocument:
+    """One article as read, before cleaning."""
+
+    location: str  # where it was read: file:// URL (with #line=N for JSONL) or the fetched URL
+    url: str  # the article's own URL when known (JSONL `url`, fetched page), else location
+    input_format: str  # txt | html | jsonl | warc | web
+    raw: bytes  # the input bytes: the file, the JSONL line or the HTTP body
+    content: str  # decoded text or HTML
+    is_html: bool
+    title: str | None = None
+    published_at: datetime | None = None
+    source_name: str | None = None
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named or found (recursively, sorted) under the given paths; a missing path is an error."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise NewseventsError(f"no such file or directory: {', '.join(missing)}")
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.is_symlink()))
+        else:
+            files.append(p)
+    return files
+
+
+def read_files(
+    files: Iterable[Path], *, max_bytes: int = MAX_INPUT_BYTES, published: date | None = None
+) -> Iterator[RawDocument | Rejection]:
+    """Each file's documents (one per JSONL line) or its rejection; never raises for bad content."""
+    for path in files:
+        yield from read_file(path, max_bytes=max_bytes, published=published)
+
+
+def read_file(path: Path, *, max_bytes: int, published: date | None) -> Iterator[RawDocument | Rejection]:
+    """The documents in one file, or rejections naming what is wrong with it."""
+    location = path.resolve().as_uri()
+    kind = TEXT_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        yield Rejection(stage=STAGE, reason=Reason.UNSUPPORTED_TYPE, url=location,
+                        detail=f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .html, .htm or .jsonl")
+        return
+    if kind == "jsonl":
+        yield from read_jsonl(path, location, max_line_bytes=max_bytes, published=published)
+        return
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=location,
+                            detail=f"file is {size} bytes, over the cap of {max_bytes}")
+            return
+        with path.open("rb") as f:
+            raw = f.read(max_bytes + 1)
+    except OSError as e:
+        yield Rejection(stage=STAGE, reason=Reason.UNREADABLE, url=location, detail=f"cannot read file: {e.strerror or e}")
+        return
+    if len(raw) > max_bytes:  # the file grew while we read it
+        yield Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=location, detail=f"file is over the cap of {max_bytes} bytes")
+        return
+    yield document_from_bytes(raw, location=location, url=location, input_format=kind,
+                              is_html=kind == "html", published=published)
+
+
+def document_from_bytes(
+    raw: bytes, *, location: str, url: str, input_format: str, is_html: bool,
+    published: date | None = None, title: str | None = None, content_type: str | None = None,
+) -> RawDocument | Rejection:
+    """Decode one input's bytes into a document, or reject it as empty, binary or undecodable."""
+    if not raw.strip():
+        return Rejection(stage=STAGE, reason=Reason.EMPTY, url=location, detail="input is empty", payload=raw)
+    if looks_binary(raw):
+        return Rejection(stage=STAGE, reason=Reason.BINARY, url=location, detail="input is binary, not text", payload=raw)
+    try:
+        content = decode_bytes(raw, is_html=is_html, content_type=content_type)
+    except DecodeError as e:
+        return Rejection(stage=STAGE, reason=Reason.UNDECODABLE, url=location, detail=str(e), payload=raw)
+    return RawDocument(location=location, url=url, input_format=input_format, raw=raw, content=content,
+                       is_html=is_html, title=title, published_at=as_utc_datetime(published))
+
+
+def read_jsonl(path: Path, location: str, *, max_line_bytes: int, published: date | None) -> Iterator[RawDocument | Rejection]:
+    """One document per JSONL line; a bad line is rejected alone, the rest of the file is read."""
+    try:
+        f = path.open("rb")
+    except OSError as e:
+        yield Rejection(stage=STAGE, reason=Reason.UNREADABLE, url=location, detail=f"cannot read file: {e.strerror or e}")
+        return
+    with f:
+        any_line = False
+        for number, line in enumerate(bounded_lines(f, max_line_bytes), start=1):
+            line_location = f"{location}#line={number}"
+            if line is None:
+                yield Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=line_location,
+                                detail=f"JSONL line is over the cap of {max_line_bytes} bytes")
+                any_line = True
+                continue
+            if not line.strip():
+                continue
+            any_line = True
+            yield record_to_document(line, line_location, published=published)
+        if not any_line:
+            yield Rejection(stage=STAGE, reason=Reason.EMPTY, url=location, detail="JSONL file has no records")
+
+
+def bounded_lines(f, max_bytes: int) -> Iterator[bytes | None]:
+    """Lines of a binary file; None stands for a line over max_bytes, which is skipped without being held in memory."""
+    while True:
+        line = f.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while True:  # drain the rest of the oversized line in bounded chunks
+                rest = f.readline(1024 * 1024)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line
+
+
+def record_to_document(line: bytes, location: str, *, published: date | None) -> RawDocument | Rejection:
+    """A JSONL record `{text|html, url?, title?, published_at?}` as a document."""
+    def reject(reason: Reason, detail: str) -> Rejection:
+        return Rejection(stage=STAGE, reason=reason, url=location, detail=detail, payload=line)
+
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return reject(Reason.JSONL_MALFORMED, f"line is not valid JSON: {e}")
+    if not isinstance(record, dict):
+        return reject(Reason.JSONL_MALFORMED, f"line is JSON {type(record).__name__}, not an object")
+    text, html = record.get("text"), record.get("html")
+    body = text if isinstance(text, str) and text.strip() else html if isinstance(html, str) and html.strip() else None
+    if body is None:
+        return reject(Reason.JSONL_NO_TEXT, "record has no non-empty string 'text' or 'html'")
+    for key in ("url", "title", "published_at"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return reject(Reason.BAD_FIELD, f"field {key!r} must be a string")
+    url = record.get("url") or location
+    if not url.startswith(("http://", "https://", "file://")):
+        return reject(Reason.BAD_URL, f"url {url[:200]!r} is not an http(s) URL")
+    try:
+        record_date = parse_datetime(record["published_at"]) if record.get("published_at") else None
+    except ValueError:
+        return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is not an ISO date")
+    if "\x00" in body:
+        return reject(Reason.BINARY, "record text contains NUL characters")
+    return RawDocument(location=location, url=url, input_format="jsonl", raw=line, content=body,
+                       is_html=body is html, title=record.get("title") or None,
+                       published_at=record_date or as_utc_datetime(published))
+
+
+def parse_datetime(value: str) -> datetime:
+    """An ISO date or date-time as an aware UTC datetime (naive values are taken as UTC)."""
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def as_utc_datetime(day: date | None) -> datetime | None:
+    """Midnight UTC of a date."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
