@@ -12,29 +12,37 @@ from transforms.ids import sha256_hex, stable_id
 class Reason(StrEnum):
     """The closed set of quarantine reason codes; `SELECT reason, count(*) FROM quarantine` is a run report."""
 
-    UNREADABLE = "UNREADABLE"  # the file could not be opened or read
-    UNSUPPORTED_TYPE = "UNSUPPORTED_TYPE"  # a file kind newsevents does not read
-    BINARY = "BINARY"  # bytes that are not text (NUL bytes, control characters)
-    EMPTY = "EMPTY"  # an input with no bytes or only white space
-    TOO_LARGE = "TOO_LARGE"  # over the size cap (file, body, JSONL line, decoded stream)
-    UNDECODABLE = "UNDECODABLE"  # no charset decodes the bytes to sensible text
-    JSONL_MALFORMED = "JSONL_MALFORMED"  # a JSONL line that is not a JSON object
-    JSONL_NO_TEXT = "JSONL_NO_TEXT"  # a JSONL record with neither text nor html
-    BAD_FIELD = "BAD_FIELD"  # a record field of the wrong type or form (a date that is no date)
-    EXTRACT_EMPTY = "EXTRACT_EMPTY"  # the cleaner found no main text
-    EXTRACT_FAILED = "EXTRACT_FAILED"  # the extractor raised or ran out of time on the page
-    NOT_ENGLISH = "NOT_ENGLISH"  # the text is in another language
-    BAD_URL = "BAD_URL"  # not an http(s) URL, or credentials in it
-    PRIVATE_ADDRESS = "PRIVATE_ADDRESS"  # the host resolves to a private, loopback, link-local or multicast address
-    ROBOTS_DISALLOWED = "ROBOTS_DISALLOWED"  # robots.txt forbids the URL
-    FETCH_TIMEOUT = "FETCH_TIMEOUT"  # connect, read or total time ran out
-    FETCH_CONNECTION = "FETCH_CONNECTION"  # DNS failure, refused or reset connection
-    FETCH_STATUS = "FETCH_STATUS"  # an HTTP status that is not success
-    FETCH_REDIRECTS = "FETCH_REDIRECTS"  # too many redirects or a redirect loop
-    NOT_HTML = "NOT_HTML"  # a content type that is not a web page
-    FEED_MALFORMED = "FEED_MALFORMED"  # a feed or sitemap that does not parse
-    WARC_MALFORMED = "WARC_MALFORMED"  # a WARC record or file that does not parse
-    NLP_FAILED = "NLP_FAILED"  # the NLP stage raised on this article
+    description: str
+
+    def __new__(cls, code: str, description: str) -> Reason:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.description = description
+        return member
+
+    UNREADABLE = ("UNREADABLE", "The file could not be opened or read.")
+    UNSUPPORTED_TYPE = ("UNSUPPORTED_TYPE", "A file kind newsevents does not read.")
+    BINARY = ("BINARY", "Bytes that are not text (NUL bytes, control characters).")
+    EMPTY = ("EMPTY", "An input with no bytes or only white space.")
+    TOO_LARGE = ("TOO_LARGE", "Over the size cap (file, body, JSONL line, decoded stream).")
+    UNDECODABLE = ("UNDECODABLE", "No charset decodes the bytes to sensible text.")
+    JSONL_MALFORMED = ("JSONL_MALFORMED", "A JSONL line that is not a JSON object.")
+    JSONL_NO_TEXT = ("JSONL_NO_TEXT", "A JSONL record with neither text nor html.")
+    BAD_FIELD = ("BAD_FIELD", "A record field of the wrong type or form (a date that is no date).")
+    EXTRACT_EMPTY = ("EXTRACT_EMPTY", "The cleaner found no main text.")
+    EXTRACT_FAILED = ("EXTRACT_FAILED", "The extractor raised or ran out of time on the page.")
+    NOT_ENGLISH = ("NOT_ENGLISH", "The text is in another language.")
+    BAD_URL = ("BAD_URL", "Not an http(s) URL, or credentials in it.")
+    PRIVATE_ADDRESS = ("PRIVATE_ADDRESS", "The host resolves to a private, loopback, link-local or multicast address.")
+    ROBOTS_DISALLOWED = ("ROBOTS_DISALLOWED", "Robots.txt forbids the URL.")
+    FETCH_TIMEOUT = ("FETCH_TIMEOUT", "Connect, read or total time ran out.")
+    FETCH_CONNECTION = ("FETCH_CONNECTION", "DNS failure, refused or reset connection.")
+    FETCH_STATUS = ("FETCH_STATUS", "An HTTP status that is not success.")
+    FETCH_REDIRECTS = ("FETCH_REDIRECTS", "Too many redirects or a redirect loop.")
+    NOT_HTML = ("NOT_HTML", "A content type that is not a web page.")
+    FEED_MALFORMED = ("FEED_MALFORMED", "A feed or sitemap that does not parse.")
+    WARC_MALFORMED = ("WARC_MALFORMED", "A WARC record or file that does not parse.")
+    NLP_FAILED = ("NLP_FAILED", "The NLP stage raised on this article.")
 
 
 class NewseventsError(Exception):

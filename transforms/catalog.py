@@ -1,0 +1,67 @@
+"""LAKE -> DUCKDB: the catalog of views over the Parquet lake, and queries through it.
+
+Views hold absolute paths, so any DuckDB client that opens the catalog file sees the tables
+whatever its working directory. The catalog records the lake path it was made for; when the
+data directory has moved, the next newsevents command rewrites the views.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from schemas.ddl import view_sql
+from schemas.tables import TABLES
+from transforms.errors import NewseventsError
+from transforms.load import DataDir
+
+META_TABLE = "newsevents_catalog"
+
+
+def refresh(data: DataDir) -> None:
+    """(Re)create one view per table over the lake's current files."""
+    data.root.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(data.catalog))
+    except duckdb.Error as e:
+        raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
+    with con:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ)")
+        for name in TABLES:
+            con.execute(view_sql(name, data.table_glob(name), has_files=data.has_files(name)))
+        con.execute(f"DELETE FROM {META_TABLE}")
+        con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now())", [str(data.lake.resolve())])
+
+
+def is_current(data: DataDir) -> bool:
+    """True when the catalog exists and was made for this lake's location."""
+    if not data.catalog.exists():
+        return False
+    try:
+        with duckdb.connect(str(data.catalog), read_only=True) as con:
+            row = con.execute(f"SELECT lake_path FROM {META_TABLE}").fetchone()
+    except duckdb.Error:
+        return False
+    return row is not None and Path(row[0]) == data.lake.resolve()
+
+
+def connect(data: DataDir) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the catalog, refreshed first when missing or made for another location."""
+    if not is_current(data):
+        refresh(data)
+    try:
+        return duckdb.connect(str(data.catalog), read_only=True)
+    except duckdb.Error as e:
+        raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
+
+
+def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of a query against the views; a bad query is a one-line error."""
+    with connect(data) as con:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as e:
+            raise NewseventsError(f"query failed: {str(e).splitlines()[0]}") from e
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()

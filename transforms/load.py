@@ -1,0 +1,187 @@
+"""TABLES -> LAKE: hive-partitioned Parquet published through staging, a journal and atomic renames.
+
+A batch is written to `<data>/staging/<batch>/`, validated, then a journal listing every
+(staged, final) pair is written, then each file is renamed into `<data>/lake/`. A crash before
+the journal leaves nothing visible; a crash after it is rolled forward by `recover` at the
+next start. A batch always writes the same file names, so publishing it again replaces.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.tables import TABLES
+from transforms.errors import NewseventsError
+from transforms.tabulate import to_table
+
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+
+
+class LakeBusy(NewseventsError):
+    """Another newsevents process holds the data directory."""
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The folders of one installation: lake, staging, raw bodies and the DuckDB catalog."""
+
+    root: Path
+
+    @property
+    def lake(self) -> Path:
+        return self.root / "lake"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "staging" / "_journal"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / "newsevents.duckdb"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "newsevents.lock"
+
+    def table_glob(self, table: str) -> str:
+        """The explicit glob of a table's Parquet files (never matches staging)."""
+        return str(self.lake / table / "year=*" / "month=*" / "*.parquet")
+
+    def has_files(self, table: str) -> bool:
+        return any((self.lake / table).glob("year=*/month=*/*.parquet"))
+
+
+@contextmanager
+def exclusive(data: DataDir) -> Iterator[None]:
+    """Hold the data directory for this process; a second process is refused at once."""
+    data.root.mkdir(parents=True, exist_ok=True)
+    with open(data.lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise LakeBusy(f"another newsevents process (pid {holder}) is using {data.root}; try again when it ends") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            recover(data)
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def partition(day: date | datetime) -> str:
+    """The hive partition folder of a date: year=YYYY/month=MM."""
+    return f"year={day.year:04d}/month={day.month:02d}"
+
+
+def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | datetime, dict]]]) -> dict[str, int]:
+    """Write each table's (partition date, row) pairs as one file per partition, atomically; returns rows per table."""
+    stage_dir = data.staging / batch_id
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    moves: list[tuple[str, str]] = []
+    written: dict[str, int] = {}
+    for name, dated_rows in tables.items():
+        if not dated_rows:
+            continue
+        schema = TABLES[name].schema
+        by_partition: dict[str, list[dict]] = defaultdict(list)
+        for day, row in dated_rows:
+            by_partition[partition(day)].append(row)
+        for part, rows in sorted(by_partition.items()):
+            staged = stage_dir / name / part / f"part-{batch_id}.parquet"
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            write_parquet(to_table(rows, schema, table=name), staged)
+            moves.append((str(staged), str(data.lake / name / part / staged.name)))
+        written[name] = len(dated_rows)
+    if moves:
+        commit(data, batch_id, moves)
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    return written
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write and read back the file's metadata, so a short write fails here, not in a reader."""
+    pq.write_table(table, path, **PARQUET_OPTIONS)
+    if pq.read_metadata(path).num_rows != table.num_rows:
+        raise NewseventsError(f"staged file {path} does not hold the rows written")
+
+
+def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]]) -> None:
+    """Journal the moves durably, then perform them; `recover` finishes a journal left by a crash."""
+    data.journal.mkdir(parents=True, exist_ok=True)
+    journal = data.journal / f"{batch_id}.json"
+    tmp = journal.with_suffix(".tmp")
+    tmp.write_text(json.dumps(moves))
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, journal)
+    roll_forward(journal)
+
+
+def roll_forward(journal: Path) -> None:
+    """Move every staged file of a journal still in staging into the lake, then drop the journal."""
+    for staged, final in json.loads(journal.read_text()):
+        if os.path.exists(staged):
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(staged, final)
+    journal.unlink()
+
+
+def recover(data: DataDir) -> None:
+    """Finish the publishes a crash interrupted and clear staging left by unfinished batches."""
+    if data.journal.exists():
+        for leftover in data.journal.glob("*.tmp"):
+            leftover.unlink()
+        for journal in sorted(data.journal.glob("*.json")):
+            roll_forward(journal)
+    if data.staging.exists():
+        for entry in data.staging.iterdir():
+            if entry != data.journal:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def replace_partitions(data: DataDir, table: str, file_name: str, rows_by_partition: dict[str, list[dict]]) -> int:
+    """Rewrite one named file per partition (used by rollups); an empty partition's file is removed."""
+    schema = TABLES[table].schema
+    batch_id = f"{table}-{file_name}"
+    stage_dir = data.staging / batch_id
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    moves: list[tuple[str, str]] = []
+    for part, rows in sorted(rows_by_partition.items()):
+        final = data.lake / table / part / f"{file_name}.parquet"
+        if not rows:
+            final.unlink(missing_ok=True)
+            continue
+        staged = stage_dir / table / part / final.name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(to_table(rows, schema, table=table), staged)
+        moves.append((str(staged), str(final)))
+    if moves:
+        commit(data, batch_id, moves)
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    return sum(len(r) for r in rows_by_partition.values())

@@ -1,0 +1,84 @@
+"""EVENT MENTIONS -> EVENTS: one row per distinct event, recomputed for the months a run touched."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from transforms.load import DataDir, partition, replace_partitions
+
+ROLLUP_FILE = "part-rollup"
+PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE 3 END"
+
+
+def rollup_sql(mentions_glob: str, articles_glob: str) -> str:
+    """The query grouping mentions into events for the months given as parameter $months (list of 'YYYY-MM')."""
+    return f"""
+    WITH m AS (
+        SELECT em.*, a.url AS article_url, a.tone, a.ingested_at,
+               coalesce(a.source_domain, a.source_name, 'local') AS source
+        FROM read_parquet('{mentions_glob}') em
+        JOIN read_parquet('{articles_glob}') a USING (article_id)
+        WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
+    ),
+    top_code AS (
+        SELECT event_id, cameo_code, any_value(cameo_base) AS cameo_base, any_value(cameo_root) AS cameo_root,
+               any_value(quad_class) AS quad_class, any_value(goldstein) AS goldstein,
+               any_value(plover_type) AS plover_type, any_value(plover_mode) AS plover_mode
+        FROM m GROUP BY event_id, cameo_code
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY count(*) DESC, cameo_code) = 1
+    ),
+    grouped AS (
+        SELECT event_id,
+               min(event_date) AS event_date,
+               arg_min(date_precision, {PRECISION_RANK}) AS date_precision,
+               any_value(actor1_code) AS actor1_code, any_value(actor1_country) AS actor1_country,
+               any_value(actor1_sector) AS actor1_sector, mode(actor1_text) AS actor1_name,
+               any_value(actor2_code) AS actor2_code, any_value(actor2_country) AS actor2_country,
+               any_value(actor2_sector) AS actor2_sector, mode(actor2_text) AS actor2_name,
+               mode(modality) AS modality,
+               count_if(negated) * 2 > count(*) AS negated,
+               mode(location_name) AS location_name, any_value(location_country) AS location_country,
+               arg_max(location_lat, location_lat IS NOT NULL) AS location_lat,
+               arg_max(location_lon, location_lon IS NOT NULL) AS location_lon,
+               count(*)::INTEGER AS num_mentions,
+               count(DISTINCT source)::INTEGER AS num_sources,
+               count(DISTINCT article_id)::INTEGER AS num_articles,
+               avg(tone)::FLOAT AS avg_tone,
+               min(ingested_at) AS first_seen_at,
+               arg_min(article_url, (ingested_at, article_id, sentence_index)) AS first_source_url,
+               arg_min(sentence, (ingested_at, article_id, sentence_index)) AS first_sentence
+        FROM m GROUP BY event_id
+    )
+    SELECT g.event_id, g.event_date, g.date_precision, t.cameo_code, t.cameo_base, t.cameo_root, t.quad_class,
+           t.goldstein, t.plover_type, t.plover_mode, g.actor1_code, g.actor1_country, g.actor1_sector,
+           g.actor1_name, g.actor2_code, g.actor2_country, g.actor2_sector, g.actor2_name, g.modality,
+           g.negated, g.location_name, g.location_country, g.location_lat, g.location_lon, g.num_mentions,
+           g.num_sources, g.num_articles, g.avg_tone, g.first_seen_at, g.first_source_url, g.first_sentence
+    FROM grouped g JOIN top_code t USING (event_id)
+    ORDER BY g.event_date, g.event_id
+    """
+
+
+def rollup(data: DataDir, months: set[date]) -> int:
+    """Recompute the events of the given months (any day of each) from every mention in the lake."""
+    if not months or not (data.has_files("event_mentions") and data.has_files("articles")):
+        return 0
+    keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months})
+    with duckdb.connect() as con:
+        cursor = con.execute(rollup_sql(data.table_glob("event_mentions"), data.table_glob("articles")), {"months": keys})
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    now = datetime.now(UTC)
+    by_partition: dict[str, list[dict]] = {partition(date.fromisoformat(k + "-01")): [] for k in keys}
+    for row in rows:
+        row["updated_at"] = now
+        by_partition[partition(row["event_date"])].append(row)
+    return replace_partitions(data, "events", ROLLUP_FILE, dict(by_partition))
+
+
+def months_of(mentions: list[dict]) -> set[date]:
+    """The first day of each month the mentions' events fall in."""
+    return {m["event_date"].replace(day=1) for m in mentions}
+
