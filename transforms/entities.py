@@ -1,0 +1,110 @@
+"""DOCS -> ENTITIES: one row per entity mention, with tight offsets and actor codes from the reference tables."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from spacy.tokens import Doc, Span
+
+from transforms.ids import stable_id
+from transforms.reference import Actor, find, lookup, normalise, role_sector
+
+RESOLVED_LABELS = frozenset({"GPE", "NORP", "ORG", "FAC", "LOC"})
+_EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets without surrounding white space, quotes, dashes or unbalanced brackets."""
+    while start < end:
+        if text[start] in _EDGE:
+            start += 1
+        elif text[end - 1] in _EDGE:
+            end -= 1
+        elif text[start] in _PAIRS and _PAIRS[text[start]] not in text[start:end]:
+            start += 1
+        elif text[end - 1] in _PAIRS.values() and not any(
+            o in text[start:end] for o, c in _PAIRS.items() if c == text[end - 1]
+        ):
+            end -= 1
+        else:
+            break
+    return start, end
+
+
+def _prefix_actor(ent: Span) -> Actor | None:
+    """Country of a name that starts with one ("Russian Defense Ministry") and the sector of its head noun."""
+    for cut in range(len(ent) - 1, 0, -1):
+        actor = lookup(ent[:cut].text)
+        if actor and actor.country and actor.sector is None:
+            sector = role_sector(ent[-1].lemma_ or ent[-1].text)
+            return Actor(actor.country + (sector or ""), actor.country, sector, actor.name)
+    return None
+
+
+def _title_actor(ent: Span) -> Actor | None:
+    """Country and sector from the title words right before a person ("Turkish Foreign Minister X")."""
+    country: Actor | None = None
+    sector = None
+    i = ent.start - 1
+    sent_start = ent.sent.start if ent.doc.has_annotation("SENT_START") else 0
+    while i >= sent_start:
+        token = ent.doc[i]
+        if token.pos_ not in ("PROPN", "NOUN", "ADJ") and not token.ent_type_:
+            break
+        found = lookup(token.text)
+        if found and found.country:
+            country = country or found
+        elif sector is None:
+            sector = role_sector(token.lemma_ or token.text)
+        i -= 1
+    if country is None or sector is None:
+        return None
+    return Actor(country.country + sector, country.country, sector, country.name)  # type: ignore[operator]
+
+
+def _sentence_starts(doc: Doc) -> list[int]:
+    if not doc.has_annotation("SENT_START"):
+        return [0]
+    return [sent.start for sent in doc.sents]
+
+
+def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
+    """One ENTITIES row (without run_id) per entity mention in the parsed article."""
+    text = doc.text
+    starts = _sentence_starts(doc)
+    rows: list[dict] = []
+    for ent in doc.ents:
+        start, end = _tighten(text, ent.start_char, ent.end_char)
+        if start >= end:
+            continue
+        surface = text[start:end]
+        key = normalise(surface) or surface.casefold()
+        actor = None
+        if ent.label_ in RESOLVED_LABELS:
+            entry = find(surface)
+            if entry:
+                actor = entry.actor
+                if entry.is_name:
+                    key = entry.actor.name.casefold()
+            else:
+                actor = _prefix_actor(ent)
+        elif ent.label_ == "PERSON":
+            actor = _title_actor(ent)
+        rows.append(
+            {
+                "entity_id": stable_id(article_id, start, end),
+                "article_id": article_id,
+                "sentence_index": bisect_right(starts, ent.start) - 1,
+                "start_char": start,
+                "end_char": end,
+                "text": surface,
+                "label": ent.label_,
+                "entity_key": key,
+                "actor_code": actor.code if actor else None,
+                "country_code": actor.country if actor else None,
+                "sector": actor.sector if actor else None,
+                "source": "pattern" if ent.ent_id_ else "model",
+            }
+        )
+    return rows

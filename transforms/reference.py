@@ -1,0 +1,148 @@
+"""Actor reference tables: names, demonyms, capitals, IGOs, companies and role nouns -> CAMEO-style codes."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+_ARTICLE = re.compile(r"^the\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A coded actor: CAMEO-style code, ISO 3166 alpha-3 country, sector and canonical name."""
+
+    code: str
+    country: str | None
+    sector: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One written form of an actor in a reference table, and the entity label it takes in text."""
+
+    text: str
+    label: str
+    actor: Actor
+    pattern: bool
+    is_name: bool  # a name or abbreviation of the actor itself, not a demonym or a capital
+
+
+def normalise(text: str) -> str:
+    """Lookup key of a name as written: case-folded, no leading 'the', no possessive, no dots."""
+    key = _SPACE.sub(" ", text.strip().strip(".,;:!?\"“”‘'’()[]")).strip()
+    key = _ARTICLE.sub("", key)
+    if len(key) > 3 and _POSSESSIVE.search(key):
+        key = key[:-2] if key[-2] in "'’" else key[:-1]
+    return key.replace(".", "").casefold().strip()
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with (RESOURCES / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO alpha-3 -> canonical country name."""
+    return {r["iso3"]: r["text"] for r in _read("countries.tsv") if r["kind"] == "name"}
+
+
+@cache
+def entries() -> tuple[Entry, ...]:
+    """Every written form in the reference tables, in lookup precedence order."""
+    names = country_names()
+    countries = _read("countries.tsv")
+
+    def country_rows(*kinds: str) -> list[Entry]:
+        out = []
+        for r in countries:
+            if r["kind"] not in kinds:
+                continue
+            iso3, sector = r["iso3"], r["sector"] or None
+            label = {"demonym": "NORP", "seat": "ORG"}.get(r["kind"], "GPE")
+            actor = Actor(iso3 + (sector or ""), iso3, sector, names[iso3])
+            is_name = r["kind"] in ("name", "alias")
+            out.append(Entry(r["text"], label, actor, r["pattern"] == "1", is_name))
+        return out
+
+    igos = [
+        Entry(
+            r["text"],
+            "ORG",
+            Actor(r["code"], None, r["sector"], r["name"]),
+            r["pattern"] == "1",
+            True,
+        )
+        for r in _read("igos.tsv")
+    ]
+    companies = [
+        Entry(
+            r["text"],
+            "ORG",
+            Actor(r["country"] + r["sector"], r["country"], r["sector"], r["name"]),
+            r["pattern"] == "1",
+            True,
+        )
+        for r in _read("companies.tsv")
+    ]
+    return (
+        *country_rows("name", "alias"),
+        *igos,
+        *companies,
+        *country_rows("demonym"),
+        *country_rows("seat", "capital"),
+    )
+
+
+@cache
+def _index() -> dict[str, Entry]:
+    index: dict[str, Entry] = {}
+    for entry in entries():
+        index.setdefault(normalise(entry.text), entry)
+    return index
+
+
+def find(text: str) -> Entry | None:
+    """The reference entry a name as written matches, or None."""
+    return _index().get(normalise(text))
+
+
+def lookup(text: str) -> Actor | None:
+    """The actor a name, abbreviation, demonym, capital, IGO or company as written in news refers to."""
+    entry = find(text)
+    return entry.actor if entry else None
+
+
+@cache
+def _roles() -> dict[str, str]:
+    return {r["word"]: r["sector"] for r in _read("roles.tsv")}
+
+
+def role_sector(word: str) -> str | None:
+    """CAMEO sector of a role noun or its lemma ("minister" -> GOV, "troops" -> MIL)."""
+    roles = _roles()
+    key = _SPACE.sub(" ", word.strip()).casefold()
+    candidates = [key]
+    if key.endswith("ies"):
+        candidates.append(key[:-3] + "y")
+    if key.endswith("es"):
+        candidates.append(key[:-2])
+    if key.endswith("s"):
+        candidates.append(key[:-1])
+    if key.endswith("men"):
+        candidates.append(key[:-3] + "man")
+    return next((roles[c] for c in candidates if c in roles), None)
+
+
+def country_name(iso3: str) -> str | None:
+    """Canonical name of an ISO 3166-1 alpha-3 country code."""
+    return country_names().get(iso3.upper())
