@@ -1,0 +1,86 @@
+"""LAKE -> DUCKDB: views over the lake, valid from any working directory and after the data dir moves."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas.tables import TABLES
+from transforms import catalog
+from transforms.errors import NewseventsError, Reason, Rejection
+from transforms.load import DataDir, publish
+
+
+def add_quarantine(data: DataDir, rows: list[dict], batch: str = "b1") -> None:
+    publish(data, batch, {"quarantine": [(r["at"], r) for r in rows]})
+
+
+def rejection_row(detail: str, url: str = "file:///x.txt") -> dict:
+    return Rejection(stage="clean", reason=Reason.NOT_ENGLISH, url=url, detail=detail).to_row("run-1", datetime(2026, 4, 1, tzinfo=UTC))
+
+
+def test_every_table_has_a_typed_view_even_when_empty(tmp_path):
+    data = DataDir(tmp_path)
+    catalog.refresh(data)
+    with duckdb.connect(str(data.catalog), read_only=True) as con:
+        for name, table in TABLES.items():
+            columns = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+            assert columns == [*table.schema.names, "year", "month"]
+            assert con.execute(f"SELECT count(*) FROM {name}").fetchone() == (0,)
+
+
+def test_views_see_published_rows_with_partition_columns(tmp_path):
+    data = DataDir(tmp_path)
+    add_quarantine(data, [rejection_row("language de")])
+    catalog.refresh(data)
+    columns, rows = catalog.query(data, "SELECT reason, detail, year, month FROM quarantine")
+    assert columns == ["reason", "detail", "year", "month"]
+    assert rows == [("NOT_ENGLISH", "language de", 2026, 4)]
+
+
+def test_catalog_opens_from_another_working_directory(tmp_path):
+    data = DataDir(tmp_path / "data")
+    add_quarantine(data, [rejection_row("x")])
+    catalog.refresh(data)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = f"import duckdb; print(duckdb.connect({str(data.catalog)!r}, read_only=True).execute('SELECT count(*) FROM quarantine').fetchone()[0])"
+    out = subprocess.run([sys.executable, "-c", script], cwd=elsewhere, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+def test_a_moved_data_dir_gets_its_views_rewritten(tmp_path):
+    old = DataDir(tmp_path / "old")
+    add_quarantine(old, [rejection_row("x")])
+    catalog.refresh(old)
+    shutil.move(old.root, tmp_path / "new")
+    new = DataDir(tmp_path / "new")
+    assert not catalog.is_current(new)
+    assert catalog.query(new, "SELECT count(*) FROM quarantine")[1] == [(1,)]
+    assert catalog.is_current(new)
+
+
+def test_a_bad_query_is_a_one_line_error(tmp_path):
+    data = DataDir(tmp_path)
+    with pytest.raises(NewseventsError, match="query failed") as info:
+        catalog.query(data, "SELECT nope FROM quarantine")
+    assert "\n" not in str(info.value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(details=st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=8, unique=True))
+def test_parquet_round_trips_through_duckdb_unchanged(tmp_path_factory, details):
+    data = DataDir(tmp_path_factory.mktemp("lake"))
+    rows = [rejection_row(d, url=f"file:///{i}.txt") for i, d in enumerate(details)]
+    add_quarantine(data, rows)
+    catalog.refresh(data)
+    _, got = catalog.query(data, "SELECT quarantine_id, detail, url FROM quarantine ORDER BY url")
+    want = sorted((r["quarantine_id"], r["detail"], r["url"]) for r in rows)
+    assert sorted(got) == want

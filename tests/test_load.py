@@ -1,0 +1,97 @@
+"""TABLES -> LAKE: partitioned files, replace-on-republish, crash recovery and the data-dir lock."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime
+
+import pyarrow.parquet as pq
+import pytest
+
+from transforms.errors import Reason, Rejection
+from transforms.load import DataDir, LakeBusy, exclusive, publish, recover
+from transforms.tabulate import SchemaMismatch, to_table
+from schemas.tables import QUARANTINE
+
+
+def quarantine_row(n: int, at: datetime) -> dict:
+    return Rejection(stage="read", reason=Reason.EMPTY, url=f"file:///in/{n}.txt", detail="input is empty").to_row("run-1", at)
+
+
+def lake_rows(data: DataDir, table: str) -> int:
+    return sum(pq.read_metadata(p).num_rows for p in (data.lake / table).glob("year=*/month=*/*.parquet"))
+
+
+def test_rows_land_in_hive_partitions_by_date(tmp_path):
+    data = DataDir(tmp_path)
+    rows = [quarantine_row(1, datetime(2026, 1, 5, tzinfo=UTC)), quarantine_row(2, datetime(2026, 2, 7, tzinfo=UTC))]
+    written = publish(data, "b1", {"quarantine": [(r["at"], r) for r in rows]})
+    assert written == {"quarantine": 2}
+    files = sorted(str(p.relative_to(data.lake)) for p in data.lake.rglob("*.parquet"))
+    assert files == ["quarantine/year=2026/month=01/part-b1.parquet", "quarantine/year=2026/month=02/part-b1.parquet"]
+    assert not any(data.staging.glob("b1*")), "staging is cleared after a publish"
+
+
+def test_publishing_a_batch_again_replaces_its_files(tmp_path):
+    data = DataDir(tmp_path)
+    row = quarantine_row(1, datetime(2026, 1, 5, tzinfo=UTC))
+    for _ in range(3):
+        publish(data, "same-batch", {"quarantine": [(row["at"], row)]})
+    assert lake_rows(data, "quarantine") == 1
+
+
+def test_a_crash_after_the_journal_is_rolled_forward(tmp_path):
+    data = DataDir(tmp_path)
+    staged = data.staging / "b9" / "quarantine" / "year=2026" / "month=03" / "part-b9.parquet"
+    staged.parent.mkdir(parents=True)
+    row = quarantine_row(3, datetime(2026, 3, 1, tzinfo=UTC))
+    pq.write_table(to_table([row], QUARANTINE, table="quarantine"), staged)
+    final = data.lake / "quarantine" / "year=2026" / "month=03" / "part-b9.parquet"
+    data.journal.mkdir(parents=True)
+    (data.journal / "b9.json").write_text(json.dumps([[str(staged), str(final)]]))
+    recover(data)
+    assert final.exists() and lake_rows(data, "quarantine") == 1
+    assert not list(data.journal.glob("*.json")) and not (data.staging / "b9").exists()
+
+
+def test_a_crash_before_the_journal_leaves_nothing_visible(tmp_path):
+    data = DataDir(tmp_path)
+    half = data.staging / "b7" / "quarantine" / "year=2026" / "month=03" / "part-b7.parquet"
+    half.parent.mkdir(parents=True)
+    half.write_bytes(b"PAR1 half a file")
+    (data.journal).mkdir(parents=True)
+    (data.journal / "b7.tmp").write_text("[[")
+    recover(data)
+    assert not data.lake.exists() or not list(data.lake.rglob("*.parquet"))
+    assert not (data.staging / "b7").exists() and not list(data.journal.iterdir())
+
+
+def test_a_second_holder_of_the_data_dir_is_refused(tmp_path):
+    data = DataDir(tmp_path)
+    with exclusive(data):
+        with pytest.raises(LakeBusy, match=f"pid {os.getpid()}"), exclusive(data):
+            pass
+    with exclusive(data):  # released after use
+        pass
+
+
+def test_rows_that_do_not_fit_the_schema_are_refused():
+    row = quarantine_row(1, datetime(2026, 1, 5, tzinfo=UTC))
+    with pytest.raises(SchemaMismatch, match="unknown fields \\['extra'\\]"):
+        to_table([{**row, "extra": 1}], QUARANTINE, table="quarantine")
+    with pytest.raises(SchemaMismatch, match="missing fields \\['detail'\\]"):
+        to_table([{k: v for k, v in row.items() if k != "detail"}], QUARANTINE, table="quarantine")
+    with pytest.raises(SchemaMismatch, match="required field 'reason'"):
+        to_table([{**row, "reason": None}], QUARANTINE, table="quarantine")
+    with pytest.raises(SchemaMismatch):
+        to_table([{**row, "at": "not a time"}], QUARANTINE, table="quarantine")
+
+
+def test_a_refused_batch_publishes_nothing(tmp_path):
+    data = DataDir(tmp_path)
+    good = quarantine_row(1, datetime(2026, 1, 5, tzinfo=UTC))
+    bad = {**quarantine_row(2, datetime(2026, 2, 5, tzinfo=UTC)), "stage": None}
+    with pytest.raises(SchemaMismatch):
+        publish(data, "b2", {"quarantine": [(good["at"], good)], "runs": [(date(2026, 2, 5), bad)]})
+    assert not data.lake.exists() or not list(data.lake.rglob("*.parquet"))

@@ -1,0 +1,117 @@
+"""FILES -> RAW DOCUMENTS: formats, locations and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from transforms.errors import NewseventsError, Reason, Rejection
+from transforms.read import RawDocument, expand_paths, read_files
+
+
+def read_all(*paths, **kwargs):
+    return list(read_files(expand_paths(paths), **kwargs))
+
+
+def test_txt_file_becomes_a_document_with_a_file_url(tmp_path):
+    path = tmp_path / "story.txt"
+    path.write_text("Ministers meet in Oslo\n\nThe foreign ministers met on Monday.", encoding="utf-8")
+    [doc] = read_all(path, published=date(2026, 3, 2))
+    assert isinstance(doc, RawDocument)
+    assert doc.location == doc.url == path.resolve().as_uri()
+    assert doc.url.startswith("file:///")
+    assert (doc.input_format, doc.is_html) == ("txt", False)
+    assert doc.content.startswith("Ministers meet in Oslo")
+    assert doc.published_at == datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def test_html_honours_the_meta_charset(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes('<html><head><meta charset="windows-1252"></head><body><p>Caf\xe9 talks</p></body></html>'.encode("cp1252"))
+    [doc] = read_all(path)
+    assert doc.is_html and "Café talks" in doc.content
+
+
+def test_jsonl_records_keep_their_fields_and_bad_lines_are_rejected_alone(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    lines = [
+        json.dumps({"text": "Kenya and Uganda signed a trade deal.", "url": "https://news.example/a", "title": "Deal",
+                    "published_at": "2026-05-04T10:00:00+02:00"}),
+        "{not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "no body"}),
+        json.dumps({"html": "<p>Peru recalled its ambassador.</p>", "published_at": "yesterday"}),
+        "",
+        json.dumps({"html": "<p>Chile hosted talks.</p>"}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    out = read_all(path)
+    assert [o.reason if isinstance(o, Rejection) else "doc" for o in out] == [
+        "doc", Reason.JSONL_MALFORMED, Reason.JSONL_MALFORMED, Reason.JSONL_NO_TEXT, Reason.BAD_FIELD, "doc"]
+    first, last = out[0], out[-1]
+    assert first.url == "https://news.example/a" and first.title == "Deal"
+    assert first.published_at == datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    assert last.is_html and last.url == last.location == f"{path.resolve().as_uri()}#line=7"
+    assert out[1].url.endswith("#line=2")
+
+
+def test_oversized_jsonl_line_is_skipped_without_losing_the_next(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps({"text": "x" * 5000}) + "\n" + json.dumps({"text": "Small record."}) + "\n")
+    out = read_all(path, max_bytes=1000)
+    assert out[0].reason == Reason.TOO_LARGE
+    assert out[1].content == "Small record."
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", Reason.EMPTY),
+        ("blank.txt", b"  \n\t\n", Reason.EMPTY),
+        ("image.txt", bytes(range(256)) * 20, Reason.BINARY),
+        ("nul.html", b"<html>\x00\x00\x00</html>", Reason.BINARY),
+        ("data.pdf", b"%PDF-1.4", Reason.UNSUPPORTED_TYPE),
+        ("empty.jsonl", b"\n\n", Reason.EMPTY),
+    ],
+)
+def test_bad_files_are_rejected_with_a_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    [out] = read_all(path)
+    assert isinstance(out, Rejection)
+    assert out.reason == reason and out.stage == "read"
+    assert out.url == path.resolve().as_uri() and out.detail
+
+
+def test_file_over_the_cap_is_rejected_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_text("word " * 300)
+    [out] = read_all(path, max_bytes=1000)
+    assert out.reason == Reason.TOO_LARGE and "1000" in out.detail
+
+
+def test_unreadable_file_is_rejected(tmp_path):
+    path = tmp_path / "locked.txt"
+    path.write_text("secret")
+    path.chmod(0)
+    try:
+        with open(path):
+            pytest.skip("running as a user who can read anything")
+    except PermissionError:
+        pass
+    [out] = read_all(path)
+    assert out.reason == Reason.UNREADABLE
+
+
+def test_folders_are_read_recursively_in_sorted_order(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.txt").write_text("Two\n\nSecond story.")
+    (tmp_path / "a.txt").write_text("One\n\nFirst story.")
+    assert [p.name for p in expand_paths([tmp_path])] == ["a.txt", "2.txt"]
+
+
+def test_missing_path_is_an_error_before_anything_is_read(tmp_path):
+    with pytest.raises(NewseventsError, match="no such file"):
+        expand_paths([tmp_path / "nope.txt"])
