@@ -1,0 +1,289 @@
+"""URLS -> RAW DOCUMENTS + FETCH ROWS: fetch pages politely (robots.txt, per-origin limits, retries) on a thread pool.
+
+`fetch(targets, options=..., store=...)` yields one `Fetched` per distinct URL, in completion order,
+as soon as it is done, so a run over 10,000 URLs holds only `max_pending` URLs and a few bodies at
+a time. Each `Fetched` carries the `fetches` rows of every attempt made for it (robots.txt included,
+retries each a row with `attempts` = 1, 2, ...) and its outcome: a RawDocument, a Rejection, or
+None when there is nothing new (already in the lake, or 304 Not Modified).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from transforms.errors import Reason, Rejection
+from transforms.fetch_http import Client, Response
+from transforms.fetch_options import FetchOptions
+from transforms.ids import sha256_hex, stable_id
+from transforms.rawstore import RawStore
+from transforms.read import RawDocument, document_from_bytes
+from transforms.robots import RobotsCache
+from transforms.urls import canonical_url, origin, url_problem
+
+STAGE = "fetch"
+RETRY_STATUSES_SLOW_DOWN = frozenset({429, 503})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """A URL to fetch and what led to it (feed, sitemap, source list), with metadata already known."""
+
+    url: str
+    source_name: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (conditional GET)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """The outcome for one URL and the `fetches` rows (without run_id) of every attempt made for it."""
+
+    url: str
+    rows: tuple[dict, ...]
+    result: RawDocument | Rejection | None
+
+
+@dataclass(kw_only=True)
+class Job:
+    """A target in flight: its canonical URL, its tries so far and the rows they made."""
+
+    target: Target
+    url: str
+    attempt: int = 1
+    not_before: float = 0.0
+    rows: list[dict] = field(default_factory=list)
+
+
+def fetch(
+    targets: Iterable[str | Target],
+    *,
+    options: FetchOptions,
+    store: RawStore | None = None,
+    known_urls: frozenset[str] | set[str] = frozenset(),
+    input_format: str = "web",
+) -> Iterator[Fetched]:
+    """Fetch every target once (canonical URL), skipping `known_urls` unless options.refetch; yields as results complete."""
+    client = Client(options)
+    pool = Pool(options, client, store, input_format)
+    seen: set[str] = set()
+    items = iter(targets)
+    exhausted = False
+    pending = 0
+    try:
+        while True:
+            while not exhausted and pending < options.max_pending:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    exhausted = True
+                    break
+                target = item if isinstance(item, Target) else Target(url=item)
+                problem = url_problem(target.url)
+                if problem:
+                    yield Fetched(url=target.url, rows=(), result=Rejection(
+                        stage=STAGE, reason=Reason.BAD_URL, url=target.url[:2048], detail=problem))
+                    continue
+                url = canonical_url(target.url)
+                if url in seen:
+                    continue  # the same page twice in one run is fetched once
+                seen.add(url)
+                if url in known_urls and not options.refetch:
+                    yield Fetched(url=url, rows=(), result=None)
+                    continue
+                pool.submit(Job(target=target, url=url))
+                pending += 1
+            if pending == 0:
+                return
+            done = pool.results.get()
+            pending -= 1
+            if isinstance(done, BaseException):
+                raise done
+            yield done
+    finally:
+        pool.stop()
+        client.close()
+
+
+class Pool:
+    """Worker threads that take jobs from per-origin queues, honouring concurrency, delays and retry times."""
+
+    def __init__(self, options: FetchOptions, client: Client, store: RawStore | None, input_format: str):
+        self.options, self.client, self.store, self.input_format = options, client, store, input_format
+        self.robots = RobotsCache(client)
+        self.results: queue.Queue[Fetched | BaseException] = queue.Queue(maxsize=2 * options.workers)
+        self.cond = threading.Condition()
+        self.queues: OrderedDict[str, deque[Job]] = OrderedDict()
+        self.active: dict[str, int] = {}
+        self.next_start: dict[str, float] = {}
+        self.delay: dict[str, float] = {}
+        self.stopped = False
+        self.threads = [threading.Thread(target=self.work, name=f"fetch-{i}", daemon=True)
+                        for i in range(max(1, options.workers))]
+        for t in self.threads:
+            t.start()
+
+    def submit(self, job: Job, *, first: bool = False) -> None:
+        """Queue a job on its origin (at the front for a retry)."""
+        key = origin(job.url)
+        with self.cond:
+            q = self.queues.setdefault(key, deque())
+            q.appendleft(job) if first else q.append(job)
+            self.cond.notify()
+
+    def take(self) -> tuple[str, Job] | None:
+        """The next job whose origin has a free slot and whose time has come; None once stopped."""
+        with self.cond:
+            while not self.stopped:
+                now = time.monotonic()
+                wait = 1.0
+                for key, q in self.queues.items():
+                    if self.active.get(key, 0) >= self.options.per_domain_concurrency:
+                        continue
+                    ready_at = max(self.next_start.get(key, 0.0), q[0].not_before)
+                    if ready_at <= now:
+                        job = q.popleft()
+                        if not q:
+                            del self.queues[key]
+                        else:
+                            self.queues.move_to_end(key)  # round robin across origins
+                        self.active[key] = self.active.get(key, 0) + 1
+                        self.next_start[key] = now + self.delay.get(key, self.options.min_delay)
+                        return key, job
+                    wait = min(wait, ready_at - now)
+                self.cond.wait(max(wait, 0.001))
+            return None
+
+    def release(self, key: str, *, slow_down_until: float | None = None, crawl_delay: float | None = None) -> None:
+        """Free the origin's slot; a 429/503 pushes its next start back, a Crawl-delay lengthens its delay."""
+        with self.cond:
+            self.active[key] -= 1
+            if crawl_delay is not None:
+                self.delay[key] = max(self.options.min_delay, min(crawl_delay, self.options.max_crawl_delay))
+            if slow_down_until is not None:
+                self.next_start[key] = max(self.next_start.get(key, 0.0), slow_down_until)
+            self.cond.notify_all()
+
+    def work(self) -> None:
+        """Worker loop: run jobs until stopped."""
+        while (taken := self.take()) is not None:
+            key, job = taken
+            try:
+                outcome: Fetched | BaseException | None = self.run(key, job)
+            except Exception as e:  # a bug, not the web's fault: re-raised in the consumer's thread
+                outcome = e
+            if outcome is None:
+                continue
+            while not self.stopped:
+                try:
+                    self.results.put(outcome, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    def run(self, key: str, job: Job) -> Fetched | None:
+        """One try at a job: a finished Fetched, or None when the job was queued again for a retry."""
+        crawl_delay = slow_down_until = None
+        retry = False
+        try:
+            if self.options.respect_robots:
+                rules, robots_response = self.robots.rules(job.url)
+                if robots_response is not None:
+                    job.rows.append(fetch_row(robots_response, source_name="robots.txt", attempt=1))
+                    crawl_delay = rules.crawl_delay
+                veto = rules.veto(job.url, self.options.user_agent)
+                if veto:
+                    return self.finish(job, Rejection(stage=STAGE, reason=Reason.ROBOTS_DISALLOWED, url=job.url, detail=veto))
+            response = self.client.get(job.url, headers=job.target.headers, content_types=self.options.content_types,
+                                       permit=self.robots.veto if self.options.respect_robots else None)
+            job.rows.append(fetch_row(response, source_name=job.target.source_name, attempt=job.attempt,
+                                      body_sha256=self.keep(response)))
+            wait = self.retry_wait(job, response)
+            if wait is None:
+                return self.finish(job, self.outcome(job, response))
+            job.attempt += 1
+            job.not_before = time.monotonic() + wait
+            if response.status in RETRY_STATUSES_SLOW_DOWN:
+                slow_down_until = job.not_before
+            retry = True
+            return None
+        finally:
+            self.release(key, slow_down_until=slow_down_until, crawl_delay=crawl_delay)
+            if retry:
+                self.submit(job, first=True)
+
+    def retry_wait(self, job: Job, response: Response) -> float | None:
+        """Seconds to wait before trying again, or None when the attempt is final."""
+        if not response.retryable or job.attempt > self.options.retries:
+            return None
+        if response.retry_after is not None:
+            return response.retry_after if response.retry_after <= self.options.max_retry_after else None
+        return self.options.backoff * 2 ** (job.attempt - 1)
+
+    def keep(self, response: Response) -> str | None:
+        """Store a successful body in the raw store; its SHA-256."""
+        if response.body is None or response.error is not None:
+            return None
+        if self.store is None:
+            return sha256_hex(response.body)
+        return self.store.put(response.body)
+
+    def outcome(self, job: Job, response: Response) -> RawDocument | Rejection | None:
+        """The document a final response makes, or the rejection it deserves."""
+        if response.error is not None:
+            detail = response.detail or str(response.error)
+            if response.retryable and response.retry_after is not None and response.retry_after > self.options.max_retry_after:
+                detail += f"; Retry-After {response.retry_after:.0f} s is over the cap of {self.options.max_retry_after:.0f} s"
+            elif response.retryable and self.options.retries:
+                detail += f" (after {job.attempt} attempts)"
+            return Rejection(stage=STAGE, reason=response.error, url=job.url, detail=detail, payload=response.body)
+        if response.status == 304:
+            return None
+        result = document_from_bytes(response.body or b"", location=job.url, url=response.final_url or job.url,
+                                     input_format=self.input_format, is_html=True, title=job.target.title,
+                                     content_type=response.content_type)
+        if isinstance(result, Rejection):
+            job.rows[-1]["error"] = str(result.reason)
+            return dataclasses.replace(result, stage=STAGE)
+        return dataclasses.replace(result, published_at=job.target.published_at, source_name=job.target.source_name)
+
+    def finish(self, job: Job, result: RawDocument | Rejection | None) -> Fetched:
+        """The finished outcome of a job."""
+        return Fetched(url=job.url, rows=tuple(job.rows), result=result)
+
+    def stop(self) -> None:
+        """Stop the workers and wait for them (each finishes the request it is in)."""
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+        for t in self.threads:
+            t.join(timeout=self.options.total_timeout + 1)
+
+
+def fetch_row(response: Response, *, source_name: str | None, attempt: int, body_sha256: str | None = None) -> dict:
+    """The `fetches` row of one attempt (every field but run_id)."""
+    fetched_at = datetime.now(UTC)
+    return {
+        "fetch_id": stable_id(response.url, fetched_at.isoformat(), attempt),
+        "url": response.url,
+        "final_url": response.final_url,
+        "source_name": source_name,
+        "status": response.status,
+        "error": str(response.error) if response.error is not None else None,
+        "content_type": response.media_type,
+        "bytes": len(response.body) if response.body is not None else None,
+        "body_sha256": body_sha256,
+        "etag": response.etag,
+        "last_modified": response.last_modified,
+        "redirects": response.redirects,
+        "attempts": attempt,
+        "elapsed_ms": response.elapsed_ms,
+        "fetched_at": fetched_at,
+    }

@@ -1,0 +1,86 @@
+"""COMPRESSED BYTES -> BYTES: gzip, deflate and brotli decoded with a hard cap on the output (no decompression bomb)."""
+
+from __future__ import annotations
+
+import zlib
+
+import brotli
+
+GZIP_MAGIC = b"\x1f\x8b"
+ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br", "identity": "identity", "": "identity"}
+
+
+class DecodedTooLarge(Exception):
+    """The decoded output went over the cap."""
+
+
+class BadEncoding(Exception):
+    """The content encoding is unknown or the compressed bytes are corrupt."""
+
+
+class BoundedDecoder:
+    """Feed compressed chunks, get decoded chunks; raises DecodedTooLarge as soon as the output passes `cap` bytes."""
+
+    def __init__(self, content_encoding: str | None, cap: int):
+        name = (content_encoding or "").strip().lower()
+        if name not in ENCODINGS:
+            raise BadEncoding(f"content encoding {name[:40]!r} is not supported")
+        self.kind = ENCODINGS[name]
+        self.cap = cap
+        self.total = 0
+        self._zlib = self._new_zlib() if self.kind in ("gzip", "deflate") else None
+        self._brotli = brotli.Decompressor() if self.kind == "br" else None
+
+    def _new_zlib(self, raw_deflate: bool = False):
+        wbits = 16 + zlib.MAX_WBITS if self.kind == "gzip" else (-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+        return zlib.decompressobj(wbits)
+
+    def _count(self, out: bytes) -> bytes:
+        self.total += len(out)
+        if self.total > self.cap:
+            raise DecodedTooLarge(f"decoded body is over the cap of {self.cap} bytes")
+        return out
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Decoded bytes for one compressed chunk."""
+        try:
+            if self.kind == "identity":
+                return self._count(chunk)
+            if self._brotli is not None:
+                return self._feed_brotli(chunk)
+            return self._feed_zlib(chunk)
+        except (zlib.error, brotli.error) as e:
+            raise BadEncoding(f"corrupt {self.kind} stream: {e}") from e
+
+    def _feed_zlib(self, chunk: bytes) -> bytes:
+        parts: list[bytes] = []
+        data = chunk
+        while data:
+            try:
+                out = self._zlib.decompress(data, self.cap - self.total + 1)
+            except zlib.error:
+                if self.kind == "deflate" and self.total == 0 and not parts:  # servers send raw deflate too
+                    self._zlib = self._new_zlib(raw_deflate=True)
+                    out = self._zlib.decompress(data, self.cap - self.total + 1)
+                else:
+                    raise
+            parts.append(self._count(out))
+            if self._zlib.eof:  # a gzip file may hold several members
+                data = self._zlib.unused_data
+                if data and self.kind == "gzip" and data.startswith(GZIP_MAGIC):
+                    self._zlib = self._new_zlib()
+                    continue
+                break
+            data = self._zlib.unconsumed_tail
+        return b"".join(parts)
+
+    def _feed_brotli(self, chunk: bytes) -> bytes:
+        parts = [self._count(self._brotli.process(chunk, output_buffer_limit=self.cap - self.total + 1))]
+        while not self._brotli.can_accept_more_data():
+            parts.append(self._count(self._brotli.process(b"", output_buffer_limit=self.cap - self.total + 1)))
+        return b"".join(parts)
+
+
+def decode_all(data: bytes, content_encoding: str | None, cap: int) -> bytes:
+    """Decode a whole body at once, within the cap."""
+    return BoundedDecoder(content_encoding, cap).feed(data)

@@ -1,0 +1,275 @@
+"""URL -> RESPONSE: one guarded HTTP GET (redirects re-checked, private addresses refused, every size and time capped).
+
+Why urllib3 (rather than httpx or http.client): it lets us connect to an IP address we resolved and
+checked ourselves while the host name still goes into the Host header, TLS SNI and the certificate
+check (`server_hostname`/`assert_hostname`), so a DNS answer that changes between the check and the
+connect (DNS rebinding) cannot reach a private address. It streams bodies with `read1`, so size, decoded
+size and total time are enforced while reading; its PoolManager keeps keep-alive connections per
+origin, thread-safe and LRU-bounded; and with `retries=False, redirect=False` it neither retries nor
+redirects behind our back. httpx hides the connect step inside httpcore; http.client would need
+pooling and TLS by hand.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from transforms.errors import Reason
+from transforms.fetch_decode import BadEncoding, BoundedDecoder, DecodedTooLarge
+from transforms.fetch_options import FetchOptions
+from transforms.urls import ascii_host, canonical_url, url_problem
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK = 64 * 1024
+MAX_POOLS = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class Response:
+    """What one attempt at a URL gave: a body, or an error with its reason code."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None  # the Content-Type header, parameters included
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None  # seconds the server asked us to wait
+    body: bytes | None = None  # decoded of its Content-Encoding
+    redirects: int = 0
+    error: Reason | None = None
+    detail: str | None = None
+    retryable: bool = False
+    elapsed_ms: int = 0
+
+    @property
+    def media_type(self) -> str | None:
+        """The media type without parameters, lower case."""
+        return media_type(self.content_type)
+
+
+class Refused(Exception):
+    """A URL or address the client will not connect to."""
+
+    def __init__(self, reason: Reason, detail: str, *, retryable: bool = False):
+        super().__init__(detail)
+        self.reason, self.detail, self.retryable = reason, detail, retryable
+
+
+def media_type(content_type: str | None) -> str | None:
+    """`text/html; charset=x` -> `text/html`; None for a missing or empty header."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    return mime or None
+
+
+def is_public(address: str) -> bool:
+    """True when the address is globally routable unicast (not private, loopback, link-local, multicast, reserved)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+class Client:
+    """A thread-safe HTTP client that applies FetchOptions to every request and redirect."""
+
+    def __init__(self, options: FetchOptions):
+        self.options = options
+        self.pools = urllib3.PoolManager(num_pools=MAX_POOLS, maxsize=max(1, options.per_domain_concurrency),
+                                         block=False, retries=False)
+
+    def resolve(self, host: str, port: int) -> str:
+        """The address to connect to; refuses hosts with any non-public address unless allow_private."""
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as e:
+            raise Refused(Reason.FETCH_CONNECTION, f"cannot resolve {host}: {e}") from e
+        addresses = [info[4][0] for info in infos]
+        if not self.options.allow_private:
+            private = [a for a in addresses if not is_public(a)]
+            if private:
+                raise Refused(Reason.PRIVATE_ADDRESS, f"{host} resolves to non-public address {private[0]}")
+        return addresses[0]
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: Iterable[tuple[str, str]] = (),
+        content_types: frozenset[str] | None = None,
+        max_body_bytes: int | None = None,
+        permit: Callable[[str], str | None] | None = None,
+    ) -> Response:
+        """GET the URL following redirects; `permit(url)` may veto a redirect target (robots.txt). Never raises for the web's faults."""
+        started = time.monotonic()
+        deadline = started + self.options.total_timeout
+        current, redirects, seen = url, 0, {url}
+        last: Response | None = None
+
+        def done(**fields) -> Response:
+            elapsed = int((time.monotonic() - started) * 1000)
+            base = {"url": url, "redirects": redirects, "elapsed_ms": elapsed}
+            if last is not None:
+                base |= {"final_url": last.final_url, "status": last.status, "content_type": last.content_type,
+                         "etag": last.etag, "last_modified": last.last_modified, "retry_after": last.retry_after}
+            return Response(**(base | fields))
+
+        while True:
+            if redirects:
+                problem = url_problem(current)
+                if problem:
+                    return done(error=Reason.BAD_URL, detail=f"redirect to {current[:200]}: {problem}")
+                veto = permit(current) if permit else None
+                if veto:
+                    return done(error=Reason.ROBOTS_DISALLOWED, detail=f"redirect to {current}: {veto}")
+            try:
+                last, location = self._request(current, headers, content_types, max_body_bytes, deadline)
+            except Refused as e:
+                return done(error=e.reason, detail=e.detail, retryable=e.retryable)
+            if location is None:
+                return done(**{k: getattr(last, k) for k in ("body", "error", "detail", "retryable")})
+            target = urljoin(current, location.strip())
+            if not url_problem(target):
+                target = canonical_url(target)
+            redirects += 1
+            if target in seen:
+                return done(error=Reason.FETCH_REDIRECTS, detail=f"redirect loop back to {target}")
+            if redirects > self.options.max_redirects:
+                return done(error=Reason.FETCH_REDIRECTS, detail=f"more than {self.options.max_redirects} redirects")
+            seen.add(target)
+            current = target
+
+    def _request(self, url: str, headers: Iterable[tuple[str, str]], content_types: frozenset[str] | None,
+                 max_body_bytes: int | None, deadline: float) -> tuple[Response, str | None]:
+        """One request to one URL: the response, and the Location to follow when it is a redirect."""
+        parts = urlsplit(url)
+        host = ascii_host(parts.hostname or "")
+        scheme = parts.scheme.lower()
+        port = parts.port or (443 if scheme == "https" else 80)
+        address = self.resolve(host, port)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Refused(Reason.FETCH_TIMEOUT, f"total time of {self.options.total_timeout} s ran out", retryable=True)
+        timeout = urllib3.Timeout(connect=min(self.options.connect_timeout, remaining),
+                                  read=min(self.options.read_timeout, remaining))
+        host_header = (f"[{host}]" if ":" in host else host) + ("" if parts.port in (None, 80 if scheme == "http" else 443) else f":{port}")
+        request_headers = {"Host": host_header, "User-Agent": self.options.user_agent,
+                           "Accept-Encoding": "gzip, deflate, br", "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
+                           **dict(headers)}
+        pool_kw = {"server_hostname": host, "assert_hostname": host} if scheme == "https" else {}
+        pool = self.pools.connection_from_host(address, port, scheme, pool_kwargs=pool_kw)
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        try:
+            resp = pool.urlopen("GET", path, headers=request_headers, timeout=timeout, retries=False,
+                                redirect=False, preload_content=False, decode_content=False,
+                                assert_same_host=False)
+        except (ConnectTimeoutError, ReadTimeoutError) as e:
+            raise Refused(Reason.FETCH_TIMEOUT, f"timed out: {type(e).__name__}", retryable=True) from e
+        except SSLError as e:
+            raise Refused(Reason.FETCH_CONNECTION, f"TLS failed: {e}") from e
+        except (NewConnectionError, ProtocolError, HTTPError, OSError) as e:
+            raise Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(e)}", retryable=True) from e
+        try:
+            return self._response(url, resp, content_types, max_body_bytes, deadline)
+        finally:
+            resp.release_conn()
+
+    def _response(self, url: str, resp, content_types: frozenset[str] | None, max_body_bytes: int | None,
+                  deadline: float) -> tuple[Response, str | None]:
+        """Interpret the status and headers, then stream the body within the caps."""
+        h = resp.headers
+        meta = {"url": url, "final_url": url, "status": resp.status, "content_type": h.get("Content-Type"),
+                "etag": h.get("ETag"), "last_modified": h.get("Last-Modified"),
+                "retry_after": parse_retry_after(h.get("Retry-After"))}
+
+        def fail(reason: Reason, detail: str, retryable: bool = False, body: bytes | None = None) -> tuple[Response, None]:
+            resp.close()  # never drain what we refuse to read: the body may be endless
+            return Response(**meta, error=reason, detail=detail, retryable=retryable, body=body), None
+
+        if resp.status in REDIRECT_STATUSES:
+            resp.close()
+            location = h.get("Location")
+            if not location:
+                return fail(Reason.FETCH_STATUS, f"HTTP {resp.status} without a Location header")
+            return Response(**meta), location
+        if resp.status == 304:
+            resp.close()
+            return Response(**meta), None
+        if resp.status == 429 or resp.status >= 500:
+            return fail(Reason.FETCH_STATUS, f"HTTP {resp.status}", retryable=True)
+        if not 200 <= resp.status < 300:
+            return fail(Reason.FETCH_STATUS, f"HTTP {resp.status}")
+        mime = media_type(meta["content_type"])
+        if content_types is not None and mime is not None and mime not in content_types:
+            return fail(Reason.NOT_HTML, f"content type {mime[:80]} is not accepted")
+        cap = self.options.max_body_bytes if max_body_bytes is None else max_body_bytes
+        declared = h.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            return fail(Reason.TOO_LARGE, f"Content-Length {declared} is over the cap of {cap} bytes")
+        try:
+            decoder = BoundedDecoder(h.get("Content-Encoding"), min(self.options.max_decoded_bytes, 2 * cap))
+        except BadEncoding as e:
+            return fail(Reason.UNDECODABLE, str(e))
+        parts: list[bytes] = []
+        wire = 0
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    return fail(Reason.FETCH_TIMEOUT, f"body still arriving after {self.options.total_timeout} s", retryable=True)
+                chunk = resp.read1(CHUNK, decode_content=False)
+                if not chunk:
+                    break
+                wire += len(chunk)
+                if wire > cap:
+                    return fail(Reason.TOO_LARGE, f"body is over the cap of {cap} bytes")
+                parts.append(decoder.feed(chunk))
+        except DecodedTooLarge as e:
+            return fail(Reason.TOO_LARGE, str(e))
+        except BadEncoding as e:
+            return fail(Reason.UNDECODABLE, str(e))
+        except ReadTimeoutError:
+            return fail(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body", retryable=True)
+        except (ProtocolError, HTTPError, OSError) as e:
+            return fail(Reason.FETCH_CONNECTION, f"connection broke while reading the body: {short(e)}", retryable=True)
+        return Response(**meta, body=b"".join(parts)), None
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.pools.clear()
+
+
+def short(error: BaseException) -> str:
+    """A one-line description of an exception, at most 200 characters."""
+    return " ".join(f"{type(error).__name__}: {error}".split())[:200]

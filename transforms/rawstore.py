@@ -1,0 +1,64 @@
+"""BODIES -> RAW STORE: every fetched body kept once, content-addressed by SHA-256 and zstd-compressed.
+
+Layout: `<data_dir>/raw/ab/cd/<sha256>.zst` (ab, cd: the first two byte pairs of the hash). Files are
+written to a temporary name in the same folder and renamed into place, so a reader never sees half a
+file and two writers of the same body race harmlessly. zstd comes from pyarrow's compressed streams
+(pyarrow is a dependency already); the files are ordinary zstd frames that `zstd -d` reads.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+
+from transforms.errors import NewseventsError
+from transforms.ids import sha256_hex
+
+SUFFIX = ".zst"
+
+
+class RawStore:
+    """Content-addressed, compressed store of raw bodies under `<data_dir>/raw/`."""
+
+    def __init__(self, data_dir: str | Path):
+        self.root = Path(data_dir) / "raw"
+
+    def path(self, sha256: str) -> Path:
+        """Where the body with this hash lives (whether or not it is stored)."""
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}{SUFFIX}"
+
+    def put(self, body: bytes) -> str:
+        """Store the body unless it is there already; return its SHA-256."""
+        sha = sha256_hex(body)
+        target = self.path(sha)
+        if target.exists():
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=SUFFIX)
+        os.close(fd)
+        try:
+            with pa.output_stream(tmp, compression="zstd") as out:
+                out.write(body)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha
+
+    def get(self, sha256: str) -> bytes:
+        """The stored body; a missing or corrupt file is a per-run error naming it."""
+        source = self.path(sha256)
+        try:
+            with pa.input_stream(str(source), compression="zstd") as f:
+                body = f.read()
+        except (OSError, pa.ArrowException) as e:
+            raise NewseventsError(f"raw body {sha256} cannot be read from {source}: {e}") from e
+        if sha256_hex(body) != sha256:
+            raise NewseventsError(f"raw body {source} is corrupt: its content does not hash to {sha256}")
+        return body
+
+    def __contains__(self, sha256: str) -> bool:
+        return self.path(sha256).exists()

@@ -1,0 +1,75 @@
+"""ORIGINS -> ROBOTS RULES: robots.txt fetched once per origin through the guarded client, cached for the run.
+
+Status handling follows RFC 9309: 2xx is parsed; 4xx means no rules (allow all); 5xx, a refused
+address or no answer means "unreachable", and the whole origin is disallowed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from urllib.robotparser import RobotFileParser
+
+from transforms.fetch_http import Client, Response
+from transforms.urls import origin
+
+MAX_ROBOTS_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The robots.txt rules of one origin."""
+
+    parser: RobotFileParser
+    crawl_delay: float | None
+    unreachable: str | None = None  # why everything is disallowed, when robots.txt could not be read
+
+    def veto(self, url: str, user_agent: str) -> str | None:
+        """Why robots.txt forbids the URL, or None when it allows it."""
+        if self.unreachable:
+            return f"robots.txt unreachable ({self.unreachable}), origin disallowed"
+        if not self.parser.can_fetch(user_agent, url):
+            return "robots.txt disallows this URL"
+        return None
+
+
+class RobotsCache:
+    """robots.txt rules per origin, fetched at most once per origin by one thread while others wait."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self._rules: dict[str, Rules] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def rules(self, url: str) -> tuple[Rules, Response | None]:
+        """The rules for the URL's origin, and the robots.txt response when this call fetched it."""
+        key = origin(url)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key in self._rules:
+                return self._rules[key], None
+            response = self.client.get(f"{key}/robots.txt", max_body_bytes=MAX_ROBOTS_BYTES)
+            self._rules[key] = parse_rules(response, self.client.options.user_agent)
+            return self._rules[key], response
+
+    def veto(self, url: str) -> str | None:
+        """Why robots.txt forbids the URL (fetching the rules if needed), or None."""
+        return self.rules(url)[0].veto(url, self.client.options.user_agent)
+
+
+def parse_rules(response: Response, user_agent: str) -> Rules:
+    """Rules from a robots.txt response, by RFC 9309's reading of its status."""
+    parser = RobotFileParser()
+    status = response.status
+    if response.error is not None and not (status is not None and 400 <= status < 500):
+        parser.parse([])
+        return Rules(parser, None, unreachable=str(response.error) if status is None else f"HTTP {status}")
+    if status is not None and 400 <= status < 500:
+        parser.parse([])
+        return Rules(parser, None)
+    text = (response.body or b"").decode("utf-8", errors="replace")
+    parser.parse(text.splitlines())
+    delay = parser.crawl_delay(user_agent)
+    return Rules(parser, float(delay) if delay is not None else None)

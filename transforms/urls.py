@@ -1,0 +1,57 @@
+"""URLS -> CANONICAL URLS: one spelling per page (no tracking parameters, no fragment) and the checks a URL must pass."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+SCHEMES = ("http", "https")
+MAX_URL_CHARS = 2048
+
+
+def url_problem(url: str) -> str | None:
+    """Why the URL cannot be fetched (not http(s), no host, credentials, bad port), or None when it can."""
+    if len(url) > MAX_URL_CHARS:
+        return f"URL is over {MAX_URL_CHARS} characters"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as e:
+        return f"URL does not parse: {e}"
+    if parts.scheme.lower() not in SCHEMES:
+        return f"scheme {parts.scheme or '(none)'!r} is not http or https"
+    if not parts.hostname:
+        return "URL has no host"
+    if parts.username is not None or parts.password is not None:
+        return "URL carries credentials"
+    if port == 0:
+        return "port 0 is not a port"
+    try:
+        ascii_host(parts.hostname)
+    except UnicodeError:
+        return f"host {parts.hostname[:100]!r} is not a valid domain name"
+    return None
+
+
+def ascii_host(host: str) -> str:
+    """The host in ASCII (IDNA for international names), lower case."""
+    return host.encode("idna").decode("ascii").lower() if not host.isascii() else host.lower()
+
+
+def canonical_url(url: str) -> str:
+    """The URL normalised by courlan (case, default port, sorted query, tracking parameters dropped) without its fragment."""
+    normal = normalize_url(url.strip())
+    parts = urlsplit(normal)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of the URL: the unit robots.txt and the rate limits apply to."""
+    parts = urlsplit(url)
+    host = ascii_host(parts.hostname or "")
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    port = parts.port or default
+    return f"{parts.scheme}://{host}" + ("" if port == default else f":{port}")
