@@ -384,7 +384,7 @@ def main() -> None:
             if name and "," not in name:
                 add(c.alpha_3, "alias", name)
     for iso3, words in DEMONYMS.items():
-        for word in MULTIWORD_DEMONYMS:
+        for word in sorted(MULTIWORD_DEMONYMS, key=len, reverse=True):
             if word in words:
                 add(iso3, "demonym", word)
                 words = words.replace(word, "")

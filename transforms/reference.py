@@ -10,9 +10,10 @@ from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
-_ARTICLE = re.compile(r"^the\s+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:the\s+)+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_EDGE = " ,;:!?\"“”‘'’"
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,10 @@ class Entry:
 
 def normalise(text: str) -> str:
     """Lookup key of a name as written: case-folded, no leading 'the', no possessive, no dots."""
-    key = _SPACE.sub(" ", text.strip().strip(".,;:!?\"“”‘'’()[]")).strip()
-    key = _ARTICLE.sub("", key)
+    key = _ARTICLE.sub("", _SPACE.sub(" ", text).strip(_EDGE))
     if len(key) > 3 and _POSSESSIVE.search(key):
         key = key[:-2] if key[-2] in "'’" else key[:-1]
-    return key.replace(".", "").casefold().strip()
+    return key.replace(".", "").strip(_EDGE).casefold()
 
 
 def _read(name: str) -> list[dict[str, str]]:
