@@ -12,7 +12,6 @@ prefect_env.apply()
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
-SAMPLES = REPO / "data" / "samples"
 
 
 @pytest.fixture(scope="session")

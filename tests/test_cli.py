@@ -1,0 +1,66 @@
+"""The newsevents command as a user runs it: one real process, a clean log, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow]
+
+
+def newsevents(*args: str, cwd, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    inputs = root / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("Japan and India hold talks\n\nJapanese and Indian ministers met in Tokyo on "
+                                  "Monday to discuss maritime security.")
+    (inputs / "b.txt").write_text("")
+    result = newsevents("run", str(inputs), "--published", "2026-02-10", cwd=root, env_extra={"NEWSEVENTS_DATA_DIR": str(root / "data")})
+    return root, result
+
+
+def test_run_prints_a_summary_and_a_clean_log(ran):
+    _, result = ran
+    assert result.returncode == 0, result.stderr
+    assert "2 inputs -> 1 articles" in result.stdout and "1 quarantined" in result.stdout
+    for noise in ("Traceback", "ERROR", "telemetry", "Failed to send"):
+        assert noise not in result.stderr + result.stdout
+
+
+def test_sql_prints_json_rows(ran):
+    root, _ = ran
+    out = newsevents("sql", "SELECT reason FROM quarantine", "--format", "json", "--data-dir", str(root / "data"), cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [{"reason": "EMPTY"}]
+
+
+def test_a_missing_path_is_a_one_line_error(tmp_path):
+    out = newsevents("run", str(tmp_path / "missing"), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().startswith("newsevents: no such file or directory")
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_missing_model_is_a_one_line_error(tmp_path):
+    (tmp_path / "a.txt").write_text("Title\n\nText.")
+    out = newsevents("run", str(tmp_path / "a.txt"), cwd=tmp_path, env_extra={"NEWSEVENTS_SPACY_MODEL": "no_such_model_pkg"})
+    assert out.returncode == 2 and "no_such_model_pkg" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_all_inputs_bad_exits_1(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    out = newsevents("run", str(tmp_path / "empty.txt"), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert out.returncode == 1 and "nothing could be read" in out.stderr

@@ -1,0 +1,111 @@
+"""The whole ingest flow under a Prefect test harness: samples, idempotent re-runs, the seed, bad input."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.ingest import ingest
+from flows.options import RunOptions
+from transforms import catalog
+from transforms.load import DataDir
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+pytestmark = [pytest.mark.flow, pytest.mark.model]
+TABLE_NAMES = ["articles", "entities", "event_mentions", "events", "quarantine", "runs"]
+
+
+def counts(data: DataDir) -> dict[str, int]:
+    return {t: catalog.query(data, f"SELECT count(*) FROM {t}")[1][0][0] for t in TABLE_NAMES}
+
+
+@pytest.fixture(scope="module")
+def samples_run(prefect_harness, nlp, tmp_path_factory):
+    data = DataDir(tmp_path_factory.mktemp("samples-data"))
+    summary = ingest([str(SAMPLES)], RunOptions(data_dir=data.root, batch_size=5))
+    return data, summary
+
+
+def test_samples_fill_every_table(samples_run):
+    data, summary = samples_run
+    c = summary.counts
+    assert c["articles"] >= 12 and c["duplicates"] == 1
+    assert c["inputs"] == c["articles"] + c["duplicates"] + c["unchanged"] + c["quarantined"]
+    tables = counts(data)
+    assert tables["articles"] == c["articles"] + c["duplicates"]
+    assert tables["entities"] == c["entities"] > 0
+    assert tables["event_mentions"] == c["event_mentions"] > 0
+    assert 0 < tables["events"] <= tables["event_mentions"]
+    assert tables["runs"] == 1
+
+
+def test_samples_quarantine_the_empty_and_the_non_english(samples_run):
+    data, _ = samples_run
+    reasons = {r for (r,) in catalog.query(data, "SELECT reason FROM quarantine")[1]}
+    assert {"EMPTY", "NOT_ENGLISH"} <= reasons
+
+
+def test_duplicate_points_at_the_first_article(samples_run):
+    data, _ = samples_run
+    _, rows = catalog.query(data, """
+        SELECT d.url, o.url FROM articles d JOIN articles o ON d.duplicate_of = o.article_id""")
+    assert len(rows) == 1 and rows[0][0] != rows[0][1]
+    _, mentions = catalog.query(data, "SELECT count(*) FROM event_mentions m JOIN articles a USING (article_id) WHERE a.duplicate_of IS NOT NULL")
+    assert mentions == [(0,)], "duplicates are not coded twice"
+
+
+def test_offsets_index_the_article_text(samples_run):
+    data, _ = samples_run
+    _, bad = catalog.query(data, """
+        SELECT e.text, substr(a.text, e.start_char + 1, e.end_char - e.start_char) FROM entities e
+        JOIN articles a USING (article_id) WHERE substr(a.text, e.start_char + 1, e.end_char - e.start_char) <> e.text
+        UNION ALL
+        SELECT m.sentence, '' FROM event_mentions m JOIN articles a USING (article_id)
+        WHERE substr(a.text, m.sentence_start_char + 1, m.sentence_end_char - m.sentence_start_char) <> m.sentence""")
+    assert bad == []
+
+
+def test_rerunning_the_same_inputs_adds_no_rows(samples_run, tmp_path):
+    data, first = samples_run
+    before = counts(data)
+    again = ingest([str(SAMPLES)], RunOptions(data_dir=data.root, batch_size=7))
+    after = counts(data)
+    assert again.counts["articles"] == 0 and again.counts["unchanged"] == first.counts["articles"] + first.counts["duplicates"]
+    assert {**after, "runs": 0} == {**before, "runs": 0}
+    assert after["runs"] == before["runs"] + 1
+
+
+def test_seed_article_yields_the_analyst_events(prefect_harness, nlp, shared, tmp_path):
+    shutil.copy(shared / "seeds" / "s400-turkey.txt", tmp_path / "s400-turkey.txt")
+    data = DataDir(tmp_path / "data")
+    ingest([str(tmp_path / "s400-turkey.txt")], RunOptions(data_dir=data.root, published=date(2019, 4, 3)))
+    _, [(text,)] = catalog.query(data, "SELECT text FROM articles")
+    assert "Illustrative" not in text and "Most Popular" not in text and "read more" not in text
+    _, rows = catalog.query(data, "SELECT actor1_country, actor2_country, quad_class, modality, cameo_root, sentence FROM event_mentions")
+    dyads = [(r[0], r[1]) for r in rows]
+    assert ("RUS", "TUR") in dyads
+    assert dyads.count(("USA", "TUR")) >= 3
+    assert any(r[:2] == ("RUS", "TUR") and r[2] == 2 and r[3] == "intended" for r in rows)
+    assert any(r[:2] == ("USA", "TUR") and r[3] == "threatened" for r in rows)
+
+
+def test_bad_files_are_quarantined_and_the_run_goes_on(prefect_harness, nlp, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "good.txt").write_text("Chile and Peru sign a water accord\n\nChile and Peru signed an accord on "
+                                     "shared rivers on Tuesday, officials in Lima said.")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "binary.html").write_bytes(bytes(range(256)) * 40)
+    (inputs / "broken.jsonl").write_text('{"text": 5}\nnot json\n')
+    (inputs / "notes.pdf").write_bytes(b"%PDF-1.7")
+    data = DataDir(tmp_path / "data")
+    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    assert summary.counts["articles"] == 1 and summary.counts["quarantined"] == 5
+    _, rows = catalog.query(data, "SELECT reason FROM quarantine ORDER BY reason")
+    assert [r for (r,) in rows] == ["BINARY", "EMPTY", "JSONL_MALFORMED", "JSONL_NO_TEXT", "UNSUPPORTED_TYPE"]
+    _, [(status, quarantined)] = catalog.query(data, "SELECT status, counts['quarantined'] FROM runs")
+    assert (status, quarantined) == ("completed", 5)
