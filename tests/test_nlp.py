@@ -1,0 +1,80 @@
+"""The spaCy pipeline: model choice, the project's entity ruler and paragraph sentence breaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.errors import NewseventsError
+from transforms.nlp import DEFAULT_MODEL, MODEL_ENV, entity_patterns, load_nlp, model_name
+
+
+def test_model_name_defaults_and_follows_the_environment(monkeypatch):
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    assert model_name() == DEFAULT_MODEL
+    monkeypatch.setenv(MODEL_ENV, "en_core_web_md")
+    assert model_name() == "en_core_web_md"
+
+
+def test_missing_model_raises_a_one_line_message_naming_the_package():
+    with pytest.raises(NewseventsError) as err:
+        load_nlp("newsevents_no_such_model")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "newsevents_no_such_model" in message
+    assert MODEL_ENV in message
+
+
+def test_patterns_come_from_the_reference_tables_without_leading_articles():
+    patterns = {p["pattern"]: p for p in entity_patterns()}
+    assert patterns["Rosoboronexport"]["label"] == "ORG"
+    assert patterns["Lockheed Martin"]["id"] == "USABUS"
+    assert patterns["NATO"]["label"] == "ORG"
+    assert patterns["Ankara"]["label"] == "GPE"
+    assert patterns["Turkish"]["label"] == "NORP"
+    assert patterns["Kremlin"]["id"] == "RUSGOV"
+    assert "the Kremlin" not in patterns
+    assert "Jordan" not in patterns  # often a person: left to the model
+
+
+@pytest.mark.model
+def test_pipeline_is_built_once_with_the_ruler_before_ner(nlp):
+    assert load_nlp() is nlp
+    names = nlp.pipe_names
+    assert names.index("entity_ruler") < names.index("ner")
+    assert names.index("paragraph_sentences") < names.index("parser")
+
+
+def _ents(nlp, text: str) -> set[tuple[str, str]]:
+    return {(e.text, e.label_) for e in nlp(text).ents}
+
+
+@pytest.mark.model
+def test_ruler_fixes_companies_the_model_gets_wrong(nlp):
+    ents = _ents(nlp, "Officials at Rosoboronexport met engineers from Lockheed Martin in Vienna on Monday.")
+    assert ("Rosoboronexport", "ORG") in ents
+    assert ("Lockheed Martin", "ORG") in ents
+    assert ("Vienna", "GPE") in ents
+
+
+@pytest.mark.model
+def test_ruler_separates_a_country_from_the_product_after_it(nlp):
+    ents = _ents(nlp, "Athens said the US Patriot system had been offered at a discount.")
+    assert ("US", "GPE") in ents
+    assert ("US Patriot", "ORG") not in ents
+
+
+@pytest.mark.model
+def test_model_still_finds_people_and_money_around_patterns(nlp):
+    ents = _ents(nlp, "Brazilian Finance Minister Carla Duarte said Petrobras would invest $3 billion.")
+    assert ("Brazilian", "NORP") in ents
+    assert ("Carla Duarte", "PERSON") in ents
+    assert ("Petrobras", "ORG") in ents
+    assert ("$3 billion", "MONEY") in ents
+
+
+@pytest.mark.model
+def test_line_breaks_end_sentences(nlp):
+    doc = nlp("Talks stall in Geneva\n\nDiplomats from Chile and Peru left the room early")
+    sentences = [s.text.strip() for s in doc.sents]
+    assert sentences[0] == "Talks stall in Geneva"
+    assert sentences[-1].startswith("Diplomats from Chile")
