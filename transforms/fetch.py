@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from transforms.errors import Reason, Rejection
+from transforms.fetch_decode import GZIP_MAGIC, BadEncoding, DecodedTooLarge, decode_all
 from transforms.fetch_http import Client, Response
 from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex, stable_id
@@ -29,6 +30,7 @@ from transforms.urls import canonical_url, origin, url_problem
 
 STAGE = "fetch"
 RETRY_STATUSES_SLOW_DOWN = frozenset({429, 503})
+GZIP_TYPES = frozenset({"application/x-gzip", "application/gzip", "application/octet-stream"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +70,14 @@ def fetch(
     options: FetchOptions,
     store: RawStore | None = None,
     known_urls: frozenset[str] | set[str] = frozenset(),
-    input_format: str = "web",
+    robots: RobotsCache | None = None,
 ) -> Iterator[Fetched]:
-    """Fetch every target once (canonical URL), skipping `known_urls` unless options.refetch; yields as results complete."""
+    """Fetch every target once (canonical URL), skipping `known_urls` unless options.refetch; yields as results complete.
+
+    Pass one `robots` cache to every call of a run so robots.txt is read once per origin per run.
+    """
     client = Client(options)
-    pool = Pool(options, client, store, input_format)
+    pool = Pool(options, client, store, robots or RobotsCache(client))
     seen: set[str] = set()
     items = iter(targets)
     exhausted = False
@@ -115,9 +120,8 @@ def fetch(
 class Pool:
     """Worker threads that take jobs from per-origin queues, honouring concurrency, delays and retry times."""
 
-    def __init__(self, options: FetchOptions, client: Client, store: RawStore | None, input_format: str):
-        self.options, self.client, self.store, self.input_format = options, client, store, input_format
-        self.robots = RobotsCache(client)
+    def __init__(self, options: FetchOptions, client: Client, store: RawStore | None, robots: RobotsCache):
+        self.options, self.client, self.store, self.robots = options, client, store, robots
         self.results: queue.Queue[Fetched | BaseException] = queue.Queue(maxsize=2 * options.workers)
         self.cond = threading.Condition()
         self.queues: OrderedDict[str, deque[Job]] = OrderedDict()
@@ -246,8 +250,14 @@ class Pool:
             return Rejection(stage=STAGE, reason=response.error, url=job.url, detail=detail, payload=response.body)
         if response.status == 304:
             return None
-        result = document_from_bytes(response.body or b"", location=job.url, url=response.final_url or job.url,
-                                     input_format=self.input_format, is_html=True, title=job.target.title,
+        try:
+            body = unwrap_gzip_file(response, self.options.max_decoded_bytes)
+        except (DecodedTooLarge, BadEncoding) as e:
+            reason = Reason.TOO_LARGE if isinstance(e, DecodedTooLarge) else Reason.UNDECODABLE
+            job.rows[-1]["error"] = str(reason)
+            return Rejection(stage=STAGE, reason=reason, url=job.url, detail=str(e), payload=response.body)
+        result = document_from_bytes(body, location=job.url, url=response.final_url or job.url,
+                                     input_format="web", is_html=True, title=job.target.title,
                                      content_type=response.content_type)
         if isinstance(result, Rejection):
             job.rows[-1]["error"] = str(result.reason)
@@ -265,6 +275,14 @@ class Pool:
             self.cond.notify_all()
         for t in self.threads:
             t.join(timeout=self.options.total_timeout + 1)
+
+
+def unwrap_gzip_file(response: Response, cap: int) -> bytes:
+    """The body, gunzipped within the cap when it is a .gz file (sitemap.xml.gz) rather than a page."""
+    body = response.body or b""
+    if body.startswith(GZIP_MAGIC) and (response.media_type in GZIP_TYPES or response.url.endswith(".gz")):
+        return decode_all(body, "gzip", cap)
+    return body
 
 
 def fetch_row(response: Response, *, source_name: str | None, attempt: int, body_sha256: str | None = None) -> dict:

@@ -1,0 +1,228 @@
+"""SOURCES -> TARGETS: article URLs from RSS/Atom feeds (conditional GET), news sitemaps and URL lists.
+
+Hostile XML is refused before any parser sees it: a document that declares entities (billion
+laughs, external entities) is FEED_MALFORMED; sitemaps are parsed with defusedxml, feeds with
+feedparser only after that check. Sitemap indexes are followed breadth-first to `max_depth`
+levels and at most `max_sitemaps` sitemaps per run.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin
+from xml.etree.ElementTree import Element, ParseError
+
+import feedparser
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from transforms.errors import Reason, Rejection
+from transforms.fetch import STAGE, Fetched, Target, fetch
+from transforms.fetch_options import FEED_TYPES, FetchOptions
+from transforms.rawstore import RawStore
+from transforms.read import RawDocument, parse_datetime
+from transforms.robots import RobotsCache
+from transforms.sources import Source
+from transforms.urls import canonical_url, url_problem
+
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+MAX_FEED_BYTES = 20 * 1024 * 1024
+MAX_SITEMAPS = 50
+MAX_DEPTH = 2
+
+
+@dataclass(kw_only=True)
+class Discovery:
+    """What the sources gave: article targets, and the feed/sitemap fetches (rows to write, rejections to quarantine)."""
+
+    targets: list[Target] = field(default_factory=list)
+    fetched: list[Fetched] = field(default_factory=list)
+
+
+def discover(
+    sources: Iterable[Source],
+    *,
+    options: FetchOptions,
+    store: RawStore | None = None,
+    state_path: Path | None = None,
+    max_sitemaps: int = MAX_SITEMAPS,
+    max_depth: int = MAX_DEPTH,
+    robots: RobotsCache | None = None,
+) -> Discovery:
+    """Article targets of every source, each source capped at its max_articles; feed validators saved to state_path."""
+    sources = list(sources)
+    found = Discovery()
+    state = load_state(state_path)
+    feed_options = replace(options, content_types=FEED_TYPES, refetch=True,
+                           max_body_bytes=max(options.max_body_bytes, MAX_FEED_BYTES),
+                           max_decoded_bytes=max(options.max_decoded_bytes, 2 * MAX_FEED_BYTES))
+    per_source: dict[str, list[Target]] = {s.name: [] for s in sources}
+    feeds = {canonical_url(u): s for s in sources if s.kind == "feed" for u in s.urls}
+    for done in fetch([conditional_target(u, s.name, state) for u, s in feeds.items()], options=feed_options, store=store, robots=robots):
+        source = feeds[done.url]
+        document, rejection = split(done)
+        if rejection is None and done.rows and done.rows[-1]["status"] == 200:
+            last = done.rows[-1]
+            validators = {k: last[k] for k in ("etag", "last_modified") if last[k]}
+            if validators:
+                state[done.url] = validators
+        if document is not None:
+            targets = feed_targets(document, source.name)
+            if isinstance(targets, Rejection):
+                rejection, targets = targets, []
+            per_source[source.name].extend(targets)
+        found.fetched.append(replace(done, result=rejection))
+    sitemaps = {canonical_url(u): s for s in sources if s.kind == "sitemap" for u in s.urls}
+    seen, depth, budget = set(sitemaps), 0, max_sitemaps - len(sitemaps)
+    while sitemaps:
+        children: dict[str, Source] = {}
+        for done in fetch([Target(url=u, source_name=s.name) for u, s in sitemaps.items()], options=feed_options, store=store, robots=robots):
+            source = sitemaps[done.url]
+            document, rejection = split(done)
+            if document is not None:
+                parsed = sitemap_entries(document, source.name)
+                if isinstance(parsed, Rejection):
+                    rejection = parsed
+                else:
+                    targets, nested = parsed
+                    per_source[source.name].extend(targets)
+                    fresh = [u for u in nested if u not in seen]
+                    allowed = fresh[:max(budget, 0)] if depth < max_depth else []
+                    if len(allowed) < len(fresh):
+                        rejection = Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=done.url, detail=(
+                            f"{len(fresh) - len(allowed)} nested sitemaps skipped (limits: {max_depth} levels, "
+                            f"{max_sitemaps} sitemaps per run)"))
+                    budget -= len(allowed)
+                    seen.update(allowed)
+                    children.update(dict.fromkeys(allowed, source))
+            found.fetched.append(replace(done, result=rejection))
+        sitemaps, depth = children, depth + 1
+    for source in sources:
+        if source.kind == "urls":
+            per_source[source.name] = [Target(url=u, source_name=source.name) for u in source.urls]
+        found.targets.extend(per_source[source.name][: source.max_articles])
+    save_state(state_path, state)
+    return found
+
+
+def split(done: Fetched) -> tuple[RawDocument | None, Rejection | None]:
+    """The document or the rejection of a fetch (both None for 304 Not Modified)."""
+    if isinstance(done.result, RawDocument):
+        return done.result, None
+    return None, done.result
+
+
+def conditional_target(url: str, name: str, state: dict[str, dict[str, str]]) -> Target:
+    """A feed target carrying If-None-Match / If-Modified-Since from the last run."""
+    known = state.get(url, {})
+    headers = []
+    if known.get("etag"):
+        headers.append(("If-None-Match", known["etag"]))
+    if known.get("last_modified"):
+        headers.append(("If-Modified-Since", known["last_modified"]))
+    return Target(url=url, source_name=name, headers=tuple(headers))
+
+
+def unsafe_xml(raw: bytes, url: str) -> Rejection | None:
+    """A rejection for XML that declares entities (entity expansion, external entities), else None."""
+    if ENTITY_DECLARATION.search(raw):
+        return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=url, payload=raw,
+                         detail="XML declares entities (possible entity expansion or external entity attack); refused")
+    return None
+
+
+def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Rejection:
+    """The article links of an RSS/Atom feed, in feed order, with their titles and dates."""
+    if rejection := unsafe_xml(document.raw, document.location):
+        return rejection
+    parsed = feedparser.parse(document.raw, resolve_relative_uris=False, sanitize_html=False)
+    if not parsed.entries and (parsed.bozo or not parsed.version):
+        problem = parsed.get("bozo_exception") or "no feed entries"
+        return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw,
+                         detail=f"not an RSS or Atom feed: {' '.join(str(problem).split())[:200]}")
+    targets = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
+        targets.append(Target(url=urljoin(document.url, link), source_name=source_name,
+                              title=entry.get("title") or None, published_at=published))
+    return targets
+
+
+def local(tag: str) -> str:
+    """An XML tag without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def child_text(element: Element, name: str) -> str | None:
+    """Stripped text of the first descendant with the local name, or None."""
+    for node in element.iter():
+        if local(node.tag) == name and node.text and node.text.strip():
+            return node.text.strip()
+    return None
+
+
+def sitemap_entries(document: RawDocument, source_name: str) -> tuple[list[Target], list[str]] | Rejection:
+    """Article targets of a urlset, or the nested sitemap URLs of a sitemapindex."""
+    def malformed(detail: str) -> Rejection:
+        return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw, detail=detail)
+
+    if rejection := unsafe_xml(document.raw, document.location):
+        return rejection
+    try:
+        root = fromstring(document.raw, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as e:
+        return malformed(f"unsafe sitemap XML refused: {type(e).__name__}")
+    except ParseError as e:
+        return malformed(f"sitemap is not well-formed XML: {e}")
+    kind = local(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        return malformed(f"root element <{kind}> is neither <urlset> nor <sitemapindex>")
+    locations = [(node, child_text(node, "loc")) for node in root if local(node.tag) in ("url", "sitemap")]
+    if kind == "sitemapindex":
+        return [], [canonical_url(loc) for _, loc in locations if loc and not url_problem(loc)]
+    targets = []
+    for node, loc in locations:
+        if not loc:
+            continue
+        published = child_text(node, "publication_date") or child_text(node, "lastmod")
+        try:
+            published_at = parse_datetime(published) if published else None
+        except ValueError:
+            published_at = None
+        targets.append(Target(url=loc, source_name=source_name, title=child_text(node, "title"), published_at=published_at))
+    return targets, []
+
+
+def load_state(path: Path | None) -> dict[str, dict[str, str]]:
+    """Conditional-GET validators per feed URL from the state file ({} when there is none or it is unreadable)."""
+    if path is None or not Path(path).exists():
+        return {}
+    try:
+        state = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a lost state only costs one unconditional fetch per feed
+    return state if isinstance(state, dict) else {}
+
+
+def save_state(path: Path | None, state: dict[str, dict[str, str]]) -> None:
+    """Write the state file atomically."""
+    if path is None:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(state, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
