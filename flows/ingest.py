@@ -13,6 +13,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.options import RunOptions
@@ -50,7 +51,7 @@ def batched(items: list, size: int) -> Iterable[list]:
         yield items[start:start + size]
 
 
-@task(name="read-and-clean")
+@task(name="read-and-clean", cache_policy=NO_CACHE)
 def read_and_clean(files: list[Path], options: RunOptions) -> tuple[list[dict], list[Rejection]]:
     """Read a batch of files and clean each document; what cannot be used is rejected."""
     clean_options = CleanOptions(languages=options.languages)
@@ -65,7 +66,7 @@ def read_and_clean(files: list[Path], options: RunOptions) -> tuple[list[dict], 
     return articles, rejections
 
 
-@task(name="analyse-and-publish")
+@task(name="analyse-and-publish", cache_policy=NO_CACHE)
 def analyse_and_publish(articles: list[dict], duplicates: list[dict], options: RunOptions, run_id: str,
                         started_at: datetime, seen: Seen) -> tuple[Counter, set[date]]:
     """Extract entities and events from the new articles and publish the batch atomically."""
@@ -89,7 +90,7 @@ def analyse_and_publish(articles: list[dict], duplicates: list[dict], options: R
     return counts, months_of([row for _, row in tables["event_mentions"]])
 
 
-@task(name="publish-quarantine")
+@task(name="publish-quarantine", cache_policy=NO_CACHE)
 def publish_quarantine(rejections: list[Rejection], options: RunOptions, run_id: str, seen: Seen) -> None:
     """Store the read and clean rejections (each distinct rejection once)."""
     now = datetime.now(UTC)
@@ -99,13 +100,13 @@ def publish_quarantine(rejections: list[Rejection], options: RunOptions, run_id:
                 {"quarantine": [(row["at"], row) for row in rows]})
 
 
-@task(name="rollup-events")
+@task(name="rollup-events", cache_policy=NO_CACHE)
 def rollup_events(months: set[date], options: RunOptions) -> int:
     """Recompute the events table for the months this run touched."""
     return rollup(DataDir(options.data_dir), months)
 
 
-@task(name="record-run")
+@task(name="record-run", cache_policy=NO_CACHE)
 def record_run(summary: RunSummary, paths: list[str], options: RunOptions, started_at: datetime, status: str) -> None:
     """Write the run's row to `runs` and refresh the DuckDB catalog."""
     data = DataDir(options.data_dir)

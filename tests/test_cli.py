@@ -24,7 +24,8 @@ def ran(tmp_path_factory):
     inputs = root / "in"
     inputs.mkdir()
     (inputs / "a.txt").write_text("Japan and India hold talks\n\nJapanese and Indian ministers met in Tokyo on "
-                                  "Monday to discuss maritime security.")
+                                  "Monday to discuss maritime security. The two governments agreed to hold joint naval "
+                                  "exercises next year and to share information on shipping in the region.")
     (inputs / "b.txt").write_text("")
     result = newsevents("run", str(inputs), "--published", "2026-02-10", cwd=root, env_extra={"NEWSEVENTS_DATA_DIR": str(root / "data")})
     return root, result

@@ -97,7 +97,8 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(prefect_harness, nlp, tmp
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "good.txt").write_text("Chile and Peru sign a water accord\n\nChile and Peru signed an accord on "
-                                     "shared rivers on Tuesday, officials in Lima said.")
+                                     "shared rivers on Tuesday, officials in Lima said. The agreement sets up a joint "
+                                     "commission that will meet every year to divide the water of the border rivers.")
     (inputs / "empty.txt").write_bytes(b"")
     (inputs / "binary.html").write_bytes(bytes(range(256)) * 40)
     (inputs / "broken.jsonl").write_text('{"text": 5}\nnot json\n')
