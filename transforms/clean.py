@@ -1,0 +1,365 @@
+"""RAW DOCUMENTS -> ARTICLES: main text and metadata, with trafilatura for HTML and line rules for plain text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from courlan import normalize_url
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from transforms.errors import Reason, Rejection
+from transforms.ids import sha256_hex, stable_id
+from transforms.language import detect_language
+from transforms.read import RawDocument, parse_datetime
+from transforms.tone import tone
+
+STAGE = "clean"
+WORD = re.compile(r"\w+")
+SPACE = re.compile(r"\s+")
+# Lines that only label a picture: "Photo: ...", "Illustrative: ...", AP's "FILE - ...".
+CAPTION_START = re.compile(
+    r"^(?:(?:illustrative|image|images|photo|photos|photograph|picture|pictured|caption|"
+    r"file photo|graphic|video|watch|listen)(?:\s+credit)?\s*[:|]|FILE\s*[-–—]\s)",
+    re.IGNORECASE,
+)
+# A line ending in a parenthesised picture credit: "(Name/Agency via AP)", "(Getty Images)".
+CREDIT_END = re.compile(
+    r"\((?=[^()]*(?:/|\bvia\b|\b[Pp]hoto\b|\b[Cc]redit\b|\bGetty\b|\bImages\b|\bAP\b|\bAFP\b|\bReuters\b))[^()]{2,160}\)$"
+)
+# Whole lines that are page furniture wherever they appear.
+FURNITURE = re.compile(
+    r"^(?:advertisement|sponsored(?: content)?|story continues (?:below|after)(?: this)? ad(?:vertisement)?|"
+    r"continue reading(?: below)?|read (?:more|next|also)|also read|see also|more|related|"
+    r"related (?:articles|stories|coverage|content|topics|news)|most (?:popular|read|viewed|shared)|"
+    r"more (?:from|on|stories|news)\b.*|recommended(?: for you)?|you (?:may|might) also like|trending(?: now)?|"
+    r"top stories|latest news|share(?: this(?: article| story| page)?| on \w+| via \w+| article| story)?|"
+    r"tweet|email|print|comments?|(?:sign up|subscribe)(?: now| today| here)? (?:to|for)\b.*|follow us\b.*|"
+    r"click here\b.*|tags?:.*|topics?:.*|copyright (?:©|\(c\)|\d{4}).*|©.*|all rights reserved)\W*$",
+    re.IGNORECASE,
+)
+# Furniture lines open a list of links when they head the end of a page.
+SECTION_MARKER = re.compile(
+    r"^(?:read (?:more|next|also)|also read|see also|related\b|most (?:popular|read|viewed|shared)|more (?:from|on|stories|news)\b|"
+    r"recommended|you (?:may|might) also like|trending|top stories|latest news)",
+    re.IGNORECASE,
+)
+MAX_FURNITURE_WORDS = 12
+MAX_LINK_LINE_WORDS = 16
+MIN_REPEAT_WORDS = 8
+SENTENCE_END = re.compile(r"[.!?;:…\"”’)\]]$")
+TITLE_SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—]\s+|\s*[–—]\s*|:\s+")
+GENERIC_HOST_LABELS = {"www", "com", "org", "net", "gov", "edu", "info", "int", "co", "uk", "amp", "news", "edition", "m"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CleanOptions:
+    """How documents are cleaned; built once from the CLI or config."""
+
+    languages: tuple[str, ...] | None = ("en",)  # ISO 639-1 codes kept, others rejected; None keeps all
+    favor_precision: bool = False  # trafilatura: leave out doubtful blocks (lower F1 on extraction-dev with our line filters)
+    include_tables: bool = False  # trafilatura: keep table text in the main text
+    max_html_chars: int = 5_000_000  # larger pages are rejected before parsing
+    max_tree_size: int = 30_000  # pages with more HTML elements are rejected before extraction
+    max_depth: int = 200  # pages nested deeper are rejected (the parser silently truncates past 255)
+    min_words: int = 25  # shorter main texts count as empty
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extracted:
+    """What an extractor found in one document."""
+
+    title: str | None
+    text: str
+    authors: list[str]
+    published_at_text: str | None
+    source_name: str | None
+    declared_url: str | None
+    extractor: str
+    extractor_version: str
+
+
+def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) -> dict | Rejection:
+    """The article row for a document (all ARTICLES fields but duplicate_of, ingested_at, run_id), or its rejection."""
+    def reject(reason: Reason, detail: str) -> Rejection:
+        return Rejection(stage=STAGE, reason=reason, url=doc.location, detail=detail, payload=doc.raw)
+
+    extracted = extract_html(doc, options) if doc.is_html else extract_plaintext(doc)
+    if isinstance(extracted, Rejection):
+        return extracted
+    text = extracted.text
+    word_count = len(WORD.findall(text))
+    if word_count < options.min_words:
+        return reject(Reason.EXTRACT_EMPTY, f"main text has {word_count} words, fewer than {options.min_words}")
+    language = detect_language(text)
+    if options.languages is not None and language not in options.languages:
+        return reject(Reason.NOT_ENGLISH, f"text is in {language!r}, not in {', '.join(options.languages)}")
+    canonical = canonical_url(doc.url, extracted.declared_url)
+    domain = source_domain(canonical)
+    source_name = extracted.source_name or doc.source_name
+    title = doc.title or extracted.title
+    return {
+        "article_id": stable_id(canonical or doc.location),
+        "url": doc.location,
+        "canonical_url": canonical,
+        "source_domain": domain,
+        "source_name": source_name,
+        "title": strip_site_name(normalise_line(title), [source_name, domain]) if title else None,
+        "authors": extracted.authors,
+        "published_at": page_date(extracted.published_at_text) or doc.published_at,
+        "language": language,
+        "text": text,
+        "text_sha256": text_sha256(text),
+        "word_count": word_count,
+        "tone": tone(text),
+        "extractor": extracted.extractor,
+        "extractor_version": extracted.extractor_version,
+        "input_format": doc.input_format,
+        "raw_sha256": sha256_hex(doc.raw),
+    }
+
+
+def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejection:
+    """Main text and metadata of a page with trafilatura, after bounding the page's size, element count and depth."""
+    def reject(reason: Reason, detail: str) -> Rejection:
+        return Rejection(stage=STAGE, reason=reason, url=doc.location, detail=detail, payload=doc.raw)
+
+    if len(doc.content) > options.max_html_chars:
+        return reject(Reason.TOO_LARGE, f"page has {len(doc.content)} characters, over the cap of {options.max_html_chars}")
+    try:
+        tree = load_html(doc.content)
+    except Exception as e:  # lxml raises many kinds of errors on broken markup
+        return reject(Reason.EXTRACT_FAILED, f"HTML does not parse: {e}")
+    if tree is None:
+        return reject(Reason.EXTRACT_FAILED, "input does not parse as HTML")
+    elements = int(tree.xpath("count(//*)"))
+    if elements > options.max_tree_size:
+        return reject(Reason.TOO_LARGE, f"page has {elements} HTML elements, over the cap of {options.max_tree_size}")
+    if tree.xpath("boolean(" + "/*" * (options.max_depth + 1) + ")"):
+        return reject(Reason.EXTRACT_FAILED, f"page nests elements more than {options.max_depth} levels deep")
+    page_url = doc.url if is_http(doc.url) else None
+    declared = declared_canonical(tree, page_url)
+    try:
+        result = trafilatura.bare_extraction(
+            tree, url=page_url, with_metadata=True, include_comments=False,
+            include_tables=options.include_tables, favor_precision=options.favor_precision,
+            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True},
+        )
+    except Exception as e:  # the extractor's failure on one page must not stop the run
+        return reject(Reason.EXTRACT_FAILED, f"trafilatura failed: {type(e).__name__}: {e}"[:300])
+    if result is None or not result.text:
+        return reject(Reason.EXTRACT_EMPTY, "trafilatura found no main text")
+    return Extracted(
+        title=result.title,
+        text=normalise_text("\n\n".join(remove_furniture(result.text.splitlines(), title=result.title))),
+        authors=[a.strip() for a in (result.author or "").split(";") if a.strip()],
+        published_at_text=result.date,
+        source_name=result.sitename or None,
+        declared_url=declared,
+        extractor="trafilatura",
+        extractor_version=version("trafilatura"),
+    )
+
+
+def extract_plaintext(doc: RawDocument) -> Extracted:
+    """Title (first non-empty line unless the document has one) and body of a plain text, without page furniture."""
+    lines = [normalise_line(line) for line in doc.content.splitlines()]
+    title = doc.title
+    if title is None:
+        first = next((i for i, line in enumerate(lines) if line), None)
+        if first is not None:
+            title, lines = lines[first], lines[first + 1:]
+    kept = remove_furniture(lines, title=title)
+    return Extracted(title=title, text=normalise_text("\n\n".join(join_paragraphs(kept))), authors=[],
+                     published_at_text=None, source_name=None, declared_url=None,
+                     extractor="plaintext", extractor_version=newsevents_version())
+
+
+def remove_furniture(lines: list[str], *, title: str | None = None) -> list[str]:
+    """Lines without captions, credits, repeats and furniture; blank lines ('') are kept as paragraph breaks."""
+    title_key = normalise_line(title).casefold() if title else None
+    seen: set[str] = set()
+    kept: list[str] = []
+    for line in cut_trailing_links([normalise_line(line) for line in lines]):
+        key = line.casefold()
+        if not line:
+            kept.append("")
+        elif key == title_key or is_repeat(key, seen) or is_caption(line) or is_furniture(line):
+            continue
+        else:
+            seen.add(key)
+            kept.append(line)
+    return kept
+
+
+def is_repeat(key: str, seen: set[str]) -> bool:
+    """True for a sentence-long line seen before (a doubled caption or pull quote); short list items may recur."""
+    return key in seen and len(key.split()) >= MIN_REPEAT_WORDS
+
+
+def is_caption(line: str) -> bool:
+    """True for a picture caption or credit line."""
+    return bool(CAPTION_START.match(line) or CREDIT_END.search(line))
+
+
+def is_furniture(line: str) -> bool:
+    """True for a short line that is page furniture ("Advertisement", "Share this", "Most Popular")."""
+    return len(line.split()) <= MAX_FURNITURE_WORDS and bool(FURNITURE.match(line))
+
+
+def cut_trailing_links(lines: list[str]) -> list[str]:
+    """Lines without a closing list of links headed by a section marker ("Related", "Read more") or trailing blanks."""
+    end = len(lines)
+    cut = end
+    for i in range(end - 1, -1, -1):
+        line = lines[i]
+        if line and (len(line.split()) > MAX_LINK_LINE_WORDS or line.endswith((".", "!", "?"))):
+            break  # a sentence: the article is still going on here
+        if SECTION_MARKER.match(line):
+            cut = i
+    while cut and not lines[cut - 1]:
+        cut -= 1
+    return lines[:cut]
+
+
+def join_paragraphs(lines: list[str]) -> list[str]:
+    """Paragraphs from lines: a blank line ends one; a line without closing punctuation followed by a lower-case line is wrapped text."""
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        if not line:
+            paragraphs.append(current)
+            current = ""
+        elif current and not SENTENCE_END.search(current) and line[0].islower():
+            current = f"{current} {line}"
+        else:
+            paragraphs.append(current)
+            current = line
+    paragraphs.append(current)
+    return [p for p in paragraphs if p]
+
+
+def normalise_line(line: str) -> str:
+    """A line with runs of white space as one space and no space at the ends."""
+    return SPACE.sub(" ", line).strip()
+
+
+def normalise_text(text: str) -> str:
+    """Text as paragraphs separated by one blank line, white space inside lines collapsed; idempotent."""
+    return "\n\n".join(p for p in (normalise_line(line) for line in text.splitlines()) if p)
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of the text with case and white space folded: equal hashes mean the same text."""
+    return sha256_hex(SPACE.sub(" ", text.casefold()).strip())
+
+
+def strip_site_name(title: str, names: list[str | None]) -> str:
+    """The headline without a site-name suffix or prefix ("… | CNN", "… - The Post", "Site: …")."""
+    keys = site_keys(names)
+    while (parts := split_title(title)) is not None:
+        head, separator, tail = parts
+        if is_site_name(tail, keys) or (separator.strip() == "|" and len(tail.split()) <= 4):
+            title = head
+        else:
+            break
+    match = TITLE_SEPARATOR.search(title)
+    if match and is_site_name(title[: match.start()], keys) and len(title[match.end():].split()) >= 2:
+        title = title[match.end():]
+    return title
+
+
+def split_title(title: str) -> tuple[str, str, str] | None:
+    """Title split at its last separator, when the part before it is a headline of at least two words."""
+    matches = list(TITLE_SEPARATOR.finditer(title))
+    if not matches:
+        return None
+    last = matches[-1]
+    head, tail = title[: last.start()], title[last.end():]
+    if len(head.split()) < 2 or not tail:
+        return None
+    return head, last.group(), tail
+
+
+def site_keys(names: list[str | None]) -> set[str]:
+    """Comparable keys for a site's names and host labels ("The Washington Post", "washingtonpost.com")."""
+    keys = set()
+    for name in filter(None, names):
+        keys.add(site_key(name))
+        if "." in name and " " not in name:  # a host name: its distinctive labels count too
+            keys.update(site_key(label) for label in name.lower().split(".") if label not in GENERIC_HOST_LABELS)
+    return {k for k in keys if len(k) >= 2}
+
+
+def site_key(name: str) -> str:
+    """Letters and digits of a name, lower case, without a leading "the"."""
+    return re.sub(r"[\W_]", "", re.sub(r"^\s*the\s+", "", name.casefold()))
+
+
+def is_site_name(segment: str, keys: set[str]) -> bool:
+    """True when a short title segment names the site ("CNN Politics" for "CNN", "AP" for "apnews")."""
+    key = site_key(segment)
+    if not key or len(segment.split()) > 6:
+        return False
+    for site in keys:
+        if key == site or (len(site) >= 3 and key.startswith(site)):
+            return True
+        if site.startswith(key) and (len(key) >= 3 or segment.isupper()):
+            return True
+    return False
+
+
+def is_http(url: str | None) -> bool:
+    """True for an http(s) URL."""
+    return url is not None and url.lower().startswith(("http://", "https://"))
+
+
+def declared_canonical(tree: HtmlElement, page_url: str | None) -> str | None:
+    """The page's own canonical URL (link rel=canonical, else og:url), absolute, when it is http(s)."""
+    for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
+        for value in tree.xpath(xpath):
+            candidate = urljoin(page_url or "", value.strip())
+            if is_http(candidate):
+                return candidate
+    return None
+
+
+def canonical_url(url: str, declared: str | None = None) -> str | None:
+    """The declared canonical URL, else the http(s) URL, without tracking parameters and fragment; None for local files."""
+    chosen = declared if is_http(declared) else url if is_http(url) else None
+    if chosen is None:
+        return None
+    try:
+        cleaned = normalize_url(chosen)
+    except ValueError:
+        cleaned = chosen
+    return cleaned.split("#", 1)[0]
+
+
+def source_domain(url: str | None) -> str | None:
+    """Host of an http(s) URL without "www."."""
+    if not is_http(url):
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def page_date(value: str | None):
+    """A date found on the page as an aware UTC datetime, or None."""
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+@cache
+def newsevents_version() -> str:
+    """Version of the installed newsevents package."""
+    return version("newsevents")
