@@ -88,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        n = self.server.hit(path, dict(self.headers.items()))
+        n = self.server.hit(self.path, dict(self.headers.items()))  # counted with the query: ?case=x gives a fresh counter
         base = self.server.base
         if path == "/robots.txt":
             self.send(200, self.server.robots, "text/plain")

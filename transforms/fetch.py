@@ -149,7 +149,7 @@ class Pool:
                 now = time.monotonic()
                 wait = 1.0
                 for key, q in self.queues.items():
-                    if self.active.get(key, 0) >= self.options.per_domain_concurrency:
+                    if self.active.get(key, 0) >= self.slots(key):
                         continue
                     ready_at = max(self.next_start.get(key, 0.0), q[0].not_before)
                     if ready_at <= now:
@@ -165,12 +165,19 @@ class Pool:
                 self.cond.wait(max(wait, 0.001))
             return None
 
+    def slots(self, key: str) -> int:
+        """Requests allowed in flight on the origin: one until its robots.txt (and Crawl-delay) is known."""
+        if self.options.respect_robots and key not in self.delay:
+            return 1
+        return self.options.per_domain_concurrency
+
     def release(self, key: str, *, slow_down_until: float | None = None, crawl_delay: float | None = None) -> None:
-        """Free the origin's slot; a 429/503 pushes its next start back, a Crawl-delay lengthens its delay."""
+        """Free the origin's slot; the first release sets its delay (Crawl-delay), a 429/503 pushes its next start back."""
         with self.cond:
             self.active[key] -= 1
-            if crawl_delay is not None:
-                self.delay[key] = max(self.options.min_delay, min(crawl_delay, self.options.max_crawl_delay))
+            if key not in self.delay:
+                self.delay[key] = max(self.options.min_delay, min(crawl_delay or 0.0, self.options.max_crawl_delay))
+                self.next_start[key] = max(self.next_start.get(key, 0.0), time.monotonic() + self.delay[key])
             if slow_down_until is not None:
                 self.next_start[key] = max(self.next_start.get(key, 0.0), slow_down_until)
             self.cond.notify_all()
@@ -202,6 +209,9 @@ class Pool:
                 if robots_response is not None:
                     job.rows.append(fetch_row(robots_response, source_name="robots.txt", attempt=1))
                     crawl_delay = rules.crawl_delay
+                if rules.unreachable == Reason.PRIVATE_ADDRESS:
+                    return self.finish(job, Rejection(stage=STAGE, reason=Reason.PRIVATE_ADDRESS, url=job.url,
+                                                      detail=rules.detail or "non-public address"))
                 veto = rules.veto(job.url, self.options.user_agent)
                 if veto:
                     return self.finish(job, Rejection(stage=STAGE, reason=Reason.ROBOTS_DISALLOWED, url=job.url, detail=veto))

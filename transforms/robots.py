@@ -22,7 +22,8 @@ class Rules:
 
     parser: RobotFileParser
     crawl_delay: float | None
-    unreachable: str | None = None  # why everything is disallowed, when robots.txt could not be read
+    unreachable: str | None = None  # reason code or HTTP status that kept robots.txt from being read
+    detail: str | None = None  # the fetch error behind `unreachable`
 
     def veto(self, url: str, user_agent: str) -> str | None:
         """Why robots.txt forbids the URL, or None when it allows it."""
@@ -65,7 +66,8 @@ def parse_rules(response: Response, user_agent: str) -> Rules:
     status = response.status
     if response.error is not None and not (status is not None and 400 <= status < 500):
         parser.parse([])
-        return Rules(parser, None, unreachable=str(response.error) if status is None else f"HTTP {status}")
+        return Rules(parser, None, unreachable=str(response.error) if status is None else f"HTTP {status}",
+                     detail=response.detail)
     if status is not None and 400 <= status < 500:
         parser.parse([])
         return Rules(parser, None)

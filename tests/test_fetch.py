@@ -1,0 +1,286 @@
+"""The fetcher against a real fault-injecting HTTP server on 127.0.0.1: exact fetch rows, rejections and documents."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from schemas.tables import FETCHES
+from tests import httpfaults
+from transforms.errors import Reason, Rejection
+from transforms.fetch import Fetched, Target, fetch
+from transforms.fetch_options import FetchOptions
+from transforms.ids import sha256_hex
+from transforms.rawstore import RawStore
+from transforms.read import RawDocument
+
+pytestmark = pytest.mark.timeout(60)
+
+FAST = {"allow_private": True, "min_delay": 0.0, "backoff": 0.05, "connect_timeout": 1.0, "read_timeout": 0.5,
+        "total_timeout": 3.0, "workers": 4, "per_domain_concurrency": 4, "max_body_bytes": 1_000_000,
+        "max_decoded_bytes": 1_000_000, "respect_robots": False}
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = httpfaults.start()
+    yield s
+    s.shutdown()
+
+
+def options(**changes) -> FetchOptions:
+    return FetchOptions(**(FAST | changes))
+
+
+def fetch_one(server, path: str, **changes) -> Fetched:
+    """Fetch one path of the server; the single result."""
+    results = list(fetch([server.base + path], options=options(**changes)))
+    assert len(results) == 1
+    return results[0]
+
+
+def summary(fetched: Fetched, server) -> list[tuple]:
+    """(path, status, error, attempts, redirects) of every row."""
+    return [(row["url"].removeprefix(server.base), row["status"], row["error"], row["attempts"], row["redirects"])
+            for row in fetched.rows]
+
+
+def rejection(fetched: Fetched) -> Rejection:
+    assert isinstance(fetched.result, Rejection), fetched.result
+    assert fetched.result.stage == "fetch"
+    return fetched.result
+
+
+def test_page_becomes_a_document_with_fetch_rows_and_stored_body(server, tmp_path):
+    store = RawStore(tmp_path)
+    url = server.base + "/page/one?utm_source=newsletter#comments"
+    [done] = fetch([Target(url=url, source_name="wire")], options=options(respect_robots=True), store=store)
+    doc = done.result
+    assert isinstance(doc, RawDocument)
+    assert doc.url == doc.location == server.base + "/page/one"
+    assert (doc.input_format, doc.is_html, doc.source_name) == ("web", True, "wire")
+    assert "Report one" in doc.content and doc.raw == httpfaults.page("one")
+    robots_row, page_row = done.rows
+    assert (robots_row["url"], robots_row["status"], robots_row["source_name"]) == (server.base + "/robots.txt", 200, "robots.txt")
+    assert {k for k in FETCHES.names if k != "run_id"} == set(page_row)
+    assert page_row | {"fetch_id": None, "elapsed_ms": None, "fetched_at": None} == {
+        "fetch_id": None, "url": server.base + "/page/one", "final_url": server.base + "/page/one", "source_name": "wire",
+        "status": 200, "error": None, "content_type": "text/html", "bytes": len(doc.raw),
+        "body_sha256": sha256_hex(doc.raw), "etag": None, "last_modified": None, "redirects": 0, "attempts": 1,
+        "elapsed_ms": None, "fetched_at": None}
+    assert store.get(page_row["body_sha256"]) == doc.raw
+
+
+def test_same_page_under_tracking_variants_is_fetched_once(server):
+    urls = [server.base + p for p in ("/page/dup?utm_medium=x", "/page/dup#top", "/page/dup")]
+    results = list(fetch(urls, options=options()))
+    assert len(results) == 1 and server.hits["/page/dup"] == 1
+
+
+def test_known_urls_are_skipped_unless_refetch(server):
+    known = {server.base + "/page/known"}
+    [skipped] = fetch([server.base + "/page/known"], options=options(), known_urls=known)
+    assert skipped.result is None and skipped.rows == () and server.hits["/page/known"] == 0
+    [again] = fetch([server.base + "/page/known"], options=options(refetch=True), known_urls=known)
+    assert isinstance(again.result, RawDocument) and server.hits["/page/known"] == 1
+
+
+def test_bad_urls_are_rejected_without_a_request(server):
+    results = list(fetch(["ftp://example.org/x", "http://user:secret@127.0.0.1/", "not a url"], options=options()))
+    assert [rejection(r).reason for r in results] == [Reason.BAD_URL] * 3
+    assert all(r.rows == () for r in results)
+
+
+def test_slow_response_times_out_and_is_retried_then_quarantined(server):
+    done = fetch_one(server, "/slow", retries=1)
+    assert summary(done, server) == [("/slow", None, "FETCH_TIMEOUT", 1, 0), ("/slow", None, "FETCH_TIMEOUT", 2, 0)]
+    assert rejection(done).reason == Reason.FETCH_TIMEOUT
+    assert all(400 <= row["elapsed_ms"] < 1400 for row in done.rows)
+
+
+def test_dripping_body_hits_the_total_timeout(server):
+    started = time.monotonic()
+    done = fetch_one(server, "/drip", retries=0, total_timeout=1.0)
+    assert summary(done, server) == [("/drip", 200, "FETCH_TIMEOUT", 1, 0)]
+    assert "body still arriving" in rejection(done).detail
+    assert time.monotonic() - started < 2.5
+
+
+def test_429_waits_for_retry_after_then_succeeds(server):
+    started = time.monotonic()
+    done = fetch_one(server, "/429")
+    assert summary(done, server) == [("/429", 429, "FETCH_STATUS", 1, 0), ("/429", 200, None, 2, 0)]
+    assert time.monotonic() - started >= 1.0  # Retry-After: 1
+    assert isinstance(done.result, RawDocument) and "after 429" in done.result.content
+
+
+def test_retry_after_over_the_cap_gives_up_at_once(server):
+    done = fetch_one(server, "/429-long", max_retry_after=5)
+    assert summary(done, server) == [("/429-long", 429, "FETCH_STATUS", 1, 0)]
+    assert "Retry-After 3600 s is over the cap of 5 s" in rejection(done).detail
+
+
+def test_500_then_200_is_retried_to_a_document(server):
+    done = fetch_one(server, "/flaky")
+    assert summary(done, server) == [("/flaky", 500, "FETCH_STATUS", 1, 0), ("/flaky", 200, None, 2, 0)]
+    assert isinstance(done.result, RawDocument)
+
+
+def test_404_is_not_retried(server):
+    done = fetch_one(server, "/missing")
+    assert summary(done, server) == [("/missing", 404, "FETCH_STATUS", 1, 0)]
+    assert rejection(done).detail == "HTTP 404"
+
+
+def test_connection_reset_is_retried_then_quarantined(server):
+    done = fetch_one(server, "/reset", retries=2)
+    assert summary(done, server) == [("/reset", None, "FETCH_CONNECTION", n, 0) for n in (1, 2, 3)]
+    assert rejection(done).reason == Reason.FETCH_CONNECTION and server.hits["/reset"] == 3
+
+
+def test_redirect_loop_is_stopped(server):
+    done = fetch_one(server, "/loop/a")
+    assert summary(done, server) == [("/loop/a", 301, "FETCH_REDIRECTS", 1, 2)]
+    assert "redirect loop" in rejection(done).detail
+
+
+def test_too_many_redirects_are_stopped(server):
+    done = fetch_one(server, "/redirect", max_redirects=0)
+    assert summary(done, server) == [("/redirect", 301, "FETCH_REDIRECTS", 1, 1)]
+    assert rejection(done).detail == "more than 0 redirects"
+
+
+def test_redirect_is_followed_to_the_canonical_final_url(server):
+    done = fetch_one(server, "/redirect")
+    assert summary(done, server) == [("/redirect", 200, None, 1, 1)]
+    assert done.rows[0]["final_url"] == server.base + "/page/target"
+    assert done.result.url == server.base + "/page/target" and done.result.location == server.base + "/redirect"
+
+
+def test_redirect_targets_are_checked_again(server):
+    creds = fetch_one(server, "/redirect-creds")
+    assert rejection(creds).reason == Reason.BAD_URL and "credentials" in creds.result.detail
+    robots = fetch_one(server, "/redirect-robots", respect_robots=True)
+    assert rejection(robots).reason == Reason.ROBOTS_DISALLOWED
+    assert server.hits["/private/secret"] == 0
+
+
+def test_endless_body_is_cut_at_the_size_cap(server):
+    done = fetch_one(server, "/endless", max_body_bytes=300_000)
+    assert summary(done, server) == [("/endless", 200, "TOO_LARGE", 1, 0)]
+    assert "over the cap of 300000 bytes" in rejection(done).detail
+
+
+def test_gzip_bomb_is_cut_at_the_decoded_cap(server):
+    done = fetch_one(server, "/bomb")
+    assert summary(done, server) == [("/bomb", 200, "TOO_LARGE", 1, 0)]
+    assert rejection(done).detail == "decoded body is over the cap of 1000000 bytes"
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/br"])
+def test_compressed_pages_are_decoded(server, path):
+    done = fetch_one(server, path)
+    assert summary(done, server) == [(path, 200, None, 1, 0)]
+    assert "<h1>Report" in done.result.content and done.rows[0]["bytes"] == len(done.result.raw)
+
+
+def test_wrong_declared_charset_still_decodes(server):
+    done = fetch_one(server, "/wrong-charset")
+    assert summary(done, server) == [("/wrong-charset", 200, None, 1, 0)]
+    assert "Le café de la gare a rouvert à Genève." in done.result.content
+
+
+def test_binary_content_is_rejected(server):
+    image = fetch_one(server, "/image")
+    assert summary(image, server) == [("/image", 200, "NOT_HTML", 1, 0)]
+    assert rejection(image).detail == "content type image/png is not accepted"
+    disguised = fetch_one(server, "/binary-as-html")
+    assert summary(disguised, server) == [("/binary-as-html", 200, "BINARY", 1, 0)]
+    assert rejection(disguised).reason == Reason.BINARY and disguised.result.payload == httpfaults.PNG
+
+
+def test_robots_disallow_is_respected_and_robots_read_once(server):
+    before = server.hits["/robots.txt"]
+    results = {r.url.removeprefix(server.base): r for r in fetch(
+        [server.base + p for p in ("/private/a", "/private/b", "/page/r1", "/page/r2")], options=options(respect_robots=True))}
+    assert rejection(results["/private/a"]).reason == Reason.ROBOTS_DISALLOWED
+    assert rejection(results["/private/b"]).reason == Reason.ROBOTS_DISALLOWED
+    assert server.hits["/private/a"] == server.hits["/private/b"] == 0
+    assert isinstance(results["/page/r1"].result, RawDocument)
+    assert server.hits["/robots.txt"] - before == 1
+    assert sum(row["url"].endswith("/robots.txt") for r in results.values() for row in r.rows) == 1
+
+
+def test_crawl_delay_spaces_requests_to_one_origin():
+    s = httpfaults.start()
+    s.robots = b"User-agent: *\nCrawl-delay: 1\n"  # urllib.robotparser reads whole seconds only
+    try:
+        started = time.monotonic()
+        results = list(fetch([s.base + f"/page/c{i}" for i in range(3)], options=options(respect_robots=True)))
+        assert all(isinstance(r.result, RawDocument) for r in results)
+        assert time.monotonic() - started >= 2 * 1.0  # first page, then one a second
+    finally:
+        s.shutdown()
+
+
+def test_per_origin_concurrency_is_bounded():
+    s = httpfaults.start()
+    active, peak, lock = [0], [0], threading.Lock()
+    original = s.RequestHandlerClass.do_GET
+
+    def counting(handler):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.05)
+        try:
+            original(handler)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    class Counting(httpfaults.Handler):
+        do_GET = counting
+
+    s.RequestHandlerClass = Counting
+    try:
+        results = list(fetch([s.base + f"/page/k{i}" for i in range(12)], options=options(per_domain_concurrency=2, workers=8)))
+        assert len(results) == 12 and peak[0] == 2
+    finally:
+        s.shutdown()
+
+
+def test_private_addresses_are_refused_by_default(server):
+    done = list(fetch([server.base + "/page/p", "http://localhost:9/x"], options=options(allow_private=False, respect_robots=True)))
+    assert [rejection(d).reason for d in done] == [Reason.PRIVATE_ADDRESS] * 2
+    assert server.hits["/page/p"] == 0 and server.hits["/robots.txt"] >= 0
+    without_robots = fetch_one(server, "/page/p", allow_private=False)
+    assert summary(without_robots, server) == [("/page/p", None, "PRIVATE_ADDRESS", 1, 0)]
+    assert server.hits["/page/p"] == 0
+
+
+def test_closing_the_iterator_early_stops_the_workers(server):
+    def workers() -> int:
+        return sum(t.name.startswith("fetch-") for t in threading.enumerate())
+
+    results = fetch([server.base + f"/page/e{i}" for i in range(50)], options=options(workers=4))
+    next(results)
+    assert workers() == 4
+    results.close()
+    assert workers() == 0
+
+
+def test_many_pages_stream_with_bounded_read_ahead(server):
+    produced = []
+
+    def targets():
+        for i in range(300):
+            produced.append(i)
+            yield server.base + f"/page/m{i}"
+
+    stream = fetch(targets(), options=options(max_pending=20))
+    first = next(stream)
+    assert isinstance(first.result, RawDocument) and len(produced) <= 21
+    assert sum(1 for _ in stream) == 299
