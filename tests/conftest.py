@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import prefect_env
-
-prefect_env.apply()
+import flows  # noqa: F401  (applies newsevents' Prefect settings before Prefect is imported)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

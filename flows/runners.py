@@ -1,0 +1,42 @@
+"""The task runner of a run: threads (default), worker processes, or a Dask cluster."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from flows.options import RunOptions
+from transforms.errors import NewseventsError
+
+RUNNERS = ("threads", "processes", "dask")
+
+
+def build_task_runner(options: RunOptions) -> TaskRunner:
+    """The task runner the options ask for; a Dask address is checked before any work starts."""
+    if options.dask_address:
+        check_reachable(options.dask_address)
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=options.dask_address)
+    if options.runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(cluster_kwargs={"n_workers": options.workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    if options.runner == "processes":
+        return ProcessPoolTaskRunner(max_workers=options.workers)
+    return ThreadPoolTaskRunner(max_workers=options.workers)
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Raise a one-line error unless a Dask scheduler answers at tcp://host:port."""
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not parts.port:
+        raise NewseventsError(f"Dask address {address!r} must look like tcp://host:port")
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            pass
+    except OSError as e:
+        raise NewseventsError(f"Dask scheduler at {address} is unreachable: {e.strerror or e}") from None
