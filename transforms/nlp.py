@@ -32,16 +32,119 @@ def model_name() -> str:
     return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
-def entity_patterns() -> list[dict[str, str]]:
-    """EntityRuler phrase patterns from the reference tables; the id is the actor code."""
-    patterns, seen = [], set()
+# Head nouns of organisation names that start with a country or demonym ("Syrian Observatory
+# for Human Rights", "Russian Defense Ministry"): the whole name is one ORG, not a NORP and a rest.
+ORG_HEADS = [
+    "Ministry",
+    "Forces",
+    "Army",
+    "Navy",
+    "Guard",
+    "Guards",
+    "Police",
+    "Council",
+    "Party",
+    "Bank",
+    "Agency",
+    "Committee",
+    "Commission",
+    "Airlines",
+    "Airways",
+    "Railways",
+    "Parliament",
+    "Assembly",
+    "Company",
+    "Corporation",
+    "Group",
+    "Front",
+    "Movement",
+    "Union",
+    "Institute",
+    "Association",
+    "Federation",
+    "Court",
+    "Office",
+    "Service",
+    "Embassy",
+    "Foundation",
+    "Observatory",
+    "Authority",
+    "Congress",
+    "Senate",
+    "Network",
+    "Academy",
+    "University",
+    "Coalition",
+    "Alliance",
+    "Brigade",
+    "Brigades",
+    "Corps",
+    "Command",
+    "Directorate",
+    "Chamber",
+    "Cabinet",
+    "Industries",
+    "Exchange",
+    "Broadcasting",
+    "Television",
+    "Radio",
+]
+# Geographic words that make a country name part of a place name ("Taiwan Strait", "Sea of Japan").
+GEO_HEADS = [
+    "Strait",
+    "Straits",
+    "Sea",
+    "Peninsula",
+    "Gulf",
+    "Basin",
+    "Canal",
+    "Channel",
+    "Desert",
+    "Plateau",
+    "Mountains",
+    "River",
+]
+GEO_LEADS = ["Sea", "Gulf", "Bay", "Strait", "Straits", "Horn", "Isthmus"]
+TAIL_WORDS = ["for", "of", "on"]
+
+
+def _country_words() -> tuple[list[str], list[str]]:
+    """Single-token country names and demonyms (with last words of longer ones), and first words."""
+    lasts, firsts = set(), set()
+    for entry in entries():
+        if entry.label in ("GPE", "NORP") and entry.actor.sector is None and entry.pattern:
+            words = entry.text.removeprefix("the ").split()
+            lasts.add(words[-1])
+            if len(words) > 1:
+                firsts.add(words[0])
+    return sorted(lasts), sorted(firsts - lasts)
+
+
+def entity_patterns() -> list[dict]:
+    """EntityRuler patterns: reference names as phrases (id = actor code), and compound names."""
+    patterns: list[dict] = []
+    seen = set()
     for entry in entries():
         if not entry.pattern:
             continue
-        text = entry.text[4:] if entry.text.startswith("the ") else entry.text
+        text = entry.text.removeprefix("the ")
         if text not in seen:
             seen.add(text)
             patterns.append({"label": entry.label, "pattern": text, "id": entry.actor.code})
+    lasts, firsts = _country_words()
+    country = [{"ORTH": {"IN": firsts}, "OP": "?"}, {"ORTH": {"IN": lasts}}]
+    org = [*country, {"IS_TITLE": True, "OP": "*"}, {"ORTH": {"IN": ORG_HEADS}}]
+    tail = [{"LOWER": {"IN": TAIL_WORDS}}, {"IS_TITLE": True, "OP": "+"}]
+    patterns += [
+        {"label": "ORG", "pattern": org, "id": "org-name"},
+        {"label": "ORG", "pattern": [*org, *tail], "id": "org-name"},
+        {"label": "LOC", "pattern": [*country, {"ORTH": {"IN": GEO_HEADS}}], "id": "place-name"},
+        {
+            "label": "LOC",
+            "pattern": [{"ORTH": {"IN": GEO_LEADS}}, *tail[:1], *country],
+            "id": "place-name",
+        },
+    ]
     return patterns
 
 
