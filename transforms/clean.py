@@ -36,6 +36,7 @@ CREDIT_END = re.compile(
 FURNITURE = re.compile(
     r"^(?:advertisement|sponsored(?: content)?|story continues (?:below|after)(?: this)? ad(?:vertisement)?|"
     r"continue reading(?: below)?|read (?:more|next|also)|also read|see also|more|related|"
+    r"(?:read (?:more|next|also)|also read|see also|related|more|watch|listen)\s*:.*|"
     r"related (?:articles|stories|coverage|content|topics|news)|most (?:popular|read|viewed|shared)|"
     r"more (?:from|on|stories|news)\b.*|recommended(?: for you)?|you (?:may|might) also like|trending(?: now)?|"
     r"top stories|latest news|share(?: this(?: article| story| page)?| on \w+| via \w+| article| story)?|"
@@ -148,15 +149,19 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
         result = trafilatura.bare_extraction(
             tree, url=page_url, with_metadata=True, include_comments=False,
             include_tables=options.include_tables, favor_precision=options.favor_precision,
-            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True},
+            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True,
+                                    # guesses from page text only when the input brings no date of its own
+                                    "extensive_search": doc.published_at is None},
         )
     except Exception as e:  # the extractor's failure on one page must not stop the run
         return reject(Reason.EXTRACT_FAILED, f"trafilatura failed: {type(e).__name__}: {e}"[:300])
     if result is None or not result.text:
         return reject(Reason.EXTRACT_EMPTY, "trafilatura found no main text")
+    site_names = [result.sitename, doc.source_name, source_domain(canonical_url(doc.url, declared))]
+    title = strip_site_name(normalise_line(result.title), site_names) if result.title else None
     return Extracted(
-        title=result.title,
-        text=normalise_text("\n\n".join(remove_furniture(result.text.splitlines(), title=result.title))),
+        title=title,
+        text=normalise_text("\n\n".join(remove_furniture(result.text.splitlines(), title=doc.title or title))),
         authors=[a.strip() for a in (result.author or "").split(";") if a.strip()],
         published_at_text=result.date,
         source_name=result.sitename or None,
