@@ -93,7 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             self.send(200, self.server.robots, "text/plain")
         elif path.startswith(("/page/", "/private/")):
-            self.send(200, page(path.rsplit("/", 1)[-1]))
+            pad = int(self.path.partition("pad=")[2] or 0)  # ?pad=N adds N bytes of paragraphs (benchmarks)
+            self.send(200, page(path.rsplit("/", 1)[-1], "<p>More details followed in the afternoon.</p>" * (pad // 46)))
         elif path == "/slow":
             time.sleep(1.5)
             self.send(200, page("slow"))
