@@ -1,0 +1,271 @@
+"""Tests of transforms/clean.py: RAW DOCUMENTS -> ARTICLES."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas.tables import ARTICLES
+from transforms.clean import (
+    CleanOptions,
+    canonical_url,
+    clean_document,
+    normalise_text,
+    source_domain,
+    strip_site_name,
+    text_sha256,
+)
+from transforms.errors import Reason, Rejection
+from transforms.ids import stable_id
+from transforms.read import RawDocument, document_from_bytes, expand_paths, read_files
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+ROW_FIELDS = {f.name for f in ARTICLES} - {"duplicate_of", "ingested_at", "run_id"}
+
+WIRE_STORY = """Ministers from Ghana and Togo met in Accra on Friday to discuss a dispute over fishing rights in the Gulf of Guinea.
+
+Photo: Fishing boats at the port of Tema on Thursday. (Kofi Mensah/West Coast Wire)
+Photo: Fishing boats at the port of Tema on Thursday. (Kofi Mensah/West Coast Wire)
+
+The two governments agreed to set up a joint patrol of their maritime border and to share catch data every month, officials said.
+Ghana's fisheries minister said the deal would protect small fishing communities on both sides.
+
+Advertisement
+
+Togo's foreign minister thanked Ghana for hosting the talks and said a formal agreement would be signed in Lomé in June.
+
+Most Popular
+read more:
+Share this
+"""
+
+
+def document(content: str, *, url: str = "file:///samples/story.txt", is_html: bool = False, **fields) -> RawDocument:
+    """A document as the read stage would make it from the given text."""
+    doc = document_from_bytes(content.encode("utf-8"), location=url, url=url,
+                              input_format="html" if is_html else "txt", is_html=is_html)
+    assert isinstance(doc, RawDocument)
+    return RawDocument(**{**doc.__dict__, **fields})
+
+
+def sample(name: str) -> RawDocument:
+    """The document of one sample file (or the JSONL record 'name#line=N')."""
+    file, _, line = name.partition("#line=")
+    docs = list(read_files([SAMPLES / file]))
+    doc = docs[int(line) - 1] if line else docs[0]
+    assert isinstance(doc, RawDocument)
+    return doc
+
+
+def clean(doc: RawDocument, **options) -> dict:
+    """The article row of a document that must clean."""
+    row = clean_document(doc, options=CleanOptions(**options))
+    assert isinstance(row, dict), row
+    return row
+
+
+@pytest.mark.parametrize(
+    ("title", "names", "expected"),
+    [
+        ("Talks resume in Geneva | The Daily Ledger", ["The Daily Ledger"], "Talks resume in Geneva"),
+        ("Talks resume in Geneva - The Daily Ledger", ["dailyledger.example"], "Talks resume in Geneva"),
+        ("Talks resume in Geneva – Daily Ledger World", ["Daily Ledger"], "Talks resume in Geneva"),
+        ("Daily Ledger: Talks resume in Geneva", ["Daily Ledger"], "Talks resume in Geneva"),
+        ("Talks resume in Geneva | World | The Ledger", [None], "Talks resume in Geneva"),
+        ("Russia to start S-400 shipments to Turkey in July — report", [None], "Russia to start S-400 shipments to Turkey in July — report"),
+        ("Ukraine war: troops advance near Kharkiv", ["The Daily Ledger"], "Ukraine war: troops advance near Kharkiv"),
+        ("Ledger readers vote: the best books of 2026", ["Daily Ledger"], "Ledger readers vote: the best books of 2026"),
+    ],
+)
+def test_title_loses_site_name(title, names, expected):
+    assert strip_site_name(title, names) == expected
+
+
+def test_html_page_becomes_article_without_furniture():
+    row = clean(sample("eu-sanctions-belarus.html"))
+    assert row["title"] == "EU imposes new sanctions on Belarus over crackdown on opposition"
+    assert row["text"].startswith("Asset freezes and travel bans")  # the standfirst is article text, the headline is not
+    for kept in ("The European Union imposed sanctions on Belarus on Monday", "We demand the immediate and unconditional release",
+                 "Hungary blocked that proposal.", "limit the damage to its economy."):
+        assert kept in row["text"]
+    for furniture in ("cookies", "Subscribe", "Share on", "Pavel Kuzmin", "Advertisement", "Read more", "Belarus frees two activists",
+                      "Sign up", "Related stories", "Inside the prisons", "Comments", "All rights reserved", "Privacy"):
+        assert furniture not in row["text"]
+
+
+def test_html_metadata_fills_the_row():
+    row = clean(sample("russia-jets-algeria.html"))
+    assert set(row) == ROW_FIELDS
+    assert row["authors"] == ["Karim Haddad", "Olga Petrenko"]
+    assert row["source_name"] == "The Meridian Herald"
+    assert row["canonical_url"] == "https://www.meridianherald.example/defence/2026/05/18/russia-delivers-su-35-jets-algeria"
+    assert row["source_domain"] == "meridianherald.example"
+    assert row["article_id"] == stable_id(row["canonical_url"])
+    assert row["published_at"].date().isoformat() == "2026-05-18" and row["published_at"].tzinfo is not None
+    assert row["extractor"] == "trafilatura" and row["input_format"] == "html" and row["language"] == "en"
+
+
+def test_page_time_zone_is_converted_to_utc():
+    row = clean(sample("qatar-mediates-sudan-ceasefire.html"))
+    assert row["published_at"] == datetime(2026, 7, 3, 16, 45, tzinfo=UTC)
+
+
+def test_title_prefix_and_tracking_parameters_go():
+    row = clean(sample("kenya-ethiopia-water-agreement.html"))
+    assert row["title"] == "Kenya and Ethiopia sign water-sharing agreement on the Omo river"
+    # rel=canonical is relative and the page was read from a file, so og:url is used, without its utm_* parameters
+    assert row["canonical_url"] == "https://coastlinetimes.example/africa/kenya-ethiopia-sign-omo-water-agreement"
+    assert "READ ALSO" not in row["text"] and "ADVERTISEMENT" not in row["text"] and "Most Read" not in row["text"]
+
+
+def test_canonical_url_drops_tracking_parameters_and_fragment():
+    url = "https://www.Ledger.example/world/talks?utm_source=tw&id=7&fbclid=abc&gclid=x#comments"
+    assert canonical_url(url) == "https://www.ledger.example/world/talks?id=7"
+    assert canonical_url("file:///tmp/a.html", None) is None
+    assert canonical_url("file:///tmp/a.html", "https://ledger.example/a?utm_medium=x") == "https://ledger.example/a"
+    assert source_domain("https://www.ledger.example/a") == "ledger.example"
+    assert source_domain(None) is None
+
+
+def test_article_id_is_the_location_hash_without_a_url():
+    doc = document(WIRE_STORY, url="file:///samples/ghana-togo.txt")
+    row = clean(doc)
+    assert row["article_id"] == stable_id("file:///samples/ghana-togo.txt")
+    assert row["canonical_url"] is None and row["source_domain"] is None
+    assert row["url"] == "file:///samples/ghana-togo.txt"
+
+
+def test_plain_text_loses_captions_repeats_and_trailing_boilerplate():
+    row = clean(document(WIRE_STORY))
+    assert row["title"] == "Ministers from Ghana and Togo met in Accra on Friday to discuss a dispute over fishing rights in the Gulf of Guinea."
+    text = row["text"]
+    for furniture in ("Photo:", "Kofi Mensah", "Advertisement", "Most Popular", "read more", "Share this"):
+        assert furniture not in text
+    assert text.startswith("The two governments agreed to set up a joint patrol")
+    assert "officials said.\n\nGhana's fisheries minister" in text  # one paragraph per line
+    assert text.endswith("would be signed in Lomé in June.")
+    assert row["extractor"] == "plaintext" and row["extractor_version"] == "0.1.0"
+
+
+def test_given_title_keeps_the_first_line_in_the_body():
+    row = clean(document(WIRE_STORY, title="Ghana and Togo talk fish"))
+    assert row["title"] == "Ghana and Togo talk fish"
+    assert row["text"].startswith("Ministers from Ghana and Togo met in Accra")
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph():
+    wrapped = ("Fishing talks end\n\nMinisters from Ghana and Togo met in Accra on Friday to discuss\n"
+               "a dispute over fishing rights in the Gulf of Guinea, and agreed\nto meet again in June in Lomé.\n")
+    row = clean(document(wrapped), min_words=5)
+    assert row["text"] == ("Ministers from Ghana and Togo met in Accra on Friday to discuss a dispute over fishing "
+                           "rights in the Gulf of Guinea, and agreed to meet again in June in Lomé.")
+
+
+def test_seed_article_keeps_every_sentence(shared):
+    seed = shared / "seeds" / "s400-turkey.txt"
+    row = clean(next(iter(read_files([seed]))))
+    lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    captions = [line for line in lines if line.startswith("Illustrative:")]
+    assert len(captions) == 2
+    assert row["title"] == lines[0]
+    for line in lines[1:]:
+        if line in captions or line in ("Most Popular", "read more:"):
+            assert line not in row["text"]
+        else:
+            assert line in row["text"]
+    assert row["text"].endswith("citizens in Turkish custody.")
+
+
+def test_other_languages_are_rejected_unless_kept():
+    doc = sample("mexico-eeuu-acuerdo-migratorio-es.txt")
+    rejection = clean_document(doc)
+    assert isinstance(rejection, Rejection)
+    assert rejection.reason == Reason.NOT_ENGLISH and rejection.stage == "clean"
+    assert "'es'" in rejection.detail and rejection.url == doc.location and rejection.payload == doc.raw
+    assert clean(doc, languages=("en", "es"))["language"] == "es"
+    assert clean(doc, languages=None)["language"] == "es"
+
+
+@pytest.mark.parametrize(
+    ("content", "is_html"),
+    [
+        ("Ceasefire holds\n\nCalm returned on Sunday.\n", False),
+        ("<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+         "<footer>Contact us</footer></body></html>", True),
+    ],
+)
+def test_too_little_text_is_extract_empty(content, is_html):
+    rejection = clean_document(document(content, is_html=is_html))
+    assert isinstance(rejection, Rejection) and rejection.reason == Reason.EXTRACT_EMPTY
+
+
+def test_deeply_nested_page_is_rejected_quickly():
+    depth = 100_000
+    page = "<html><body>" + "<div>" * depth + "<p>" + "Deep text here. " * 50 + "</p>" + "</div>" * depth + "</body></html>"
+    started = time.perf_counter()
+    rejection = clean_document(document(page, url="file:///samples/deep.html", is_html=True))
+    assert time.perf_counter() - started < 5
+    assert isinstance(rejection, Rejection) and rejection.reason == Reason.EXTRACT_FAILED
+    assert "levels deep" in rejection.detail
+
+
+def test_pages_over_the_element_cap_are_rejected_before_extraction():
+    page = "<html><body>" + "<div><p>A sentence about talks in Geneva.</p></div>" * 600 + "</body></html>"
+    rejection = clean_document(document(page, is_html=True), options=CleanOptions(max_tree_size=1000))
+    assert isinstance(rejection, Rejection) and rejection.reason == Reason.TOO_LARGE
+    rejection = clean_document(document(page, is_html=True), options=CleanOptions(max_html_chars=1000))
+    assert isinstance(rejection, Rejection) and rejection.reason == Reason.TOO_LARGE
+
+
+def test_jsonl_html_record_uses_its_title_and_date():
+    row = clean(sample("wire-feed.jsonl#line=3"))
+    assert row["title"] == "Istanbul police detain six journalists in dawn raids"
+    assert row["published_at"] == datetime(2026, 10, 20, 3, 30, tzinfo=UTC)  # the page has no date: the record's
+    assert row["input_format"] == "jsonl" and row["extractor"] == "trafilatura"
+    assert "Most popular" not in row["text"] and "Advertisement" not in row["text"]
+
+
+def test_samples_clean_as_documented():
+    outcomes = []
+    for doc in read_files(expand_paths([SAMPLES])):
+        row = clean_document(doc) if isinstance(doc, RawDocument) else doc
+        outcomes.append(row if isinstance(row, dict) else str(row.reason))
+    rows = [o for o in outcomes if isinstance(o, dict)]
+    assert sorted(o for o in outcomes if isinstance(o, str)) == ["EMPTY", "NOT_ENGLISH", "UNSUPPORTED_TYPE"]
+    assert len(rows) == 13
+    assert all(150 <= r["word_count"] <= 400 for r in rows)
+    assert len({r["article_id"] for r in rows}) == 13
+    assert len({r["text_sha256"] for r in rows}) == 12  # india-china-border-talks-copy.txt is an exact duplicate
+    assert all(r["published_at"] is None or r["published_at"].year == 2026 for r in rows)
+
+
+def test_text_hash_folds_case_and_white_space():
+    assert text_sha256("Talks resumed.\n\nBoth sides  agreed.") == text_sha256("talks resumed. both sides agreed.")
+    assert text_sha256("Talks resumed.") != text_sha256("Talks failed.")
+
+
+def test_tone_follows_the_words():
+    calm = clean(document("Peace talks\n\n" + "Leaders welcomed the agreement and praised the peaceful cooperation. " * 5))
+    grim = clean(document("Attack\n\n" + "Rebels attacked the town, killing civilians and wounding soldiers in violent clashes. " * 5))
+    assert calm["tone"] > 0 > grim["tone"]
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\u00a0\r.\u2028"), max_size=60))
+def test_normalise_text_is_idempotent(text):
+    once = normalise_text(text)
+    assert normalise_text(once) == once
+    assert "\n\n\n" not in once and once == once.strip()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300), st.booleans())
+def test_bad_content_never_raises(content, is_html):
+    doc = RawDocument(location="file:///x", url="file:///x", input_format="html" if is_html else "txt",
+                      raw=content.encode("utf-8", "surrogatepass"), content=content, is_html=is_html)
+    result = clean_document(doc)
+    assert isinstance(result, dict | Rejection)
