@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model")
 
     commands.add_parser("docs", help="regenerate docs/tables.md and docs/views.sql from the schemas")
+
+    with_data_dir(commands.add_parser("compact", help="merge small Parquet files per partition and recompute the events they touch"))
     return parser
 
 
@@ -193,6 +195,14 @@ def command_docs(_: argparse.Namespace) -> int:
     return 0
 
 
+def command_compact(args: argparse.Namespace) -> int:
+    from transforms.compact import compact
+    from transforms.load import DataDir
+
+    print(compact(DataDir((args.data_dir or default_data_dir()).resolve())).line())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from transforms.errors import NewseventsError
 
@@ -204,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "extract": lambda: command_extract(args),
         "eval": lambda: command_eval(args),
         "docs": lambda: command_docs(args),
+        "compact": lambda: command_compact(args),
     }
     try:
         return handlers[args.command]()

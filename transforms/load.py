@@ -131,24 +131,33 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         raise NewseventsError(f"staged file {path} does not hold the rows written")
 
 
-def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]]) -> None:
-    """Journal the moves durably, then perform them; `recover` finishes a journal left by a crash."""
+def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> None:
+    """Journal the moves (and lake files to remove after them) durably, then perform them; `recover` finishes a journal left by a crash."""
+    roll_forward(write_journal(data, batch_id, moves, removes))
+
+
+def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> Path:
+    """Durably record a commit: a list of (staged, final) moves, or an object with moves and removes."""
     data.journal.mkdir(parents=True, exist_ok=True)
     journal = data.journal / f"{batch_id}.json"
     tmp = journal.with_suffix(".tmp")
-    tmp.write_text(json.dumps(moves))
+    tmp.write_text(json.dumps({"moves": moves, "removes": removes} if removes else moves))
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, journal)
-    roll_forward(journal)
+    return journal
 
 
 def roll_forward(journal: Path) -> None:
-    """Move every staged file of a journal still in staging into the lake, then drop the journal."""
-    for staged, final in json.loads(journal.read_text()):
+    """Move every staged file of a journal still in staging into the lake, remove the files it retires, then drop it."""
+    entry = json.loads(journal.read_text())
+    moves, removes = (entry, []) if isinstance(entry, list) else (entry["moves"], entry["removes"])
+    for staged, final in moves:
         if os.path.exists(staged):
             os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(staged, final)
+    for path in removes:
+        Path(path).unlink(missing_ok=True)
     journal.unlink()
 
 

@@ -1,0 +1,147 @@
+"""LAKE -> LAKE: compaction merges small files, keeps the latest copy of each key, swaps atomically, recovers."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from datetime import UTC, date, datetime
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import main
+from tests.lakes import article, mention, two_runs
+from transforms.compact import compact, merge
+from transforms.load import DataDir, publish, recover, write_journal, write_parquet
+
+
+def files(data: DataDir, table: str) -> list[str]:
+    return sorted(str(p.relative_to(data.lake / table)) for p in (data.lake / table).glob("year=*/month=*/*.parquet"))
+
+
+def rows(data: DataDir, sql: str) -> list[tuple]:
+    with duckdb.connect() as con:
+        for table in ("articles", "event_mentions", "events", "runs"):
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{data.table_glob(table)}', union_by_name=true, hive_partitioning=false)")
+        return con.execute(sql).fetchall()
+
+
+def test_small_files_become_one_per_partition_with_the_same_rows(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    before = {t: rows(data, f"SELECT * FROM {t} ORDER BY ALL") for t in ("articles", "event_mentions", "runs")}
+    assert len(files(data, "articles")) == 2
+    result = compact(data)
+    assert (result.partitions, result.files_before, result.files_after) == (3, 6, 3)
+    assert result.rows_before == result.rows_after == 3 + 4 + 2
+    for table, expected in before.items():
+        assert len(files(data, table)) == 1
+        assert rows(data, f"SELECT * FROM {table} ORDER BY ALL") == expected
+    assert not list(data.staging.glob("compact-*")) and not list(data.journal.glob("*"))
+    assert compact(data).partitions == 0, "a compacted lake has nothing left to merge"
+
+
+def test_duplicate_keys_keep_the_latest_copy(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    later = datetime(2026, 2, 1, tzinfo=UTC)
+    newer = article(1, published=date(2026, 1, 9), run_id="20260201T000000Z-cccccc", ingested_at=later, title="Corrected story 1")
+    publish(data, "b3", {"articles": [(newer["published_at"], newer)]})
+    assert rows(data, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(4, 3)]
+    result = compact(data)
+    assert (result.rows_before, result.rows_after) == (3 + 4 + 2 + 1, 3 + 4 + 2)
+    assert rows(data, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(3, 3)]
+    assert rows(data, f"SELECT title, run_id FROM articles WHERE article_id = '{newer['article_id']}'") == [
+        ("Corrected story 1", "20260201T000000Z-cccccc")]
+
+
+def test_the_events_rollup_is_recomputed_for_touched_months(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    a4 = article(4, published=date(2026, 3, 1), run_id="20260302T000000Z-dddddd", ingested_at=at)
+    publish(data, "b4", {"articles": [(a4["published_at"], a4)],
+                         "event_mentions": [(a4["published_at"], mention(a4, event="talks", event_date=date(2026, 1, 8)))]})
+    talks = "SELECT num_mentions, num_articles FROM events WHERE cameo_code = '042'"
+    assert rows(data, talks) == [(2, 2)], "publishing without a rollup leaves events stale"
+    compact(data)  # January's two articles files merge, so the events of their mentions' month are recomputed
+    assert rows(data, talks) == [(3, 3)]
+    assert rows(data, "SELECT count(*) FROM events") == [(3,)]
+
+
+def test_files_written_before_a_column_was_added_read_it_as_null(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    part = data.lake / "articles" / "year=2026" / "month=01"
+    small = sorted(part.glob("*.parquet"))
+    for path in small:  # as if tone and duplicate_of were added later, and only the second file had tone
+        table = pq.read_table(path).drop_columns(["duplicate_of"] + (["tone"] if path == small[0] else []))
+        pq.write_table(table, path)
+    merged, read = merge(duckdb.connect(), "articles", small)
+    assert read == merged.num_rows == 3
+    assert merged.column("duplicate_of").null_count == 3
+    assert sorted(merged.column("tone").to_pylist(), key=str) == [1.5, None, None]
+
+
+def test_a_crash_after_the_journal_is_finished_by_recover(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    part = data.lake / "articles" / "year=2026" / "month=01"
+    small = sorted(part.glob("*.parquet"))
+    merged, _ = merge(duckdb.connect(), "articles", small)
+    staged = data.staging / "compact-x" / "articles" / "year=2026" / "month=01" / "part-compact-x.parquet"
+    staged.parent.mkdir(parents=True)
+    write_parquet(merged, staged)
+    write_journal(data, "compact-x", [(str(staged), str(part / staged.name))], [str(f) for f in small])
+    recover(data)  # what the next newsevents command does first
+    assert files(data, "articles") == ["year=2026/month=01/part-compact-x.parquet"]
+    assert rows(data, "SELECT count(*) FROM articles") == [(3,)]
+    assert not (data.staging / "compact-x").exists() and not list(data.journal.glob("*"))
+
+
+def test_readers_see_the_partition_before_or_after_never_between(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    glob = data.table_glob("articles")
+    seen: list[int] = []
+    for round_ in range(4):
+        arts = [article(n, published=date(2026, 1, 9), run_id=f"2026020{round_ + 1}T000000Z-eeeeee",
+                        ingested_at=datetime(2026, 2, round_ + 1, tzinfo=UTC)) for n in (1, 2, 3)]
+        publish(data, f"dup{round_}", {"articles": [(a["published_at"], a) for a in arts]})
+        stop = threading.Event()
+
+        def read(stop=stop) -> None:
+            with duckdb.connect() as con:
+                while not stop.is_set():
+                    with contextlib.suppress(duckdb.IOException):  # a file listed before the swap, opened after it
+                        seen.append(con.execute(f"SELECT count(*) FROM read_parquet('{glob}')").fetchall()[0][0])
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        try:
+            compact(data)
+        finally:
+            stop.set()
+            reader.join()
+        assert rows(data, "SELECT count(*) FROM articles") == [(3,)]
+    assert seen and set(seen) <= {3, 6}, f"a reader saw a half-compacted partition: {sorted(set(seen))}"
+
+
+def test_the_command_line_compacts_and_reports(tmp_path, capsys):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    assert main(["compact", "--data-dir", str(tmp_path)]) == 0
+    assert "compacted 3 partitions: 6 files -> 3" in capsys.readouterr().out
+    assert main(["compact", "--data-dir", str(tmp_path / "empty")]) == 0
+
+
+@pytest.mark.parametrize("table", ["articles", "event_mentions"])
+def test_compaction_while_another_process_holds_the_lake_is_refused(tmp_path, table):
+    from transforms.load import LakeBusy, exclusive
+
+    data = DataDir(tmp_path)
+    two_runs(data)
+    with exclusive(data), pytest.raises(LakeBusy):
+        compact(data)
+    assert len(files(data, table)) == 2

@@ -1,0 +1,142 @@
+"""LAKE -> LAKE: merge each partition's small Parquet files into one, deduplicated by primary key, atomically.
+
+Each merged file is staged in a folder of its own, a journal records the commit (move the merged
+file in, remove the small files), and then the staged folder and the partition folder are swapped
+in one atomic step (Linux renameat2 RENAME_EXCHANGE), so a reader lists either every small file or
+the merged one. Where the system cannot swap, the journal is carried out file by file; a crash at
+any point is finished by `load.recover`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from schemas.tables import TABLES
+from transforms.ids import stable_id
+from transforms.load import DataDir, exclusive, roll_forward, write_journal, write_parquet
+from transforms.rollup import rollup
+
+# The column whose greatest value marks the latest copy of a row; `events` is rewritten whole by the
+# rollup, so compaction recomputes it rather than merging its files.
+LATEST_BY = {
+    "fetches": "fetched_at",
+    "articles": "ingested_at",
+    "entities": "run_id",  # run ids start with the run's UTC start time, so they sort by time
+    "event_mentions": "run_id",
+    "quarantine": "at",
+    "runs": "finished_at",
+}
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """What a compaction did."""
+
+    partitions: int
+    files_before: int
+    files_after: int
+    rows_before: int
+    rows_after: int
+    events: int
+
+    def line(self) -> str:
+        return (f"compacted {self.partitions} partitions: {self.files_before} files -> {self.files_after}, "
+                f"{self.rows_before} rows -> {self.rows_after} (duplicate keys dropped); {self.events} events recomputed")
+
+
+def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
+    """Merge every partition holding min_files files or more into one file, holding the data directory meanwhile."""
+    with exclusive(data):
+        parts = [p for table in LATEST_BY for p in sorted((data.lake / table).glob("year=*/month=*"))
+                 if len(list(p.glob("*.parquet"))) >= min_files]
+        if not parts:
+            return Compaction(0, 0, 0, 0, 0, 0)
+        files = {p: sorted(p.glob("*.parquet")) for p in parts}
+        batch_id = "compact-" + stable_id(*(str(f) for fs in files.values() for f in fs))
+        stage_root = data.staging / batch_id
+        shutil.rmtree(stage_root, ignore_errors=True)
+        moves: list[tuple[str, str]] = []
+        swaps: list[tuple[Path, Path]] = []
+        rows_before = rows_after = 0
+        with duckdb.connect() as con:
+            months = touched_months(con, data, files)
+            for part, part_files in files.items():
+                table = part.parent.parent.name
+                merged, count = merge(con, table, part_files)
+                staged = stage_root / part.relative_to(data.lake) / f"part-{batch_id}.parquet"
+                staged.parent.mkdir(parents=True)
+                write_parquet(merged, staged)
+                moves.append((str(staged), str(part / staged.name)))
+                swaps.append((staged.parent, part))
+                rows_before, rows_after = rows_before + count, rows_after + merged.num_rows
+        journal = write_journal(data, batch_id, moves, [str(f) for fs in files.values() for f in fs])
+        for staged, part in swaps:
+            if not exchange(staged, part):
+                break  # this system cannot swap folders: the journal moves and removes file by file
+        roll_forward(journal)
+        shutil.rmtree(stage_root, ignore_errors=True)
+        events = rollup(data, months)
+    return Compaction(len(parts), sum(map(len, files.values())), len(parts), rows_before, rows_after, events)
+
+
+def merge(con: duckdb.DuckDBPyConnection, table: str, files: list[Path]) -> tuple[pa.Table, int]:
+    """The rows of the files, the latest copy of each primary key only, in the table's current schema; and the rows read."""
+    spec = TABLES[table]
+    key = ", ".join(spec.primary_key)
+    paths = [str(f) for f in files]
+    count = con.execute("SELECT count(*) FROM read_parquet($files, union_by_name=true, hive_partitioning=false)",
+                        {"files": paths}).fetchall()[0][0]
+    merged = con.sql(
+        f"""SELECT * EXCLUDE (filename) FROM read_parquet($files, union_by_name=true, filename=true, hive_partitioning=false)
+        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {LATEST_BY[table]} DESC NULLS LAST, filename DESC) = 1
+        ORDER BY {key}""",
+        params={"files": paths},
+    ).to_arrow_table()
+    for f in spec.schema:  # a column added to the schema after every one of these files was written
+        if f.name not in merged.column_names:
+            merged = merged.append_column(f.name, pa.nulls(merged.num_rows, f.type))
+    return merged.select(spec.schema.names).cast(spec.schema), count
+
+
+def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[Path, list[Path]]) -> set[date]:
+    """Event months whose rollup can change: those of the mentions being merged and of the mentions of the articles being merged."""
+    def of(table: str) -> list[str]:
+        return [str(f) for part, fs in files.items() if part.parent.parent.name == table for f in fs]
+
+    mentions, articles = of("event_mentions"), of("articles")
+    queries, params = [], {}
+    if mentions:
+        queries.append("SELECT event_date FROM read_parquet($mentions, union_by_name=true, hive_partitioning=false)")
+        params["mentions"] = mentions
+    if articles and data.has_files("event_mentions"):
+        queries.append(f"""SELECT event_date FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false)
+            WHERE article_id IN (SELECT article_id FROM read_parquet($articles, union_by_name=true, hive_partitioning=false))""")
+        params["articles"] = articles
+    if not queries:
+        return set()
+    rows = con.execute(f"SELECT DISTINCT date_trunc('month', event_date)::DATE FROM ({' UNION ALL '.join(queries)})", params).fetchall()
+    return {r[0] for r in rows}
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2); False where the system cannot, so the caller falls back."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
