@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib.metadata import version
 from urllib.parse import urljoin, urlsplit
@@ -11,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from courlan import normalize_url
 from lxml.html import HtmlElement
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from transforms.errors import Reason, Rejection
@@ -87,19 +89,16 @@ class Extracted:
 
 def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) -> dict | Rejection:
     """The article row for a document (all ARTICLES fields but duplicate_of, ingested_at, run_id), or its rejection."""
-    def reject(reason: Reason, detail: str) -> Rejection:
-        return Rejection(stage=STAGE, reason=reason, url=doc.location, detail=detail, payload=doc.raw)
-
     extracted = extract_html(doc, options) if doc.is_html else extract_plaintext(doc)
     if isinstance(extracted, Rejection):
         return extracted
     text = extracted.text
     word_count = len(WORD.findall(text))
     if word_count < options.min_words:
-        return reject(Reason.EXTRACT_EMPTY, f"main text has {word_count} words, fewer than {options.min_words}")
+        return reject(doc, Reason.EXTRACT_EMPTY, f"main text has {word_count} words, fewer than {options.min_words}")
     language = detect_language(text)
     if options.languages is not None and language not in options.languages:
-        return reject(Reason.NOT_ENGLISH, f"text is in {language!r}, not in {', '.join(options.languages)}")
+        return reject(doc, Reason.NOT_ENGLISH, f"text is in {language!r}, not in {', '.join(options.languages)}")
     canonical = canonical_url(doc.url, extracted.declared_url)
     domain = source_domain(canonical)
     source_name = extracted.source_name or doc.source_name
@@ -125,24 +124,26 @@ def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) 
     }
 
 
+def reject(doc: RawDocument, reason: Reason, detail: str) -> Rejection:
+    """The clean stage's quarantine record for a document."""
+    return Rejection(stage=STAGE, reason=reason, url=doc.location, detail=detail, payload=doc.raw)
+
+
 def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejection:
     """Main text and metadata of a page with trafilatura, after bounding the page's size, element count and depth."""
-    def reject(reason: Reason, detail: str) -> Rejection:
-        return Rejection(stage=STAGE, reason=reason, url=doc.location, detail=detail, payload=doc.raw)
-
     if len(doc.content) > options.max_html_chars:
-        return reject(Reason.TOO_LARGE, f"page has {len(doc.content)} characters, over the cap of {options.max_html_chars}")
+        return reject(doc, Reason.TOO_LARGE, f"page has {len(doc.content)} characters, over the cap of {options.max_html_chars}")
     try:
         tree = load_html(doc.content)
     except Exception as e:  # lxml raises many kinds of errors on broken markup
-        return reject(Reason.EXTRACT_FAILED, f"HTML does not parse: {e}")
+        return reject(doc, Reason.EXTRACT_FAILED, f"HTML does not parse: {e}")
     if tree is None:
-        return reject(Reason.EXTRACT_FAILED, "input does not parse as HTML")
+        return reject(doc, Reason.EXTRACT_FAILED, "input does not parse as HTML")
     elements = int(tree.xpath("count(//*)"))
     if elements > options.max_tree_size:
-        return reject(Reason.TOO_LARGE, f"page has {elements} HTML elements, over the cap of {options.max_tree_size}")
+        return reject(doc, Reason.TOO_LARGE, f"page has {elements} HTML elements, over the cap of {options.max_tree_size}")
     if tree.xpath("boolean(" + "/*" * (options.max_depth + 1) + ")"):
-        return reject(Reason.EXTRACT_FAILED, f"page nests elements more than {options.max_depth} levels deep")
+        return reject(doc, Reason.EXTRACT_FAILED, f"page nests elements more than {options.max_depth} levels deep")
     page_url = doc.url if is_http(doc.url) else None
     declared = declared_canonical(tree, page_url)
     try:
@@ -154,9 +155,9 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
                                     "extensive_search": doc.published_at is None},
         )
     except Exception as e:  # the extractor's failure on one page must not stop the run
-        return reject(Reason.EXTRACT_FAILED, f"trafilatura failed: {type(e).__name__}: {e}"[:300])
-    if result is None or not result.text:
-        return reject(Reason.EXTRACT_EMPTY, "trafilatura found no main text")
+        return reject(doc, Reason.EXTRACT_FAILED, f"trafilatura failed: {type(e).__name__}: {e}"[:300])
+    if not isinstance(result, Document) or not result.text:
+        return reject(doc, Reason.EXTRACT_EMPTY, "trafilatura found no main text")
     site_names = [result.sitename, doc.source_name, source_domain(canonical_url(doc.url, declared))]
     title = strip_site_name(normalise_line(result.title), site_names) if result.title else None
     return Extracted(
@@ -348,13 +349,13 @@ def canonical_url(url: str, declared: str | None = None) -> str | None:
 
 def source_domain(url: str | None) -> str | None:
     """Host of an http(s) URL without "www."."""
-    if not is_http(url):
+    if url is None or not is_http(url):
         return None
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.") or None
 
 
-def page_date(value: str | None):
+def page_date(value: str | None) -> datetime | None:
     """A date found on the page as an aware UTC datetime, or None."""
     if not value:
         return None
