@@ -57,7 +57,9 @@ def score(gold: list[dict], predicted: dict[str, list[dict]]) -> dict:
             fp[label] += 1
         for _, _, label in true - pred:
             fn[label] += 1
-        by_span = {(r["start_char"], r["end_char"]): r["country_code"] for r in predicted[item["id"]]}
+        by_span = {
+            (r["start_char"], r["end_char"]): r["country_code"] for r in predicted[item["id"]]
+        }
         for e in item["entities"]:
             if e["country"] is None:
                 continue

@@ -80,7 +80,11 @@ def test_a_title_before_a_person_gives_country_and_sector():
     doc = _doc(words, [(0, 1, "NORP"), (3, 5, "PERSON")], pos=pos)
     person = extract_entities(doc, article_id="a1")[1]
     assert person["entity_key"] == "mevlut cavusoglu"
-    assert (person["actor_code"], person["country_code"], person["sector"]) == ("TURGOV", "TUR", "GOV")
+    assert (person["actor_code"], person["country_code"], person["sector"]) == (
+        "TURGOV",
+        "TUR",
+        "GOV",
+    )
 
 
 def test_a_person_without_a_title_stays_unresolved():
@@ -115,7 +119,9 @@ TEMPLATES = [
 
 
 @pytest.mark.model
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     template=st.sampled_from(TEMPLATES),
     names=st.lists(st.sampled_from(PATTERN_NAMES), min_size=3, max_size=3),
@@ -169,7 +175,15 @@ def test_seed_article_entities(seed_rows):
     assert (interfax["label"], interfax["sector"]) == ("ORG", "MED")
     assert _first(rows, "$12 billion")["label"] == "MONEY"
     assert _first(rows, "Ankara")["actor_code"] == "TURGOV"
-    assert {r["entity_key"] for r in rows if r["country_code"] == "USA" and r["sector"] is None} == {
+    assert {
+        r["entity_key"] for r in rows if r["country_code"] == "USA" and r["sector"] is None
+    } == {
         "united states",
         "american",
     }
+
+
+def test_cities_outside_the_actor_tables_get_a_country_but_no_actor():
+    doc = _doc(["Shelling", "hit", "Idlib", "."], [(2, 3, "GPE")])
+    (row,) = extract_entities(doc, article_id="a1")
+    assert (row["country_code"], row["actor_code"], row["sector"]) == ("SYR", None, None)

@@ -50,7 +50,9 @@ def _ents(nlp, text: str) -> set[tuple[str, str]]:
 
 @pytest.mark.model
 def test_ruler_fixes_companies_the_model_gets_wrong(nlp):
-    ents = _ents(nlp, "Officials at Rosoboronexport met engineers from Lockheed Martin in Vienna on Monday.")
+    ents = _ents(
+        nlp, "Officials at Rosoboronexport met engineers from Lockheed Martin in Vienna on Monday."
+    )
     assert ("Rosoboronexport", "ORG") in ents
     assert ("Lockheed Martin", "ORG") in ents
     assert ("Vienna", "GPE") in ents
@@ -65,7 +67,9 @@ def test_ruler_separates_a_country_from_the_product_after_it(nlp):
 
 @pytest.mark.model
 def test_model_still_finds_people_and_money_around_patterns(nlp):
-    ents = _ents(nlp, "Brazilian Finance Minister Carla Duarte said Petrobras would invest $3 billion.")
+    ents = _ents(
+        nlp, "Brazilian Finance Minister Carla Duarte said Petrobras would invest $3 billion."
+    )
     assert ("Brazilian", "NORP") in ents
     assert ("Carla Duarte", "PERSON") in ents
     assert ("Petrobras", "ORG") in ents

@@ -16,6 +16,7 @@ from transforms.reference import (
     entries,
     lookup,
     normalise,
+    place_country,
     role_sector,
 )
 
@@ -196,13 +197,14 @@ def test_resource_files_have_headers_and_well_formed_codes():
         "igos.tsv": ["code", "sector", "name", "text", "pattern"],
         "companies.tsv": ["country", "sector", "name", "text", "pattern"],
         "roles.tsv": ["word", "sector"],
+        "groups.tsv": ["code", "country", "sector", "label", "name", "text", "pattern"],
     }.items():
         with (RESOURCES / name).open(encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
             assert reader.fieldnames == columns, name
             for row in reader:
                 assert all(v is not None for v in row.values()), (name, row)
-                assert row.get("iso3", row.get("country", "TUR")) in iso3, (name, row)
+                assert (row.get("iso3") or row.get("country") or "TUR") in iso3, (name, row)
     for entry in entries():
         code = entry.actor.code
         assert code.isupper() and code.isalpha() and len(code) % 3 == 0, code
@@ -220,3 +222,39 @@ def test_normalise_is_idempotent_and_tolerates_articles_and_possessives(text):
     assert normalise(f"the {text}") == key
     if not text.endswith(("s", "'", "’")):
         assert normalise(f"{text}'s") == key
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "country", "sector"),
+    [
+        ("Hamas", "PSEREB", "PSE", "REB"),
+        ("the Houthis", "YEMREB", "YEM", "REB"),
+        ("Boko Haram", "NGAREB", "NGA", "REB"),
+        ("al-Qaeda", "IMGMOSALQ", None, "IMG"),
+        ("ISIS", "IMGMOSISI", None, "IMG"),
+        ("the PKK", "TURSEP", "TUR", "SEP"),
+        ("Wagner Group", "RUSMIL", "RUS", "MIL"),
+    ],
+)
+def test_lookup_resolves_armed_groups(text, code, country, sector):
+    actor = lookup(text)
+    assert actor is not None
+    assert (actor.code, actor.country, actor.sector) == (code, country, sector)
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Idlib", "SYR"),
+        ("Lviv", "UKR"),
+        ("Belgorod", "RUS"),
+        ("Arizona", "USA"),
+        ("Tripoli", "LBY"),
+    ],
+)
+def test_place_country_finds_cities_and_states(name, country):
+    assert place_country(name) == country
+
+
+def test_place_country_misses_non_places():
+    assert place_country("Mevlut Cavusoglu") is None

@@ -7,9 +7,10 @@ from bisect import bisect_right
 from spacy.tokens import Doc, Span
 
 from transforms.ids import stable_id
-from transforms.reference import Actor, find, lookup, normalise, role_sector
+from transforms.reference import Actor, find, lookup, normalise, place_country, role_sector
 
 RESOLVED_LABELS = frozenset({"GPE", "NORP", "ORG", "FAC", "LOC"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 
@@ -81,16 +82,21 @@ def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
         surface = text[start:end]
         key = normalise(surface) or surface.casefold()
         actor = None
+        country = None
         if ent.label_ in RESOLVED_LABELS:
             entry = find(surface)
             if entry:
                 actor = entry.actor
                 if entry.is_name:
                     key = entry.actor.name.casefold()
+            elif ent.label_ in PLACE_LABELS:
+                country = place_country(surface)
             else:
                 actor = _prefix_actor(ent)
         elif ent.label_ == "PERSON":
             actor = _title_actor(ent)
+        if actor:
+            country = actor.country
         rows.append(
             {
                 "entity_id": stable_id(article_id, start, end),
@@ -102,7 +108,7 @@ def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
                 "label": ent.label_,
                 "entity_key": key,
                 "actor_code": actor.code if actor else None,
-                "country_code": actor.country if actor else None,
+                "country_code": country,
                 "sector": actor.sector if actor else None,
                 "source": "pattern" if ent.ent_id_ else "model",
             }

