@@ -191,7 +191,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/sitemap-self.xml":
             self.send(200, (
                 '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<sitemap><loc>{base}/sitemap-self.xml?d={n}</loc></sitemap></sitemapindex>").encode(), "application/xml")
+                f"<sitemap><loc>{base}/sitemap-self.xml?d={int(self.path.partition('d=')[2] or 0) + 1}</loc></sitemap>"
+                "</sitemapindex>").encode(), "application/xml")
         else:
             self.send(404, b"no route", "text/plain")
 

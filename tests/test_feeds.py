@@ -1,0 +1,91 @@
+"""Feeds and sitemaps from the local fault server: targets found, conditional GET, hostile XML refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests import httpfaults
+from transforms.errors import Reason, Rejection
+from transforms.feeds import discover
+from transforms.fetch_http import Client
+from transforms.fetch_options import FetchOptions
+from transforms.robots import RobotsCache
+from transforms.sources import Source
+
+pytestmark = pytest.mark.timeout(60)
+OPTIONS = FetchOptions(allow_private=True, min_delay=0.0, backoff=0.05, workers=4, per_domain_concurrency=4)
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = httpfaults.start()
+    yield s
+    s.shutdown()
+
+
+def paths(server, targets) -> set[str]:
+    return {t.url.removeprefix(server.base) for t in targets}
+
+
+def test_feed_gives_article_targets_then_304_next_run(server, tmp_path):
+    state = tmp_path / "state" / "feeds.json"
+    feed = Source(name="wire", kind="feed", urls=(server.base + "/feed.xml",))
+    first = discover([feed], options=OPTIONS, state_path=state)
+    assert [t.url.removeprefix(server.base) for t in first.targets] == [f"/page/f{i}?utm_source=rss" for i in (1, 2, 3)]
+    assert first.targets[0].title == "Item /page/f1" and first.targets[0].source_name == "wire"
+    assert first.targets[0].published_at == datetime(2026, 11, 24, 10, tzinfo=UTC)
+    [fetched] = first.fetched
+    assert fetched.result is None and fetched.rows[-1]["status"] == 200 and fetched.rows[-1]["etag"] == '"feed-v1"'
+    second = discover([feed], options=OPTIONS, state_path=state)
+    assert second.targets == []
+    assert second.fetched[0].rows[-1]["status"] == 304
+    assert server.request_headers["/feed.xml"]["If-None-Match"] == '"feed-v1"'
+
+
+def test_robots_cache_is_shared_across_calls(server):
+    before = server.hits["/robots.txt"]
+    robots = RobotsCache(Client(OPTIONS))
+    feed = Source(name="wire", kind="feed", urls=(server.base + "/feed.xml?case=robots",))
+    discover([feed], options=OPTIONS, robots=robots)
+    discover([feed], options=OPTIONS, robots=robots)
+    assert server.hits["/robots.txt"] - before == 1
+
+
+@pytest.mark.parametrize("path", ["/lol.xml", "/external.xml"])
+def test_entity_declarations_are_refused(server, path):
+    kind = "feed" if path == "/lol.xml" else "sitemap"
+    found = discover([Source(name="hostile", kind=kind, urls=(server.base + path,))], options=OPTIONS)
+    assert found.targets == []
+    [fetched] = found.fetched
+    assert isinstance(fetched.result, Rejection) and fetched.result.reason == Reason.FEED_MALFORMED
+    assert "declares entities" in fetched.result.detail
+
+
+def test_broken_feed_is_malformed(server):
+    found = discover([Source(name="broken", kind="feed", urls=(server.base + "/broken.xml",))], options=OPTIONS)
+    assert found.fetched[0].result.reason == Reason.FEED_MALFORMED and found.targets == []
+
+
+def test_sitemap_index_is_followed_to_news_and_gzipped_sitemaps(server):
+    found = discover([Source(name="map", kind="sitemap", urls=(server.base + "/sitemap.xml",))], options=OPTIONS)
+    assert paths(server, found.targets) == {"/page/s1", "/page/s2#top", "/page/s3"}
+    s1 = next(t for t in found.targets if t.url.endswith("/page/s1"))
+    assert s1.title == "Sitemap one" and s1.published_at == datetime(2026, 11, 24, 8, tzinfo=UTC)
+    assert {f.url.removeprefix(server.base) for f in found.fetched} == {"/sitemap.xml", "/sitemap-news.xml", "/sitemap-more.xml.gz"}
+    assert all(f.result is None for f in found.fetched)
+
+
+def test_self_nesting_sitemap_stops_at_the_depth_limit(server):
+    found = discover([Source(name="deep", kind="sitemap", urls=(server.base + "/sitemap-self.xml",))], options=OPTIONS, max_depth=2)
+    assert len(found.fetched) == 3
+    rejected = [f.result for f in found.fetched if f.result is not None]
+    assert [r.reason for r in rejected] == [Reason.TOO_LARGE] and "1 nested sitemaps skipped" in rejected[0].detail
+
+
+def test_url_lists_and_max_articles(server):
+    found = discover([Source(name="picked", kind="urls", urls=("https://a.example/1", "https://a.example/2"), max_articles=1),
+                      Source(name="wire", kind="feed", urls=(server.base + "/feed.xml?case=cap",), max_articles=2)], options=OPTIONS)
+    assert [t.url for t in found.targets if t.source_name == "picked"] == ["https://a.example/1"]
+    assert len([t for t in found.targets if t.source_name == "wire"]) == 2

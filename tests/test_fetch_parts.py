@@ -1,0 +1,111 @@
+"""The fetcher's parts alone: URL canonicalisation and checks, address classes, bounded decoding, the raw store."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import brotli
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.errors import NewseventsError
+from transforms.fetch_decode import BadEncoding, DecodedTooLarge, decode_all
+from transforms.fetch_http import is_public, parse_retry_after
+from transforms.ids import sha256_hex
+from transforms.rawstore import RawStore
+from transforms.urls import canonical_url, origin, url_problem
+
+
+def test_canonical_url_drops_tracking_parameters_fragment_and_default_port():
+    url = "HTTP://WWW.Example.com:80/world/story?utm_source=x&b=2&a=1&fbclid=abc#comments"
+    assert canonical_url(url) == "http://www.example.com/world/story?a=1&b=2"
+
+
+@given(st.lists(st.sampled_from(["a", "b", "utm_medium", "id", "gclid"]), max_size=4),
+       st.text(alphabet="abcxyz019-", max_size=12), st.text(alphabet="abc", max_size=5))
+def test_canonical_url_is_idempotent(keys, path, fragment):
+    query = "&".join(f"{k}={i}" for i, k in enumerate(keys))
+    once = canonical_url(f"https://news.example.org/{path}?{query}#{fragment}")
+    assert canonical_url(once) == once and "#" not in once and "utm_" not in once
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("ftp://example.org/", "scheme 'ftp' is not http or https"),
+    ("https://user:pw@example.org/", "URL carries credentials"),
+    ("https:///path", "URL has no host"),
+    ("http://example.org:99999/", "URL does not parse"),
+    ("javascript:alert(1)", "scheme 'javascript'"),
+])
+def test_url_problems(url, problem):
+    assert problem in url_problem(url)
+
+
+def test_origin_names_scheme_host_and_port():
+    assert origin("https://Example.org/a") == "https://example.org"
+    assert origin("http://127.0.0.1:8080/x") == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(("address", "public"), [
+    ("93.184.216.34", True), ("2606:4700::1111", True),
+    ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False), ("127.0.0.1", False), ("0.0.0.0", False),
+    ("169.254.169.254", False), ("100.64.0.1", False), ("224.0.0.251", False), ("::1", False), ("fe80::1%eth0", False),
+    ("fc00::1", False), ("::ffff:127.0.0.1", False), ("ff02::1", False), ("240.0.0.1", False),
+])
+def test_address_classes(address, public):
+    assert is_public(address) is public
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [
+    ("gzip", gzip.compress), ("x-gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress),
+    ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
+])
+def test_decoding_round_trips_within_the_cap(encoding, compress):
+    body = b"<p>Talks resumed in Doha.</p>" * 100
+    assert decode_all(compress(body), encoding, len(body)) == body
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [("gzip", gzip.compress), ("br", brotli.compress), ("deflate", zlib.compress)])
+def test_decompression_bombs_stop_at_the_cap(encoding, compress):
+    bomb = compress(b"\0" * 20_000_000)
+    assert len(bomb) < 100_000
+    with pytest.raises(DecodedTooLarge):
+        decode_all(bomb, encoding, 1_000_000)
+
+
+def test_unknown_or_corrupt_encodings_are_refused():
+    with pytest.raises(BadEncoding):
+        decode_all(b"x", "compress", 100)
+    with pytest.raises(BadEncoding):
+        decode_all(b"\x1f\x8bnot really gzip", "gzip", 100)
+
+
+def test_raw_store_keeps_each_body_once_compressed(tmp_path):
+    store = RawStore(tmp_path)
+    body = b"<html><p>Ceasefire talks</p></html>" * 500
+    sha = store.put(body)
+    assert sha == sha256_hex(body) and store.put(body) == sha and sha in store
+    path = store.path(sha)
+    assert path == tmp_path / "raw" / sha[:2] / sha[2:4] / f"{sha}.zst"
+    assert path.stat().st_size < len(body) // 10
+    assert store.get(sha) == body
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary files left
+
+
+def test_raw_store_refuses_a_corrupt_body(tmp_path):
+    store = RawStore(tmp_path)
+    sha = store.put(b"original body")
+    store.path(sha).write_bytes(b"garbage")
+    with pytest.raises(NewseventsError, match="cannot be read"):
+        store.get(sha)
+    other = RawStore(tmp_path / "other")
+    store.path(sha).write_bytes(other.path(other.put(b"another body")).read_bytes())
+    with pytest.raises(NewseventsError, match="is corrupt"):
+        store.get(sha)

@@ -1,0 +1,75 @@
+"""A WARC written here with warcio is read back with fastwarc: HTML responses become documents, the rest rejections."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from transforms.errors import Reason, Rejection
+from transforms.fetch_options import FetchOptions
+from transforms.ids import sha256_hex
+from transforms.rawstore import RawStore
+from transforms.read import RawDocument
+from transforms.warc import read_warc
+
+PAGE = "<html><head><title>Talks</title></head><body><p>Ministers met in Genève on Tuesday.</p></body></html>".encode()
+RECORDS = [
+    ("https://news.example.org/talks?utm_source=x#top", "text/html; charset=utf-8", PAGE, "200 OK", None),
+    ("https://news.example.org/logo.png", "image/png", b"\x89PNG\r\n\x1a\n\x00\x00", "200 OK", None),
+    ("https://news.example.org/gone", "text/html", b"<p>gone</p>", "404 Not Found", None),
+    ("https://news.example.org/zipped", "text/html", gzip.compress(b"<html><p>zipped page</p></html>"), "200 OK", "gzip"),
+    ("https://news.example.org/bomb", "text/html", gzip.compress(b"\0" * 3_000_000), "200 OK", "gzip"),
+]
+OPTIONS = FetchOptions(max_decoded_bytes=1_000_000)
+
+
+def write_warc(path, *, compress: bool) -> None:
+    """A WARC with a request record and the RECORDS as response records."""
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=compress)
+        writer.write_record(writer.create_warc_record("https://news.example.org/talks", "request",
+                                                      payload=io.BytesIO(b"GET /talks HTTP/1.1\r\n\r\n")))
+        for uri, content_type, body, status, encoding in RECORDS:
+            headers = [("Content-Type", content_type)] + ([("Content-Encoding", encoding)] if encoding else [])
+            writer.write_record(writer.create_warc_record(
+                uri, "response", payload=io.BytesIO(body), http_headers=StatusAndHeaders(status, headers, protocol="HTTP/1.1")))
+
+
+@pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
+def test_warc_responses_become_documents_or_rejections(tmp_path, suffix):
+    path = tmp_path / f"crawl{suffix}"
+    write_warc(path, compress=suffix.endswith(".gz"))
+    store = RawStore(tmp_path / "data")
+    results = list(read_warc(path, options=OPTIONS, store=store))
+    assert len(results) == len(RECORDS)
+    talks, logo, gone, zipped, bomb = results
+    assert isinstance(talks, RawDocument) and talks.url == "https://news.example.org/talks"
+    assert (talks.input_format, talks.is_html, talks.raw) == ("warc", True, PAGE)
+    assert "Genève" in talks.content and talks.location.startswith(path.resolve().as_uri() + "#offset=")
+    assert store.get(sha256_hex(PAGE)) == PAGE
+    assert isinstance(zipped, RawDocument) and zipped.content == "<html><p>zipped page</p></html>"
+    assert [(r.stage, r.reason) for r in (logo, gone, bomb) if isinstance(r, Rejection)] == [
+        ("fetch", Reason.NOT_HTML), ("fetch", Reason.FETCH_STATUS), ("fetch", Reason.TOO_LARGE)]
+
+
+def test_record_over_the_size_cap_is_rejected_unread(tmp_path):
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path, compress=True)
+    results = list(read_warc(path, options=FetchOptions(max_body_bytes=50)))
+    assert results[0].reason == Reason.TOO_LARGE and "over the cap of 50" in results[0].detail
+
+
+def test_a_file_that_is_not_a_warc_is_malformed(tmp_path):
+    path = tmp_path / "notes.warc"
+    path.write_bytes(b"these are not WARC records\n" * 20)
+    [result] = read_warc(path, options=OPTIONS)
+    assert result.reason == Reason.WARC_MALFORMED and result.url == path.resolve().as_uri()
+
+
+def test_a_missing_file_is_unreadable(tmp_path):
+    [result] = read_warc(tmp_path / "absent.warc.gz", options=OPTIONS)
+    assert result.reason == Reason.UNREADABLE
