@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, Reason, Rejection
+from transforms.fetch_options import HTML_TYPES
 from transforms.ids import sha256_hex
+from transforms.read import RawDocument, document_from_bytes
 
 SUFFIX = ".zst"
 
@@ -62,3 +66,25 @@ class RawStore:
 
     def __contains__(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+
+def reread(rows: Iterable[dict], store: RawStore, *, content_types: frozenset[str] = HTML_TYPES) -> Iterator[RawDocument | Rejection]:
+    """Pages rebuilt from successful `fetches` rows (one per URL, the latest) and their stored bodies, for reprocessing.
+
+    Rows of robots.txt, feeds and sitemaps are skipped by their content type. The row keeps the media type
+    but not the charset parameter, so the charset comes from the page's meta tag or detection.
+    """
+    for row in rows:
+        if row.get("error") or not row.get("body_sha256") or (row.get("content_type") or "text/html") not in content_types:
+            continue
+        try:
+            raw = store.get(row["body_sha256"])
+        except NewseventsError as e:
+            yield Rejection(stage="fetch", reason=Reason.UNREADABLE, url=row["url"], detail=str(e))
+            continue
+        result = document_from_bytes(raw, location=row["url"], url=row.get("final_url") or row["url"],
+                                     input_format="web", is_html=True, content_type=row.get("content_type"))
+        if isinstance(result, Rejection):
+            yield replace(result, stage="fetch")
+        else:
+            yield replace(result, source_name=row.get("source_name"))
