@@ -73,3 +73,12 @@ def test_a_file_that_is_not_a_warc_is_malformed(tmp_path):
 def test_a_missing_file_is_unreadable(tmp_path):
     [result] = read_warc(tmp_path / "absent.warc.gz", options=OPTIONS)
     assert result.reason == Reason.UNREADABLE
+
+
+def test_a_truncated_record_is_malformed(tmp_path):
+    path = tmp_path / "cut.warc"
+    write_warc(path, compress=False)
+    path.write_bytes(path.read_bytes()[:-100])
+    results = list(read_warc(path, options=OPTIONS))
+    assert [type(r) for r in results[:2]] == [RawDocument, Rejection]
+    assert results[-1].reason == Reason.WARC_MALFORMED and "truncated" in results[-1].detail

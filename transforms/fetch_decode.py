@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import brotli
 
@@ -28,8 +29,8 @@ class BoundedDecoder:
         self.kind = ENCODINGS[name]
         self.cap = cap
         self.total = 0
-        self._zlib = self._new_zlib() if self.kind in ("gzip", "deflate") else None
-        self._brotli = brotli.Decompressor() if self.kind == "br" else None
+        self._zlib: Any = self._new_zlib() if self.kind in ("gzip", "deflate") else None
+        self._brotli: Any = brotli.Decompressor() if self.kind == "br" else None
 
     def _new_zlib(self, raw_deflate: bool = False):
         wbits = 16 + zlib.MAX_WBITS if self.kind == "gzip" else (-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -114,7 +115,7 @@ class Client:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as e:
             raise Refused(Reason.FETCH_CONNECTION, f"cannot resolve {host}: {e}") from e
-        addresses = [info[4][0] for info in infos]
+        addresses = [str(info[4][0]) for info in infos]
         if not self.options.allow_private:
             private = [a for a in addresses if not is_public(a)]
             if private:
@@ -138,7 +139,7 @@ class Client:
 
         def done(**fields) -> Response:
             elapsed = int((time.monotonic() - started) * 1000)
-            base = {"url": url, "redirects": redirects, "elapsed_ms": elapsed}
+            base: dict[str, Any] = {"url": url, "redirects": redirects, "elapsed_ms": elapsed}
             if last is not None:
                 base |= {"final_url": last.final_url, "status": last.status, "content_type": last.content_type,
                          "etag": last.etag, "last_modified": last.last_modified, "retry_after": last.retry_after}

@@ -65,7 +65,9 @@ def read_record(record, location: str, options: FetchOptions, store: RawStore | 
     if http is None:
         return reject(Reason.WARC_MALFORMED, "response record without HTTP headers", location)
     status = http.status_code
-    if status is None or not 200 <= status < 300:
+    if status is None:
+        return reject(Reason.WARC_MALFORMED, "the record's HTTP status line does not parse (truncated record?)", location)
+    if not 200 <= status < 300:
         return reject(Reason.FETCH_STATUS, f"archived HTTP status {status}", location)
     content_type = http.get("Content-Type")
     mime = media_type(content_type)
@@ -73,7 +75,10 @@ def read_record(record, location: str, options: FetchOptions, store: RawStore | 
         return reject(Reason.NOT_HTML, f"content type {mime[:80]} is not accepted", location)
     if record.content_length > options.max_body_bytes:
         return reject(Reason.TOO_LARGE, f"record payload is {record.content_length} bytes, over the cap of {options.max_body_bytes}", location)
+    expected = record.content_length
     body = record.reader.read(options.max_body_bytes + 1)
+    if len(body) < expected:
+        return reject(Reason.WARC_MALFORMED, f"record is truncated: {len(body)} of {expected} payload bytes", location)
     try:
         body = decode_all(body, http.get("Content-Encoding"), options.max_decoded_bytes)
     except DecodedTooLarge as e:
