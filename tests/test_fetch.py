@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
 import threading
 import time
 
@@ -296,3 +299,37 @@ def test_stored_bodies_are_reread_for_reprocessing(server, tmp_path):
     assert sorted(d.url for d in again) == [server.base + "/page/re1", server.base + "/page/target"]
     originals = {f.result.url: f.result.content for f in fetched if isinstance(f.result, RawDocument)}
     assert all(isinstance(d, RawDocument) and d.content == originals[d.url] for d in again)
+
+
+def test_host_is_resolved_once_and_the_connection_goes_to_that_address(server, monkeypatch):
+    real = socket.getaddrinfo
+    lookups = []
+
+    def resolver(host, *args, **kwargs):  # stands in for DNS, which tests cannot reach
+        if host == "rebind.test":
+            lookups.append(host)
+            return real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    port = server.server_address[1]
+    [done] = fetch([f"http://rebind.test:{port}/page/rebind"], options=options())
+    assert isinstance(done.result, RawDocument) and lookups == ["rebind.test"]
+    assert server.request_headers["/page/rebind"]["Host"] == f"rebind.test:{port}"
+    [refused] = fetch([f"http://rebind.test:{port}/page/rebind2"], options=options(allow_private=False))
+    assert rejection(refused).reason == Reason.PRIVATE_ADDRESS and server.hits["/page/rebind2"] == 0
+
+
+def test_tls_certificates_are_verified(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=30)
+    s = httpfaults.start_tls(str(cert), str(key))
+    try:
+        [done] = fetch([f"https://127.0.0.1:{s.server_address[1]}/page/tls"], options=options())
+        assert [(row["status"], row["error"], row["attempts"]) for row in done.rows] == [(None, "FETCH_CONNECTION", 1)]
+        assert "TLS failed" in rejection(done).detail and "CERTIFICATE_VERIFY_FAILED" in done.result.detail
+    finally:
+        s.shutdown()
