@@ -166,5 +166,6 @@ def load_nlp(model: str | None = None) -> Language:
         before="ner" if "ner" in nlp.pipe_names else None,
         config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True},
     )
-    ruler.add_patterns(entity_patterns())  # type: ignore[attr-defined]
+    with nlp.select_pipes(enable=[]):  # ORTH patterns need only the tokenizer
+        ruler.add_patterns(entity_patterns())  # type: ignore[attr-defined]
     return nlp
