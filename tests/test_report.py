@@ -1,0 +1,273 @@
+"""LAKE -> REPORT: the HTML report over a small hand-built lake, rendered in headless Chromium offline."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import subprocess
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from schemas.tables import TABLES
+from transforms import catalog
+from transforms.cameo import cameo_info
+from transforms.errors import NewseventsError, Reason, Rejection
+from transforms.ids import sha256_hex
+from transforms.load import DataDir, publish
+from transforms.report import MAP_POINTS, ReportOptions, write_report
+
+CHROMIUM = shutil.which("chromium")
+SCREEN = (1280, 2000)
+
+# (day, CAMEO code, source, source country, target, target country, place (name, country, lat, lon), mentions, sentence)
+EVENTS = [
+    (2, "036", "USAGOV", "USA", "TURGOV", "TUR", ("Ankara", "TUR", 39.93, 32.86), 5,
+     "Washington said it wanted to meet Turkish officials in Ankara next week."),
+    (2, "042", "BRAGOV", "BRA", "NGAGOV", "NGA", ("Abuja", "NGA", 9.07, 7.49), 3,
+     "The Brazilian president arrived in Abuja for a two-day visit."),
+    (3, "190", "CODMIL", "COD", "CODREB", "COD", (None, "COD", None, None), 4,
+     "Congolese soldiers fought rebels in the east of the country on Tuesday."),
+    (3, "112", "CHNGOV", "CHN", "INDGOV", "IND", None, 2,
+     "Beijing accused New Delhi of moving troops closer to the border."),
+    (4, "070", "JPNGOV", "JPN", "PHLGOV", "PHL", ("Manila", "PHL", 14.6, 120.98), 6,
+     "Japan sent emergency aid to the Philippines after the typhoon."),
+    (4, "138", "RUSGOV", "RUS", "UKRGOV", "UKR", ("Kyiv", "UKR", 50.45, 30.52), 2,
+     "Moscow threatened to strike Kyiv if the talks failed."),
+    (5, "057", "USAGOV", "USA", "SGPGOV", "SGP", (None, "SGP", None, None), 3,
+     "The United States and Singapore signed a trade agreement."),
+    (5, "173", "TURPOL", "TUR", None, None, None, 1,
+     "Turkish police detained a number of protesters on Friday."),
+]
+
+
+def blank(table: str) -> dict:
+    """A row of the table with every field null."""
+    return dict.fromkeys(TABLES[table].schema.names)
+
+
+def article_row(n: int, day: int, domain: str) -> dict:
+    text = f"Article {n} of the report test, written by the project."
+    at = datetime(2026, 3, day, 9, tzinfo=UTC)
+    return blank("articles") | {
+        "article_id": f"article-{n}", "url": f"https://{domain}/news/{n}", "source_domain": domain,
+        "title": f"Story {n}", "authors": [], "published_at": at, "language": "en", "text": text,
+        "text_sha256": sha256_hex(text.encode()), "word_count": len(text.split()), "extractor": "plaintext",
+        "extractor_version": "1", "input_format": "txt", "raw_sha256": sha256_hex(text.encode()),
+        "ingested_at": at, "run_id": "run-1"}
+
+
+def event_row(n: int, spec: tuple) -> dict:
+    day, code, a1, c1, a2, c2, place, mentions, sentence = spec
+    info = cameo_info(code)
+    name, country, lat, lon = place or (None, None, None, None)
+    when = day if isinstance(day, date) else date(2026, 3, day)
+    at = datetime(when.year, when.month, when.day, 12, tzinfo=UTC)
+    return blank("events") | {
+        "event_id": f"event-{n}", "event_date": when, "date_precision": "day",
+        "cameo_code": code, "cameo_base": info.base, "cameo_root": info.root, "quad_class": info.quad_class,
+        "goldstein": info.goldstein, "plover_type": info.plover_type, "plover_mode": info.plover_mode,
+        "actor1_code": a1, "actor1_country": c1, "actor1_name": a1.lower(), "actor2_code": a2, "actor2_country": c2,
+        "actor2_name": a2 and a2.lower(), "modality": "asserted", "negated": False, "location_name": name,
+        "location_country": country, "location_lat": lat, "location_lon": lon, "num_mentions": mentions,
+        "num_sources": 1, "num_articles": 1, "first_seen_at": at,
+        "first_source_url": f"https://news.example.org/news/{n}", "first_sentence": sentence, "updated_at": at}
+
+
+def fetch_row(n: int, url: str, status: int | None, error: str | None) -> dict:
+    at = datetime(2026, 3, 2, 8, n, tzinfo=UTC)
+    return blank("fetches") | {"fetch_id": f"fetch-{n}", "url": url, "status": status, "error": error,
+                               "fetched_at": at, "run_id": "run-1"}
+
+
+def build_lake(root: Path, events: list[tuple] = EVENTS) -> DataDir:
+    """A lake of articles, events, fetches, quarantine rows and a run, written through the schemas."""
+    data = DataDir(root)
+    articles = [article_row(n, 2 + n % 4, "news.example.org" if n % 2 else "wire.example.com") for n in range(10)]
+    event_rows = [event_row(n, spec) for n, spec in enumerate(events)]
+    fetches = [fetch_row(0, "https://news.example.org/a", 200, None), fetch_row(1, "https://news.example.org/b", 404, None),
+               fetch_row(2, "https://wire.example.com/c", None, "FETCH_TIMEOUT"), fetch_row(3, "https://www.wire.example.com/d", 200, None)]
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    quarantine = [Rejection(stage="clean", reason=Reason.NOT_ENGLISH, url="file:///in/es.txt", detail="language es").to_row("run-1", at),
+                  Rejection(stage="read", reason=Reason.EMPTY, url="file:///in/empty.txt", detail="no text").to_row("run-1", at),
+                  Rejection(stage="fetch", reason=Reason.FETCH_TIMEOUT, url="https://wire.example.com/c", detail="read timeout").to_row("run-1", at)]
+    run = {"run_id": "run-1", "flow": "ingest", "started_at": at, "finished_at": at, "status": "completed",
+           "params": "{}", "counts": [("inputs", 13), ("articles", 10), ("events", len(event_rows))], "versions": [("newsevents", "0.1.0")]}
+    publish(data, "report-test", {
+        "articles": [(a["published_at"], a) for a in articles],
+        "events": [(ev["event_date"], ev) for ev in event_rows],
+        "fetches": [(f["fetched_at"], f) for f in fetches],
+        "quarantine": [(q["at"], q) for q in quarantine],
+        "runs": [(at, run)],
+    })
+    catalog.refresh(data)
+    return data
+
+
+# ---------------------------------------------------------------- headless Chromium through the DevTools protocol
+
+
+class DevTools:
+    """A minimal DevTools protocol client: commands wait for their reply, events are kept."""
+
+    def __init__(self, url: str) -> None:
+        from websockets.sync.client import connect
+
+        self.socket = connect(url, max_size=None, open_timeout=10)
+        self.events: list[dict] = []
+        self.last_id = 0
+
+    def call(self, method: str, session: str | None = None, **params) -> dict:
+        self.last_id += 1
+        self.socket.send(json.dumps({"id": self.last_id, "method": method, "params": params}
+                                    | ({"sessionId": session} if session else {})))
+        while True:
+            message = json.loads(self.socket.recv(timeout=30))
+            if message.get("id") == self.last_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+            self.events.append(message)
+
+
+def browse(page: Path, workdir: Path) -> dict:
+    """Open the page offline in headless Chromium; its marks, console errors, requests and a screenshot."""
+    profile = workdir / "profile"
+    browser = subprocess.Popen(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+         "--remote-debugging-port=0", f"--window-size={SCREEN[0]},{SCREEN[1]}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=(workdir / "chromium.log").open("w"))
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and len(port_file.read_text().split()) == 2):
+            assert browser.poll() is None and time.monotonic() < deadline, (workdir / "chromium.log").read_text()
+            time.sleep(0.05)
+        port, path = port_file.read_text().split()
+        tools = DevTools(f"ws://127.0.0.1:{port}{path}")
+        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
+        session = tools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Runtime", "Log", "Network", "Page"):
+            tools.call(f"{domain}.enable", session)
+        tools.call("Emulation.setDeviceMetricsOverride", session, width=SCREEN[0], height=SCREEN[1],
+                   deviceScaleFactor=1, mobile=False)
+        tools.call("Page.navigate", session, url=page.resolve().as_uri())
+        state: dict = {}
+        while not (state.get("marks") or state.get("error") or state.get("static")):
+            assert time.monotonic() < deadline + 30, "the page never finished drawing"
+            time.sleep(0.1)
+            state = json.loads(tools.call("Runtime.evaluate", session, returnByValue=True, expression=(
+                "JSON.stringify({marks: document.body?.dataset.marks, error: document.body?.dataset.error, "
+                "static: document.readyState === 'complete' && !document.getElementById('chart-specs')})"))["result"]["value"])
+        shot = base64.b64decode(tools.call("Page.captureScreenshot", session, format="png")["data"])
+        tools.call("Browser.close")
+    finally:
+        browser.kill()
+        browser.wait(timeout=10)
+    errors = [json.dumps(m["params"])[:300] for m in tools.events if m.get("method") in ("Runtime.exceptionThrown",)
+              or (m.get("method") == "Runtime.consoleAPICalled" and m["params"]["type"] in ("error", "assert"))
+              or (m.get("method") == "Log.entryAdded" and m["params"]["entry"]["level"] == "error")]
+    requests = [m["params"]["request"]["url"] for m in tools.events if m.get("method") == "Network.requestWillBeSent"]
+    return {"marks": json.loads(state["marks"]) if state.get("marks") else {}, "error": state.get("error"),
+            "errors": errors, "requests": requests, "screenshot": shot}
+
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                                    reason="chromium is not installed (apt-get install chromium); CI requires it")
+
+
+@needs_chromium
+def test_report_renders_offline_with_data_in_every_chart(tmp_path):
+    from PIL import Image, ImageStat
+
+    data = build_lake(tmp_path / "data")
+    page = write_report(data, ReportOptions())
+    assert page == tmp_path / "data" / "reports" / "report.html"
+    result = browse(page, tmp_path)
+    assert result["error"] is None
+    assert result["errors"] == []
+    assert [u for u in result["requests"] if not u.startswith("file:")] == []
+    marks = result["marks"]
+    assert set(marks) == {"timeline", "top-actors", "top-dyads", "event-map", "quarantine", "fetches"}
+    assert marks["timeline"]["articles_marks"] == 4  # articles on 4 distinct days
+    assert marks["timeline"]["events_marks"] == len({(s[0], cameo_info(s[1]).quad_class) for s in EVENTS})
+    assert marks["timeline"]["goldstein_marks"] == 4  # a line through the 4 days with events
+    assert marks["top-actors"]["actor_marks"] >= 10
+    assert marks["top-dyads"]["dyad_marks"] == 7  # the TURPOL event has no target
+    assert marks["event-map"]["countries_marks"] > 150
+    assert marks["event-map"]["points_marks"] == 7  # every event but the one without any place
+    assert marks["quarantine"]["quarantine_marks"] == 3
+    assert marks["fetches"]["fetches_marks"] == 4  # news OK, news 404, wire OK (www. folded), wire timeout
+    image = Image.open(io.BytesIO(result["screenshot"]))
+    (tmp_path / "report.png").write_bytes(result["screenshot"])
+    assert image.size == SCREEN
+    stats = ImageStat.Stat(image.convert("L"))
+    assert stats.stddev[0] > 20  # charts and text, not a blank page
+    colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 200
+
+
+def test_evidence_links_each_top_actor_and_dyad_to_sentences_and_urls(tmp_path):
+    page = write_report(build_lake(tmp_path), ReportOptions(output=tmp_path / "r.html")).read_text()
+    assert 'id="actor-USAGOV"' in page and 'href=\\u0022#actor-USAGOV' not in page
+    assert '"href": "#actor-USAGOV"' in page and '"href": "#dyad-USAGOV-TURGOV"' in page
+    assert 'id="dyad-USAGOV-TURGOV"' in page
+    assert "Washington said it wanted to meet Turkish officials in Ankara next week." in page
+    assert '<a href="https://news.example.org/news/0"' in page
+
+
+def test_country_filter_keeps_events_involving_the_country(tmp_path):
+    page = write_report(build_lake(tmp_path), ReportOptions(country="tur", output=tmp_path / "r.html")).read_text()
+    assert "involving TUR (Turkey)" in page
+    assert "Washington said it wanted to meet Turkish officials" in page
+    assert "Japan sent emergency aid" not in page
+    assert '<b>2</b><span>events</span>' in page
+
+
+def test_empty_lake_gives_a_report_that_says_so(tmp_path):
+    page = write_report(DataDir(tmp_path), ReportOptions()).read_text()
+    assert 'id="nothing"' in page and "holds no articles or events" in page
+    assert "<script" not in page  # nothing to draw, nothing to break
+    assert "Nothing was quarantined" in page
+
+
+def test_filter_matching_nothing_says_so(tmp_path):
+    data = build_lake(tmp_path)
+    page = write_report(data, ReportOptions(since=date(2027, 1, 1), output=tmp_path / "r.html")).read_text()
+    assert "holds no articles or events for this report (from 2027-01-01 to today)" in page
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path):
+    data = build_lake(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(NewseventsError, match="cannot write the report to") as caught:
+        write_report(data, ReportOptions(output=blocker / "report.html"))
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_filters_are_errors(tmp_path):
+    with pytest.raises(NewseventsError, match="alpha-3"):
+        write_report(DataDir(tmp_path), ReportOptions(country="Turkey"))
+    with pytest.raises(NewseventsError, match="after --until"):
+        write_report(DataDir(tmp_path), ReportOptions(since=date(2026, 5, 1), until=date(2026, 4, 1)))
+
+
+def test_a_year_of_events_stays_small_and_caps_the_map(tmp_path):
+    codes = ["036", "042", "190", "112", "070", "138", "057", "173"]
+    events = [(date(2025, 1, 1) + timedelta(days=i % 365), codes[i % 8], f"A{i % 40:03d}GOV", None, f"B{i % 37:03d}GOV", None,
+               (f"place {i}", None, -60 + (i * 7919 % 12000) / 100, -179 + (i * 104729 % 35800) / 100), 1 + i % 9,
+               f"Sentence {i} of a long year, " + "with words " * 40)
+              for i in range(6000)]
+    page = write_report(build_lake(tmp_path, events), ReportOptions(output=tmp_path / "r.html"))
+    assert page.stat().st_size < 10 * 1024 * 1024
+    spec_text = page.read_text().split('id="chart-specs">')[1].split("</script>")[0]
+    specs = json.loads(spec_text)
+    assert len(specs["event-map"]["layer"][1]["data"]["values"]) == MAP_POINTS
