@@ -187,3 +187,42 @@ def test_cities_outside_the_actor_tables_get_a_country_but_no_actor():
     doc = _doc(["Shelling", "hit", "Idlib", "."], [(2, 3, "GPE")])
     (row,) = extract_entities(doc, article_id="a1")
     assert (row["country_code"], row["actor_code"], row["sector"]) == ("SYR", None, None)
+
+
+def _eval_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "entities_eval.py"
+    spec = importlib.util.spec_from_file_location("entities_eval", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_gold_spans_slice_to_their_text():
+    ev = _eval_module()
+    gold = ev.read_gold(ev.GOLD)
+    assert len(gold) >= 40
+    for item in gold:
+        assert item["split"] in ("dev", "test")
+        for e in item["entities"]:
+            assert item["text"][e["start"] : e["end"]] == e["text"]
+            assert e["label"] in ev.LABELS
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_pipeline_is_clearly_more_accurate_than_the_bare_model(nlp):
+    import spacy
+
+    from transforms.nlp import model_name
+
+    ev = _eval_module()
+    gold = ev.read_gold(ev.GOLD)
+    bare = ev.score(gold, ev.predict(spacy.load(model_name()), gold))
+    ours = ev.score(gold, ev.predict(nlp, gold))
+    assert ours["all"][2] >= bare["all"][2] + 0.04
+    assert ours["ORG"][2] >= bare["ORG"][2] + 0.08
+    assert ours["country_accuracy"] > bare["country_accuracy"]
+    assert ours["country_wrong"] == 0
