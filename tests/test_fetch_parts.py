@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, Reason
 from transforms.fetch_decode import BadEncoding, DecodedTooLarge, decode_all
-from transforms.fetch_http import is_public, parse_retry_after
+from transforms.fetch_http import Response, is_public, parse_retry_after
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore
+from transforms.robots import parse_rules
 from transforms.urls import canonical_url, origin, url_problem
 
 
@@ -109,3 +110,22 @@ def test_raw_store_refuses_a_corrupt_body(tmp_path):
     store.path(sha).write_bytes(other.path(other.put(b"another body")).read_bytes())
     with pytest.raises(NewseventsError, match="is corrupt"):
         store.get(sha)
+
+
+def robots_response(status: int | None, body: bytes = b"", error: Reason | None = None) -> Response:
+    return Response(url="https://news.example.org/robots.txt", status=status, body=body, error=error, detail="x")
+
+
+def test_robots_rules_follow_rfc_9309_status_handling():
+    agent = "newsevents/0.1"
+    rules = parse_rules(robots_response(200, b"User-agent: *\nDisallow: /private/\nCrawl-delay: 0.5\n"), agent)
+    assert rules.veto("https://news.example.org/private/a", agent) == "robots.txt disallows this URL"
+    assert rules.veto("https://news.example.org/world/a", agent) is None
+    assert rules.crawl_delay == 1.0  # rounded up to whole seconds
+    assert parse_rules(robots_response(404, error=Reason.FETCH_STATUS), agent).veto("https://news.example.org/a", agent) is None
+    unavailable = parse_rules(robots_response(503, error=Reason.FETCH_STATUS), agent)
+    assert "unreachable (HTTP 503)" in unavailable.veto("https://news.example.org/a", agent)
+    silent = parse_rules(robots_response(None, error=Reason.FETCH_TIMEOUT), agent)
+    assert "unreachable (FETCH_TIMEOUT)" in silent.veto("https://news.example.org/a", agent)
+    named = parse_rules(robots_response(200, b"User-agent: newsevents\nDisallow: /\n\nUser-agent: *\nAllow: /\n"), agent)
+    assert named.veto("https://news.example.org/a", agent) and named.veto("https://news.example.org/a", "otherbot/1") is None

@@ -57,59 +57,61 @@ def discover(
     max_depth: int = MAX_DEPTH,
     robots: RobotsCache | None = None,
 ) -> Discovery:
-    """Article targets of every source, each source capped at its max_articles; feed validators saved to state_path."""
+    """Article targets of every source in source order, each capped at its max_articles; feed validators saved to state_path."""
     sources = list(sources)
     found = Discovery()
-    state = load_state(state_path)
-    feed_options = replace(options, content_types=FEED_TYPES, refetch=True,
-                           max_body_bytes=max(options.max_body_bytes, MAX_FEED_BYTES),
-                           max_decoded_bytes=max(options.max_decoded_bytes, 2 * MAX_FEED_BYTES))
     per_source: dict[str, list[Target]] = {s.name: [] for s in sources}
+    xml_options = replace(options, content_types=FEED_TYPES, refetch=True,
+                          max_body_bytes=max(options.max_body_bytes, MAX_FEED_BYTES),
+                          max_decoded_bytes=max(options.max_decoded_bytes, 2 * MAX_FEED_BYTES))
+
+    def fetch_in_order(targets: list[Target]) -> list[Fetched]:
+        done = {f.url: f for f in fetch(targets, options=xml_options, store=store, robots=robots)}
+        return [done[t.url] for t in targets if t.url in done]
+
+    state = load_state(state_path)
     feeds = {canonical_url(u): s for s in sources if s.kind == "feed" for u in s.urls}
-    for done in fetch([conditional_target(u, s.name, state) for u, s in feeds.items()], options=feed_options, store=store, robots=robots):
-        source = feeds[done.url]
+    for done in fetch_in_order([conditional_target(u, s.name, state) for u, s in feeds.items()]):
         document, rejection = split(done)
-        if rejection is None and done.rows and done.rows[-1]["status"] == 200:
-            last = done.rows[-1]
-            validators = {k: last[k] for k in ("etag", "last_modified") if last[k]}
-            if validators:
-                state[done.url] = validators
+        last = done.rows[-1] if done.rows else None
+        if rejection is None and last is not None and last["status"] == 200 and (last["etag"] or last["last_modified"]):
+            state[done.url] = {k: last[k] for k in ("etag", "last_modified") if last[k]}
         if document is not None:
-            targets = feed_targets(document, source.name)
+            targets = feed_targets(document, feeds[done.url].name)
             if isinstance(targets, Rejection):
                 rejection, targets = targets, []
-            per_source[source.name].extend(targets)
+            per_source[feeds[done.url].name].extend(targets)
         found.fetched.append(replace(done, result=rejection))
+    save_state(state_path, state)
+
     sitemaps = {canonical_url(u): s for s in sources if s.kind == "sitemap" for u in s.urls}
     seen, depth, budget = set(sitemaps), 0, max_sitemaps - len(sitemaps)
     while sitemaps:
         children: dict[str, Source] = {}
-        for done in fetch([Target(url=u, source_name=s.name) for u, s in sitemaps.items()], options=feed_options, store=store, robots=robots):
+        for done in fetch_in_order([Target(url=u, source_name=s.name) for u, s in sitemaps.items()]):
             source = sitemaps[done.url]
             document, rejection = split(done)
-            if document is not None:
-                parsed = sitemap_entries(document, source.name)
-                if isinstance(parsed, Rejection):
-                    rejection = parsed
-                else:
-                    targets, nested = parsed
-                    per_source[source.name].extend(targets)
-                    fresh = [u for u in nested if u not in seen]
-                    allowed = fresh[:max(budget, 0)] if depth < max_depth else []
-                    if len(allowed) < len(fresh):
-                        rejection = Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=done.url, detail=(
-                            f"{len(fresh) - len(allowed)} nested sitemaps skipped (limits: {max_depth} levels, "
-                            f"{max_sitemaps} sitemaps per run)"))
-                    budget -= len(allowed)
-                    seen.update(allowed)
-                    children.update(dict.fromkeys(allowed, source))
+            parsed = sitemap_entries(document, source.name) if document is not None else ([], [])
+            if isinstance(parsed, Rejection):
+                rejection, parsed = parsed, ([], [])
+            targets, nested = parsed
+            per_source[source.name].extend(targets)
+            fresh = [u for u in nested if u not in seen]
+            allowed = fresh[:max(budget, 0)] if depth < max_depth else []
+            if len(allowed) < len(fresh):
+                rejection = Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=done.url, detail=(
+                    f"{len(fresh) - len(allowed)} nested sitemaps skipped (limits: {max_depth} levels, "
+                    f"{max_sitemaps} sitemaps per run)"))
+            budget -= len(allowed)
+            seen.update(allowed)
+            children.update(dict.fromkeys(allowed, source))
             found.fetched.append(replace(done, result=rejection))
         sitemaps, depth = children, depth + 1
+
     for source in sources:
         if source.kind == "urls":
             per_source[source.name] = [Target(url=u, source_name=source.name) for u in source.urls]
         found.targets.extend(per_source[source.name][: source.max_articles])
-    save_state(state_path, state)
     return found
 
 
@@ -196,7 +198,7 @@ def sitemap_entries(document: RawDocument, source_name: str) -> tuple[list[Targe
     for node, loc in locations:
         if not loc:
             continue
-        published = child_text(node, "publication_date") or child_text(node, "lastmod")
+        published = child_text(node, "publication_date")  # lastmod is a change time, not a publication time
         try:
             published_at = parse_datetime(published) if published else None
         except ValueError:

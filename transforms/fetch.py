@@ -1,4 +1,4 @@
-"""URLS -> RAW DOCUMENTS + FETCH ROWS: fetch pages politely (robots.txt, per-origin limits, retries) on a thread pool.
+"""URLS -> RAW DOCUMENTS + FETCH ROWS: fetch pages politely (robots.txt, per-host limits, retries) on a thread pool.
 
 `fetch(targets, options=..., store=...)` yields one `Fetched` per distinct URL, in completion order,
 as soon as it is done, so a run over 10,000 URLs holds only `max_pending` URLs and a few bodies at
@@ -17,6 +17,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from transforms.errors import Reason, Rejection
 from transforms.fetch_decode import GZIP_MAGIC, BadEncoding, DecodedTooLarge, decode_all
@@ -26,7 +27,7 @@ from transforms.ids import sha256_hex, stable_id
 from transforms.rawstore import RawStore
 from transforms.read import RawDocument, document_from_bytes
 from transforms.robots import RobotsCache
-from transforms.urls import canonical_url, origin, url_problem
+from transforms.urls import canonical_url, url_problem
 
 STAGE = "fetch"
 RETRY_STATUSES_SLOW_DOWN = frozenset({429, 503})
@@ -118,7 +119,7 @@ def fetch(
 
 
 class Pool:
-    """Worker threads that take jobs from per-origin queues, honouring concurrency, delays and retry times."""
+    """Worker threads that take jobs from per-host queues, honouring concurrency, delays and retry times."""
 
     def __init__(self, options: FetchOptions, client: Client, store: RawStore | None, robots: RobotsCache):
         self.options, self.client, self.store, self.robots = options, client, store, robots
@@ -135,15 +136,15 @@ class Pool:
             t.start()
 
     def submit(self, job: Job, *, first: bool = False) -> None:
-        """Queue a job on its origin (at the front for a retry)."""
-        key = origin(job.url)
+        """Queue a job on its host (at the front for a retry)."""
+        key = urlsplit(job.url).hostname or ""  # limits apply per host, whatever the scheme or port
         with self.cond:
             q = self.queues.setdefault(key, deque())
             q.appendleft(job) if first else q.append(job)
             self.cond.notify()
 
     def take(self) -> tuple[str, Job] | None:
-        """The next job whose origin has a free slot and whose time has come; None once stopped."""
+        """The next job whose host has a free slot and whose time has come; None once stopped."""
         with self.cond:
             while not self.stopped:
                 now = time.monotonic()
@@ -157,7 +158,7 @@ class Pool:
                         if not q:
                             del self.queues[key]
                         else:
-                            self.queues.move_to_end(key)  # round robin across origins
+                            self.queues.move_to_end(key)  # round robin across hosts
                         self.active[key] = self.active.get(key, 0) + 1
                         self.next_start[key] = now + self.delay.get(key, self.options.min_delay)
                         return key, job
@@ -166,13 +167,13 @@ class Pool:
             return None
 
     def slots(self, key: str) -> int:
-        """Requests allowed in flight on the origin: one until its robots.txt (and Crawl-delay) is known."""
+        """Requests allowed in flight on the host: one until its robots.txt (and Crawl-delay) is known."""
         if self.options.respect_robots and key not in self.delay:
             return 1
         return self.options.per_domain_concurrency
 
     def release(self, key: str, *, slow_down_until: float | None = None, crawl_delay: float | None = None) -> None:
-        """Free the origin's slot; the first release sets its delay (Crawl-delay), a 429/503 pushes its next start back."""
+        """Free the host's slot; the first release sets its delay (Crawl-delay), a 429/503 pushes its next start back."""
         with self.cond:
             self.active[key] -= 1
             if key not in self.delay:

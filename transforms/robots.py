@@ -6,6 +6,8 @@ address or no answer means "unreachable", and the whole origin is disallowed.
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 from dataclasses import dataclass
 from urllib.robotparser import RobotFileParser
@@ -14,6 +16,7 @@ from transforms.fetch_http import Client, Response
 from transforms.urls import origin
 
 MAX_ROBOTS_BYTES = 512 * 1024
+CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:\s*(\d+\.\d*|\.\d+)\s*(?:#.*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,12 @@ class RobotsCache:
         return self.rules(url)[0].veto(url, self.client.options.user_agent)
 
 
+def whole_second_delay(line: str) -> str:
+    """`Crawl-delay: 0.5` rounded up to `Crawl-delay: 1`: urllib.robotparser ignores delays that are not whole numbers."""
+    match = CRAWL_DELAY.match(line)
+    return f"Crawl-delay: {math.ceil(float(match.group(1)))}" if match else line
+
+
 def parse_rules(response: Response, user_agent: str) -> Rules:
     """Rules from a robots.txt response, by RFC 9309's reading of its status."""
     parser = RobotFileParser()
@@ -72,6 +81,6 @@ def parse_rules(response: Response, user_agent: str) -> Rules:
         parser.parse([])
         return Rules(parser, None)
     text = (response.body or b"").decode("utf-8", errors="replace")
-    parser.parse(text.splitlines())
+    parser.parse([whole_second_delay(line) for line in text.splitlines()])
     delay = parser.crawl_delay(user_agent)
     return Rules(parser, float(delay) if delay is not None else None)
