@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("docs", help="regenerate docs/tables.md and docs/views.sql from the schemas")
 
     with_data_dir(commands.add_parser("compact", help="merge small Parquet files per partition and recompute the events they touch"))
+
+    sync = with_data_dir(commands.add_parser("sync", help="merge every table into a warehouse with dlt (incremental)"))
+    sync.add_argument("--destination", required=True, help="duckdb:///path.duckdb, postgresql://user:pass@host:port/db, or a dlt destination name")
+    sync.add_argument("--dataset", default="newsevents", help="schema/dataset in the warehouse (default newsevents)")
+
+    report = with_data_dir(commands.add_parser("report", help="write a self-contained HTML report: charts, a map, evidence, run health"))
+    report.add_argument("--since", type=parse_date, help="first event/article date to include (YYYY-MM-DD)")
+    report.add_argument("--until", type=parse_date, help="last event/article date to include (YYYY-MM-DD)")
+    report.add_argument("--country", help="only events and articles involving this ISO 3166-1 alpha-3 country (e.g. TUR)")
+    report.add_argument("--output", type=Path, help="HTML file to write (default: <data-dir>/reports/report.html)")
     return parser
 
 
@@ -146,6 +156,7 @@ def command_demo(args: argparse.Namespace) -> int:
         print(f"\n== {title}\n{sql}\n")
         print_rows(*query(DataDir(data_dir), sql), "table")
     print(f"\nAsk your own: newsevents sql \"SELECT ...\" --data-dir {data_dir}   (tables: docs/tables.md)")
+    command_report(argparse.Namespace(data_dir=data_dir, since=None, until=None, country=None, output=None))
     return status
 
 
@@ -203,6 +214,23 @@ def command_compact(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_report(args: argparse.Namespace) -> int:
+    from transforms.load import DataDir
+    from transforms.report import ReportOptions, write_report
+
+    options = ReportOptions(since=args.since, until=args.until, country=args.country, output=args.output)
+    print(f"Report: {write_report(DataDir((args.data_dir or default_data_dir()).resolve()), options)}")
+    return 0
+
+
+def command_sync(args: argparse.Namespace) -> int:
+    from transforms.load import DataDir
+    from transforms.warehouse import sync
+
+    print(sync(DataDir((args.data_dir or default_data_dir()).resolve()), args.destination, dataset=args.dataset).line())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from transforms.errors import NewseventsError
 
@@ -215,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "eval": lambda: command_eval(args),
         "docs": lambda: command_docs(args),
         "compact": lambda: command_compact(args),
+        "sync": lambda: command_sync(args),
+        "report": lambda: command_report(args),
     }
     try:
         return handlers[args.command]()
