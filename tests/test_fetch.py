@@ -18,6 +18,7 @@ from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore, reread
 from transforms.read import RawDocument
+from transforms.tabulate import to_table
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -333,3 +334,12 @@ def test_tls_certificates_are_verified(tmp_path):
         assert "TLS failed" in rejection(done).detail and "CERTIFICATE_VERIFY_FAILED" in done.result.detail
     finally:
         s.shutdown()
+
+
+def test_fetch_rows_fit_the_fetches_table(server):
+    fetched = list(fetch([server.base + p for p in ("/page/t1", "/flaky?case=table", "/reset?case=table", "/image?case=t")],
+                         options=options(respect_robots=True, retries=1)))
+    rows = [row | {"run_id": "test-run"} for f in fetched for row in f.rows]
+    table = to_table(rows, FETCHES, table="fetches")
+    assert table.num_rows == 1 + 1 + 2 + 2 + 1  # robots, page, flaky twice, reset twice, image
+    assert len(set(table.column("fetch_id").to_pylist())) == table.num_rows

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from transforms.errors import NewseventsError, Reason
-from transforms.fetch_decode import BadEncoding, DecodedTooLarge, decode_all
+from transforms.fetch_decode import BadEncoding, BoundedDecoder, DecodedTooLarge, decode_all
 from transforms.fetch_http import Response, is_public, parse_retry_after
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore
@@ -129,3 +129,19 @@ def test_robots_rules_follow_rfc_9309_status_handling():
     assert "unreachable (FETCH_TIMEOUT)" in silent.veto("https://news.example.org/a", agent)
     named = parse_rules(robots_response(200, b"User-agent: newsevents\nDisallow: /\n\nUser-agent: *\nAllow: /\n"), agent)
     assert named.veto("https://news.example.org/a", agent) and named.veto("https://news.example.org/a", "otherbot/1") is None
+
+
+@given(st.binary(max_size=5000), st.lists(st.integers(min_value=1, max_value=400), max_size=20),
+       st.sampled_from(["gzip", "br", "deflate", "raw deflate"]))
+def test_decoding_in_any_chunking_gives_the_same_bytes(body, cuts, encoding):
+    compress = {"gzip": gzip.compress, "br": brotli.compress, "deflate": zlib.compress,
+                "raw deflate": lambda b: zlib.compress(b)[2:-4]}[encoding]
+    compressed = compress(body)
+    encoding = encoding.removeprefix("raw ")
+    decoder = BoundedDecoder(encoding, len(body))
+    pieces, start = [], 0
+    for cut in cuts:
+        pieces.append(decoder.feed(compressed[start:start + cut]))
+        start += cut
+    pieces.append(decoder.feed(compressed[start:]))
+    assert b"".join(pieces) == body

@@ -29,7 +29,8 @@ class BoundedDecoder:
         self.kind = ENCODINGS[name]
         self.cap = cap
         self.total = 0
-        self._zlib: Any = self._new_zlib() if self.kind in ("gzip", "deflate") else None
+        self._zlib: Any = self._new_zlib() if self.kind == "gzip" else None  # deflate decides on its first bytes
+        self._head = b""
         self._brotli: Any = brotli.Decompressor() if self.kind == "br" else None
 
     def _new_zlib(self, raw_deflate: bool = False):
@@ -54,18 +55,18 @@ class BoundedDecoder:
             raise BadEncoding(f"corrupt {self.kind} stream: {e}") from e
 
     def _feed_zlib(self, chunk: bytes) -> bytes:
+        if self._zlib is None:  # deflate: zlib-wrapped or raw, told apart by the zlib header once 2 bytes are in
+            self._head += chunk
+            if len(self._head) < 2:
+                return b""
+            cmf, flg = self._head[0], self._head[1]
+            wrapped = cmf & 0x0F == 8 and (cmf * 256 + flg) % 31 == 0
+            self._zlib = self._new_zlib(raw_deflate=not wrapped)
+            chunk, self._head = self._head, b""
         parts: list[bytes] = []
         data = chunk
         while data:
-            try:
-                out = self._zlib.decompress(data, self.cap - self.total + 1)
-            except zlib.error:
-                if self.kind == "deflate" and self.total == 0 and not parts:  # servers send raw deflate too
-                    self._zlib = self._new_zlib(raw_deflate=True)
-                    out = self._zlib.decompress(data, self.cap - self.total + 1)
-                else:
-                    raise
-            parts.append(self._count(out))
+            parts.append(self._count(self._zlib.decompress(data, self.cap - self.total + 1)))
             if self._zlib.eof:  # a gzip file may hold several members
                 data = self._zlib.unused_data
                 if data and self.kind == "gzip" and data.startswith(GZIP_MAGIC):
