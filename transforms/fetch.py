@@ -1,10 +1,10 @@
 """URLS -> RAW DOCUMENTS + FETCH ROWS: fetch pages politely (robots.txt, per-host limits, retries) on a thread pool.
 
-`fetch(targets, options=..., store=...)` yields one `Fetched` per distinct URL, in completion order,
-as soon as it is done, so a run over 10,000 URLs holds only `max_pending` URLs and a few bodies at
+`fetch(targets, options=..., store=...)` yields one `Fetched` per target, in completion order, as
+soon as it is done, so a run over 10,000 URLs holds only `max_pending` URLs and a few bodies at
 a time. Each `Fetched` carries the `fetches` rows of every attempt made for it (robots.txt included,
 retries each a row with `attempts` = 1, 2, ...) and its outcome: a RawDocument, a Rejection, or
-None when there is nothing new (already in the lake, or 304 Not Modified).
+None when there is nothing new (a URL seen before in the call or in the lake, or 304 Not Modified).
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def fetch(
     known_urls: frozenset[str] | set[str] = frozenset(),
     robots: RobotsCache | None = None,
 ) -> Iterator[Fetched]:
-    """Fetch every target once (canonical URL), skipping `known_urls` unless options.refetch; yields as results complete.
+    """One Fetched per target, as results complete; a canonical URL seen before in the call or in `known_urls`
+    (unless options.refetch) is not fetched and gets result None.
 
     Pass one `robots` cache to every call of a run so robots.txt is read once per origin per run.
     """
@@ -98,12 +99,10 @@ def fetch(
                         stage=STAGE, reason=Reason.BAD_URL, url=target.url[:2048], detail=problem))
                     continue
                 url = canonical_url(target.url)
-                if url in seen:
-                    continue  # the same page twice in one run is fetched once
-                seen.add(url)
-                if url in known_urls and not options.refetch:
-                    yield Fetched(url=url, rows=(), result=None)
+                if url in seen or (url in known_urls and not options.refetch):
+                    yield Fetched(url=url, rows=(), result=None)  # fetched earlier in this run or in the lake
                     continue
+                seen.add(url)
                 pool.submit(Job(target=target, url=url))
                 pending += 1
             if pending == 0:
