@@ -108,6 +108,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"<p>x</p>")
                 self.wfile.flush()
                 time.sleep(0.1)
+        elif path == "/drip-stall":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(6):
+                self.wfile.write(b"<p>x</p>")
+                self.wfile.flush()
+                time.sleep(0.1)
+            time.sleep(2.0)
         elif path == "/429":
             if n == 1:
                 self.send(429, b"slow down", "text/plain", Retry_After="1")

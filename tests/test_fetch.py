@@ -113,6 +113,14 @@ def test_dripping_body_hits_the_total_timeout(server):
     assert time.monotonic() - started < 2.5
 
 
+def test_no_read_outlasts_the_total_timeout(server):
+    started = time.monotonic()
+    done = fetch_one(server, "/drip-stall", retries=0, total_timeout=1.0, read_timeout=1.0)
+    assert summary(done, server) == [("/drip-stall", 200, "FETCH_TIMEOUT", 1, 0)]
+    assert "body still arriving after 1.0 s" in rejection(done).detail
+    assert time.monotonic() - started < 1.4
+
+
 def test_429_waits_for_retry_after_then_succeeds(server):
     started = time.monotonic()
     done = fetch_one(server, "/429")

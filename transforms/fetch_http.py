@@ -245,10 +245,14 @@ class Client:
             return fail(Reason.UNDECODABLE, str(e))
         parts: list[bytes] = []
         wire = 0
+        sock = getattr(resp.connection, "sock", None)
         try:
             while True:
-                if time.monotonic() > deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     return fail(Reason.FETCH_TIMEOUT, f"body still arriving after {self.options.total_timeout} s", retryable=True)
+                if sock is not None:  # no single read may outlast the total time
+                    sock.settimeout(min(self.options.read_timeout, remaining))
                 chunk = resp.read1(CHUNK, decode_content=False)
                 if not chunk:
                     break
@@ -261,6 +265,8 @@ class Client:
         except BadEncoding as e:
             return fail(Reason.UNDECODABLE, str(e))
         except ReadTimeoutError:
+            if time.monotonic() >= deadline:
+                return fail(Reason.FETCH_TIMEOUT, f"body still arriving after {self.options.total_timeout} s", retryable=True)
             return fail(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body", retryable=True)
         except (ProtocolError, HTTPError, OSError) as e:
             return fail(Reason.FETCH_CONNECTION, f"connection broke while reading the body: {short(e)}", retryable=True)
