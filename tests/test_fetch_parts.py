@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from transforms.errors import NewseventsError, Reason
 from transforms.fetch_decode import BadEncoding, BoundedDecoder, DecodedTooLarge, decode_all
 from transforms.fetch_http import Response, is_public, parse_retry_after
+from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore
 from transforms.robots import parse_rules
@@ -145,3 +146,12 @@ def test_decoding_in_any_chunking_gives_the_same_bytes(body, cuts, encoding):
         start += cut
     pieces.append(decoder.feed(compressed[start:]))
     assert b"".join(pieces) == body
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"workers": 0}, "workers must be positive"), ({"min_delay": -1.0}, "min_delay must not be negative"),
+    ({"total_timeout": 0}, "total_timeout must be positive"), ({"user_agent": "bot\r\nX-Evil: 1"}, "one non-empty line"),
+])
+def test_nonsense_fetch_options_are_refused(changes, message):
+    with pytest.raises(NewseventsError, match=message):
+        FetchOptions(**changes)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from transforms.errors import NewseventsError
-from transforms.sources import Source, cron_problem, load_sources
+from transforms.sources import Source, command_line_sources, cron_problem, load_sources
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "sources.example.toml"
 
@@ -61,3 +61,13 @@ def test_valid_cron_expressions(expression):
                                         "10-5 * * * *", "@sometimes", "0 0 * foo *"])
 def test_invalid_cron_expressions(expression):
     assert cron_problem(expression)
+
+
+def test_command_line_sources():
+    sources = command_line_sources(urls=["https://a.org/1", "https://a.org/2"], feeds=["https://a.org/rss"],
+                                   sitemaps=["https://a.org/news.xml"])
+    assert [(s.name, s.kind, s.urls) for s in sources] == [
+        ("https://a.org/rss", "feed", ("https://a.org/rss",)),
+        ("https://a.org/news.xml", "sitemap", ("https://a.org/news.xml",)),
+        ("command line", "urls", ("https://a.org/1", "https://a.org/2"))]
+    assert command_line_sources() == []

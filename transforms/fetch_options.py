@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from transforms.errors import NewseventsError
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({
@@ -35,3 +37,15 @@ class FetchOptions:
     allow_private: bool = False  # allow hosts on private, loopback, link-local addresses (local use, tests)
     refetch: bool = False  # fetch URLs already in the lake again
     max_pending: int = 1000  # URLs read ahead of the workers; bounds memory on huge inputs
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise NewseventsError(f"fetch option {f.name} must not be negative, got {value}")
+        for name in ("connect_timeout", "read_timeout", "total_timeout", "max_body_bytes", "max_decoded_bytes",
+                     "workers", "per_domain_concurrency", "max_pending"):
+            if getattr(self, name) <= 0:
+                raise NewseventsError(f"fetch option {name} must be positive, got {getattr(self, name)}")
+        if not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n"):
+            raise NewseventsError("fetch option user_agent must be one non-empty line")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,16 @@ class Source:
     schedule: str | None = None  # 5-field cron expression (or @daily, ...) for scheduled runs
     max_articles: int | None = None  # at most this many article URLs per run from this source
     language: str | None = None  # ISO 639-1 code the source publishes in
+
+
+def command_line_sources(*, urls: Iterable[str] = (), feeds: Iterable[str] = (), sitemaps: Iterable[str] = ()) -> list[Source]:
+    """Sources for what the command line names: each feed and sitemap its own source named by its URL, the URLs one source."""
+    sources = [Source(name=u, kind="feed", urls=(u,)) for u in feeds]
+    sources += [Source(name=u, kind="sitemap", urls=(u,)) for u in sitemaps]
+    urls = tuple(urls)
+    if urls:
+        sources.append(Source(name="command line", kind="urls", urls=urls))
+    return sources
 
 
 def load_sources(path: str | Path) -> list[Source]:
