@@ -98,6 +98,32 @@ def test_html_page_becomes_article_without_furniture():
         assert furniture not in row["text"]
 
 
+LEDGER_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Port strike spreads to Rotterdam | The Harbour Ledger</title><meta property="og:site_name" content="The Harbour Ledger">
+<meta name="author" content="Anna de Vries"><meta property="article:published_time" content="2026-09-14T07:00:00+02:00">
+<link rel="canonical" href="https://harbourledger.example/europe/port-strike-rotterdam"></head>
+<body><header><nav><a href="/">Home</a> <a href="/europe">Europe</a> <a href="/shipping">Shipping</a></nav></header>
+<article><h1>Port strike spreads to Rotterdam</h1>
+<p>Dock workers in Rotterdam walked out on Monday, joining a strike that has shut the port of Antwerp for a week and left hundreds of ships waiting at sea.</p>
+<p>The Dutch union FNV said the strike would last at least 48 hours and demanded that port operators withdraw plans to automate container terminals.</p>
+<p><a href="/europe/antwerp-ships-queue"><strong>ANTWERP SHIPPING QUEUE GROWS AS TALKS COLLAPSE</strong></a></p>
+<p>Port operators said they were ready to resume talks but accused the union of holding the economy hostage. The Dutch government urged both sides to return to mediation.</p>
+<p>Belgian and Dutch ministers will meet in Brussels on Thursday to discuss the disruption, which shipping companies say is costing them millions of euros a day.</p>
+<p>___</p>
+<p>Anna de Vries is a shipping correspondent for The Harbour Ledger. Send tips to anna@harbourledger.example.</p>
+</article><footer>&copy; 2026 The Harbour Ledger</footer></body></html>"""
+
+
+def test_page_end_and_link_lines_are_furniture():
+    row = clean(document(LEDGER_PAGE, url="file:///samples/ledger.html", is_html=True))
+    assert row["title"] == "Port strike spreads to Rotterdam"
+    assert row["text"].startswith("Dock workers in Rotterdam walked out on Monday")
+    assert row["text"].endswith("costing them millions of euros a day.")
+    assert "ANTWERP SHIPPING QUEUE" not in row["text"] and "___" not in row["text"] and "correspondent for" not in row["text"]
+    assert "The Dutch government urged both sides to return to mediation." in row["text"]
+    assert row["source_domain"] == "harbourledger.example" and row["authors"] == ["Anna de Vries"]
+
+
 def test_html_metadata_fills_the_row():
     row = clean(sample("russia-jets-algeria.html"))
     assert set(row) == ROW_FIELDS

@@ -24,6 +24,7 @@ from transforms.tone import tone
 STAGE = "clean"
 WORD = re.compile(r"\w+")
 SPACE = re.compile(r"\s+")
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Lines that only label a picture: "Photo: ...", "Illustrative: ...", AP's "FILE - ...".
 CAPTION_START = re.compile(
     r"^(?:(?:illustrative|image|images|photo|photos|photograph|picture|pictured|caption|"
@@ -38,7 +39,7 @@ CREDIT_END = re.compile(
 FURNITURE = re.compile(
     r"^(?:advertisement|sponsored(?: content)?|story continues (?:below|after)(?: this)? ad(?:vertisement)?|"
     r"continue reading(?: below)?|read (?:more|next|also)|also read|see also|more|related|"
-    r"(?:read (?:more|next|also)|also read|see also|related|more|watch|listen)\s*:.*|"
+    r"(?:read (?:more|next|also)|also read|see also|related(?: \w+)?|more|watch|listen)\s*:.*|"
     r"related (?:articles|stories|coverage|content|topics|news)|most (?:popular|read|viewed|shared)|"
     r"more (?:from|on|stories|news)\b.*|recommended(?: for you)?|you (?:may|might) also like|trending(?: now)?|"
     r"top stories|latest news|share(?: this(?: article| story| page)?| on \w+| via \w+| article| story)?|"
@@ -55,6 +56,11 @@ SECTION_MARKER = re.compile(
 MAX_FURNITURE_WORDS = 12
 MAX_LINK_LINE_WORDS = 16
 MIN_REPEAT_WORDS = 8
+MIN_SHOUT_WORDS = 4
+AUTHOR_NOTE = re.compile(
+    r"^[A-Z][\w.'’-]*(?:\s[\w.'’-]+){0,3}\sis an? (?:[\w-]+\s){0,6}?(?:writer|reporter|correspondent|editor|journalist|"
+    r"columnist|contributor|producer|critic)\s(?:for|at|with|of|on)\s|^(?i:send (?:news )?tips|contact (?:the )?(?:author|reporter))\b"
+)
 SENTENCE_END = re.compile(r"[.!?;:…\"”’)\]]$")
 TITLE_SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—]\s+|\s*[–—]\s*|:\s+")
 GENERIC_HOST_LABELS = {"www", "com", "org", "net", "gov", "edu", "info", "int", "co", "uk", "amp", "news", "edition", "m"}
@@ -191,7 +197,7 @@ def remove_furniture(lines: list[str], *, title: str | None = None) -> list[str]
     title_key = normalise_line(title).casefold() if title else None
     seen: set[str] = set()
     kept: list[str] = []
-    for line in cut_trailing_links([normalise_line(line) for line in lines]):
+    for line in cut_page_end([normalise_line(line) for line in lines]):
         key = line.casefold()
         if not line:
             kept.append("")
@@ -214,21 +220,36 @@ def is_caption(line: str) -> bool:
 
 
 def is_furniture(line: str) -> bool:
-    """True for a short line that is page furniture ("Advertisement", "Share this", "Most Popular")."""
-    return len(line.split()) <= MAX_FURNITURE_WORDS and bool(FURNITURE.match(line))
+    """True for page furniture: "Advertisement", "Share this", a link in capitals, a teaser title shown twice, "___"."""
+    words = line.split()
+    if not LETTER_OR_DIGIT.search(line) or is_doubled(words):
+        return True
+    if len(words) >= MIN_SHOUT_WORDS and line.isupper() and not line.endswith((".", "!", "?", ":")):
+        return True  # a headline link in capitals between paragraphs ("2ND SUSPECT ARRESTED IN ...")
+    return len(words) <= MAX_FURNITURE_WORDS and bool(FURNITURE.match(line))
 
 
-def cut_trailing_links(lines: list[str]) -> list[str]:
-    """Lines without a closing list of links headed by a section marker ("Related", "Read more") or trailing blanks."""
-    end = len(lines)
-    cut = end
-    for i in range(end - 1, -1, -1):
+def is_doubled(words: list[str]) -> bool:
+    """True for a line that is one phrase twice over (a teaser card's title and its link text)."""
+    half = len(words) // 2
+    return half >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]
+
+
+def is_author_note(line: str) -> bool:
+    """True for a closing note about the author ("Jane Roe is a reporter for The Ledger. Send tips to ...")."""
+    return bool(AUTHOR_NOTE.match(line))
+
+
+def cut_page_end(lines: list[str]) -> list[str]:
+    """Lines without what pages put after the article: a list of links under "Related" or "Read more", a note on the author."""
+    cut = len(lines)
+    for i in range(cut - 1, -1, -1):
         line = lines[i]
         if line and (len(line.split()) > MAX_LINK_LINE_WORDS or line.endswith((".", "!", "?"))):
             break  # a sentence: the article is still going on here
         if SECTION_MARKER.match(line):
             cut = i
-    while cut and not lines[cut - 1]:
+    while cut and (not LETTER_OR_DIGIT.search(lines[cut - 1]) or is_author_note(lines[cut - 1])):
         cut -= 1
     return lines[:cut]
 

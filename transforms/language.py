@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import py3langid
 
-SAMPLE_CHARS = 5000
+SAMPLE_CHARS = 2000
 
 
 def detect_language(text: str) -> str:
