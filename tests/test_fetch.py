@@ -330,6 +330,29 @@ def test_host_is_resolved_once_and_the_connection_goes_to_that_address(server, m
     assert rejection(refused).reason == Reason.PRIVATE_ADDRESS and server.hits["/page/rebind2"] == 0
 
 
+def test_refused_connection_is_retried_then_quarantined():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    [done] = fetch([f"http://127.0.0.1:{port}/page/x"], options=options(retries=1))
+    assert [(row["status"], row["error"], row["attempts"]) for row in done.rows] == [
+        (None, "FETCH_CONNECTION", 1), (None, "FETCH_CONNECTION", 2)]
+    assert "connection failed" in rejection(done).detail
+
+
+def test_next_address_is_tried_when_the_first_refuses(server, monkeypatch):
+    real = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):  # a host with two addresses, the first one dead
+        if host == "two.test":
+            return real("127.0.0.2", port, *args, **kwargs) + real("127.0.0.1", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    [done] = fetch([f"http://two.test:{server.server_address[1]}/page/two"], options=options(retries=0))
+    assert isinstance(done.result, RawDocument) and [row["error"] for row in done.rows] == [None]
+
+
 def test_tls_certificates_are_verified(tmp_path):
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")

@@ -40,6 +40,7 @@ from transforms.urls import ascii_host, canonical_url, url_problem
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 MAX_POOLS = 200
+MAX_ADDRESSES = 4  # addresses of one host tried in turn when a connect fails
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,18 +110,20 @@ class Client:
         self.pools = urllib3.PoolManager(num_pools=MAX_POOLS, maxsize=max(1, options.per_domain_concurrency),
                                          block=False, retries=False)
 
-    def resolve(self, host: str, port: int) -> str:
-        """The address to connect to; refuses hosts with any non-public address unless allow_private."""
+    def resolve(self, host: str, port: int) -> list[str]:
+        """The addresses to try, in resolver order; refuses hosts with any non-public address unless allow_private."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as e:
             raise Refused(Reason.FETCH_CONNECTION, f"cannot resolve {host}: {e}") from e
-        addresses = [str(info[4][0]) for info in infos]
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise Refused(Reason.FETCH_CONNECTION, f"{host} has no address")
         if not self.options.allow_private:
             private = [a for a in addresses if not is_public(a)]
             if private:
                 raise Refused(Reason.PRIVATE_ADDRESS, f"{host} resolves to non-public address {private[0]}")
-        return addresses[0]
+        return addresses[:MAX_ADDRESSES]
 
     def get(
         self,
@@ -177,31 +180,39 @@ class Client:
         host = ascii_host(parts.hostname or "")
         scheme = parts.scheme.lower()
         port = parts.port or (443 if scheme == "https" else 80)
-        address = self.resolve(host, port)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise Refused(Reason.FETCH_TIMEOUT, f"total time of {self.options.total_timeout} s ran out", retryable=True)
-        timeout = urllib3.Timeout(connect=min(self.options.connect_timeout, remaining),
-                                  read=min(self.options.read_timeout, remaining))
+        addresses = self.resolve(host, port)
         host_header = (f"[{host}]" if ":" in host else host) + ("" if parts.port in (None, 80 if scheme == "http" else 443) else f":{port}")
         request_headers = {"Host": host_header, "User-Agent": self.options.user_agent,
                            "Accept-Encoding": "gzip, deflate, br", "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
                            **dict(headers)}
         pool_kw = {"server_hostname": host, "assert_hostname": host} if scheme == "https" else {}
-        pool = self.pools.connection_from_host(address, port, scheme, pool_kwargs=pool_kw)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        try:
-            resp = pool.urlopen("GET", path, headers=request_headers, timeout=timeout, retries=False,
-                                redirect=False, preload_content=False, decode_content=False,
-                                assert_same_host=False)
-        except (ConnectTimeoutError, ReadTimeoutError) as e:
-            raise Refused(Reason.FETCH_TIMEOUT, f"timed out: {type(e).__name__}", retryable=True) from e
-        except SSLError as e:
-            raise Refused(Reason.FETCH_CONNECTION, f"TLS failed: {e}") from e
-        except (NewConnectionError, ProtocolError, HTTPError, OSError) as e:
-            raise Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(e)}", retryable=True) from e
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        for tried, address in enumerate(addresses, start=1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Refused(Reason.FETCH_TIMEOUT, f"total time of {self.options.total_timeout} s ran out", retryable=True)
+            timeout = urllib3.Timeout(connect=min(self.options.connect_timeout, remaining),
+                                      read=min(self.options.read_timeout, remaining))
+            pool = self.pools.connection_from_host(address, port, scheme, pool_kwargs=pool_kw)
+            try:
+                resp = pool.urlopen("GET", path, headers=request_headers, timeout=timeout, retries=False,
+                                    redirect=False, preload_content=False, decode_content=False,
+                                    assert_same_host=False)
+                break
+            except NewConnectionError as e:  # refused or unreachable: the host's next address may answer
+                if tried < len(addresses):
+                    continue
+                raise Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(e)}", retryable=True) from e
+            except ConnectTimeoutError as e:
+                if tried < len(addresses):
+                    continue
+                raise Refused(Reason.FETCH_TIMEOUT, f"timed out connecting to {address}", retryable=True) from e
+            except ReadTimeoutError as e:
+                raise Refused(Reason.FETCH_TIMEOUT, f"no response within {timeout.read_timeout} s", retryable=True) from e
+            except SSLError as e:
+                raise Refused(Reason.FETCH_CONNECTION, f"TLS failed: {e}") from e
+            except (ProtocolError, HTTPError, OSError) as e:
+                raise Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(e)}", retryable=True) from e
         try:
             return self._response(url, resp, content_types, max_body_bytes, deadline)
         finally:
