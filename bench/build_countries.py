@@ -47,7 +47,7 @@ ALIASES = {
     "CHN": ["China", "People's Republic of China", "PRC", "mainland China"],
     "TWN": ["Taiwan", "Republic of China"],
     "ARE": ["UAE", "U.A.E.", "Emirates"],
-    "COD": ["DRC", "DR Congo", "D.R. Congo", "Congo-Kinshasa", "Congo"],
+    "COD": ["DRC", "DR Congo", "D.R. Congo", "Congo-Kinshasa", "Congo", "Zaire"],
     "COG": ["Congo-Brazzaville", "Republic of Congo"],
     "CIV": ["Ivory Coast", "Cote d'Ivoire"],
     "CZE": ["Czech Republic", "Czechia"],
@@ -75,6 +75,9 @@ ALIASES = {
     "DEU": ["Germany"],
     "FSM": ["Micronesia"],
     "BRN": ["Brunei"],
+    "TTO": ["Trinidad", "Tobago"],
+    "KHM": ["Kampuchea"],
+    "LKA": ["Ceylon"],
 }
 
 # Demonyms and adjectives (with the plural nouns news uses). Ethnic groups without one state
@@ -103,7 +106,7 @@ DEMONYMS = {
     "BGR": "Bulgarian Bulgarians",
     "BFA": "Burkinabe",
     "BDI": "Burundian Burundians",
-    "KHM": "Cambodian Cambodians",
+    "KHM": "Cambodian Cambodians Kampuchean",
     "CMR": "Cameroonian Cameroonians",
     "CAN": "Canadian Canadians",
     "CAF": "Central African",
@@ -111,7 +114,7 @@ DEMONYMS = {
     "CHL": "Chilean Chileans",
     "CHN": "Chinese",
     "COL": "Colombian Colombians",
-    "COD": "Congolese",
+    "COD": "Congolese Zairean Zairian",
     "CRI": "Costa Rican Costa Ricans",
     "CIV": "Ivorian Ivorians",
     "HRV": "Croatian Croatians Croat Croats",
@@ -237,7 +240,44 @@ DEMONYMS = {
     "VNM": "Vietnamese",
     "YEM": "Yemeni Yemenis",
     "ZMB": "Zambian Zambians",
-    "ZWE": "Zimbabwean Zimbabweans",
+    "ZWE": "Zimbabwean Zimbabweans Rhodesian",
+    "FJI": "Fijian Fijians",
+    "TON": "Tongan Tongans",
+    "WSM": "Samoan Samoans",
+    "GUY": "Guyanese",
+    "SUR": "Surinamese",
+    "BLZ": "Belizean Belizeans",
+    "BHS": "Bahamian Bahamians",
+    "BRB": "Barbadian Barbadians",
+    "GRD": "Grenadian Grenadians",
+    "MUS": "Mauritian Mauritians",
+    "SYC": "Seychellois",
+    "COM": "Comorian Comorians",
+    "CPV": "Cape Verdean Cape Verdeans",
+    "GNQ": "Equatorial Guinean",
+    "BRN": "Bruneian",
+    "TLS": "Timorese",
+    "AND": "Andorran",
+    "MCO": "Monegasque",
+    "LIE": "Liechtensteiner",
+    "GRL": "Greenlandic",
+    "FRO": "Faroese",
+    "PRI": "Puerto Rican Puerto Ricans",
+    "LSO": "Basotho",
+    "SWZ": "Swazi",
+    "GNB": "Bissau-Guinean",
+    "SLB": "Solomon Islander",
+    "VUT": "Vanuatuan",
+    "KIR": "I-Kiribati",
+    "MHL": "Marshallese",
+    "PLW": "Palauan",
+    "NRU": "Nauruan",
+    "TUV": "Tuvaluan",
+    "ATG": "Antiguan",
+    "KNA": "Kittitian",
+    "LCA": "Saint Lucian",
+    "VCT": "Vincentian",
+    "STP": "Santomean",
 }
 MULTIWORD_DEMONYMS = {
     "Costa Rican",
@@ -255,6 +295,13 @@ MULTIWORD_DEMONYMS = {
     "South Koreans",
     "South Sudanese",
     "Sri Lankan",
+    "Cape Verdean",
+    "Cape Verdeans",
+    "Equatorial Guinean",
+    "Solomon Islander",
+    "Saint Lucian",
+    "Puerto Rican",
+    "Puerto Ricans",
     "Sri Lankans",
 }
 
@@ -352,6 +399,9 @@ NO_PATTERN = {
     "Santiago",
     "Tripoli",
     "Delhi",
+    "Tobago",
+    "Rhodesian",
+    "Swazi",
     "Tel Aviv",
 }
 
@@ -363,6 +413,7 @@ def main() -> None:
     seen: set[str] = set()
 
     def add(iso3: str, kind: str, text: str, sector: str = "") -> None:
+        text = " ".join(text.split()) if text else text
         key = text.casefold()
         if key in seen or not text:
             return
@@ -372,7 +423,7 @@ def main() -> None:
 
     countries = sorted(pycountry.countries, key=lambda c: c.alpha_3)
     canonical = {
-        c.alpha_3: CANONICAL.get(c.alpha_3, geonames[c.alpha_3]["name"]) for c in countries
+        c.alpha_3: CANONICAL.get(c.alpha_3, geonames[c.alpha_3]["name"].strip()) for c in countries
     }
     for c in countries:  # canonical names first, so they win over any alias
         add(c.alpha_3, "name", canonical[c.alpha_3])

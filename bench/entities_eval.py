@@ -19,6 +19,7 @@ from transforms.entities import extract_entities
 from transforms.nlp import load_nlp, model_name
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "entities_gold.jsonl"
+PLOVER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "plover-gsr-dev.jsonl"
 LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC")
 
 
@@ -83,19 +84,49 @@ def score(gold: list[dict], predicted: dict[str, list[dict]]) -> dict:
     }
 
 
+def actor_codes(nlp, path: Path) -> tuple[int, int]:
+    """(gold actors found in their sentence, of which an overlapping entity carries the gold code).
+
+    The actors of the PLOVER gold standard events (text, country or IGO/NGO code) serve as an
+    independent check of entity recognition plus reference lookup.
+    """
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    found = right = 0
+    for record, doc in zip(records, nlp.pipe(r["text"] for r in records), strict=True):
+        rows = extract_entities(doc, article_id=record["id"])
+        actors = {
+            (a["text"], a["code"])
+            for e in record["events"]
+            for a in e["source"] + e["target"]
+            if a["code"]
+        }
+        for text, code in actors:
+            start = record["text"].find(text)
+            if start < 0:
+                continue
+            found += 1
+            end = start + len(text)
+            codes = {
+                (r["country_code"], (r["actor_code"] or "")[:3])
+                for r in rows
+                if r["start_char"] < end and start < r["end_char"]
+            }
+            right += any(code in pair for pair in codes)
+    return found, right
+
+
 def main() -> None:
     """Print both pipelines' scores side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=GOLD)
     parser.add_argument("--model", default=None)
     parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    parser.add_argument("--plover", type=Path, default=PLOVER, help="PLOVER gold file, if present")
     args = parser.parse_args()
     gold = [g for g in read_gold(args.gold) if args.split in ("all", g["split"])]
     name = args.model or model_name()
-    results = {
-        f"bare {name}": score(gold, predict(spacy.load(name), gold)),
-        "newsevents load_nlp()": score(gold, predict(load_nlp(name), gold)),
-    }
+    pipelines = {f"bare {name}": spacy.load(name), "newsevents load_nlp()": load_nlp(name)}
+    results = {pipeline: score(gold, predict(nlp, gold)) for pipeline, nlp in pipelines.items()}
     n = sum(len(g["entities"]) for g in gold)
     print(f"split {args.split}: {len(gold)} sentences, {n} gold entities ({', '.join(LABELS)})")
     print(f"{'pipeline':<32}{'':>8}{'P':>7}{'R':>7}{'F1':>7}")
@@ -107,6 +138,13 @@ def main() -> None:
             f"{pipeline:<32} country code accuracy {s['country_accuracy']:.3f} "
             f"({s['country_total']} gold codes, {s['country_wrong']} wrong codes)"
         )
+    if args.plover.exists():
+        print(
+            f"PLOVER gold actors ({args.plover.name}): share whose code an overlapping entity carries"
+        )
+        for pipeline, nlp in pipelines.items():
+            found, right = actor_codes(nlp, args.plover)
+            print(f"{pipeline:<32} {right}/{found} = {right / found:.3f}")
 
 
 if __name__ == "__main__":

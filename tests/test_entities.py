@@ -87,6 +87,21 @@ def test_a_title_before_a_person_gives_country_and_sector():
     )
 
 
+def test_a_title_without_a_country_gives_the_sector_only():
+    words = ["President", "Rosa", "Alvarado", "spoke", "."]
+    doc = _doc(words, [(1, 3, "PERSON")], pos=["PROPN", "PROPN", "PROPN", "VERB", "PUNCT"])
+    (row,) = extract_entities(doc, article_id="a1")
+    assert (row["actor_code"], row["country_code"], row["sector"]) == (None, None, "GOV")
+
+
+def test_a_span_cut_before_its_closing_bracket_is_completed():
+    words = ["the", "Umma", "(", "Nation", ")", "party"]
+    doc = _doc(words, [(1, 4, "ORG")], spaces=[True, True, False, False, True, False])
+    (row,) = extract_entities(doc, article_id="a1")
+    assert row["text"] == "Umma (Nation)"
+    assert doc.text[row["start_char"] : row["end_char"]] == row["text"]
+
+
 def test_a_person_without_a_title_stays_unresolved():
     words = ["Mevlut", "Cavusoglu", "said", "no", "."]
     doc = _doc(words, [(0, 2, "PERSON")], pos=["PROPN", "PROPN", "VERB", "INTJ", "PUNCT"])

@@ -210,9 +210,10 @@ def test_resource_files_have_headers_and_well_formed_codes():
         assert code.isupper() and code.isalpha() and len(code) % 3 == 0, code
 
 
-def test_every_entry_resolves_to_an_actor():
+def test_every_entry_resolves_to_an_actor_and_is_clean_text():
     for entry in entries():
         assert lookup(entry.text) is not None, entry.text
+        assert entry.text == " ".join(entry.text.split()), repr(entry.text)
 
 
 @given(st.sampled_from([e.text for e in entries()]))

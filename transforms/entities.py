@@ -30,6 +30,13 @@ def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         else:
             break
+    for opening, closing in _PAIRS.items():  # "Umma (Nation" -> "Umma (Nation)"
+        if (
+            end < len(text)
+            and text[end] == closing
+            and text.count(opening, start, end) > text.count(closing, start, end)
+        ):
+            end += 1
     return start, end
 
 
@@ -45,8 +52,7 @@ def _prefix_actor(ent: Span) -> Actor | None:
 
 def _title_actor(ent: Span) -> Actor | None:
     """Country and sector from the title words right before a person ("Turkish Foreign Minister X")."""
-    country: Actor | None = None
-    sector = None
+    country = sector = None
     i = ent.start - 1
     sent_start = ent.sent.start if ent.doc.has_annotation("SENT_START") else 0
     while i >= sent_start:
@@ -55,13 +61,14 @@ def _title_actor(ent: Span) -> Actor | None:
             break
         found = lookup(token.text)
         if found and found.country:
-            country = country or found
+            country = country or found.country
         elif sector is None:
             sector = role_sector(token.lemma_ or token.text)
         i -= 1
-    if country is None or sector is None:
+    if sector is None:
         return None
-    return Actor(country.country + sector, country.country, sector, country.name)  # type: ignore[operator]
+    code = country + sector if country else ""
+    return Actor(code, country, sector, "")
 
 
 def _sentence_starts(doc: Doc) -> list[int]:
@@ -107,7 +114,7 @@ def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
                 "text": surface,
                 "label": ent.label_,
                 "entity_key": key,
-                "actor_code": actor.code if actor else None,
+                "actor_code": (actor.code or None) if actor else None,
                 "country_code": country,
                 "sector": actor.sector if actor else None,
                 "source": "pattern" if ent.ent_id_ else "model",

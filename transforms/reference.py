@@ -89,7 +89,7 @@ def entries() -> tuple[Entry, ...]:
         Entry(
             r["text"],
             r["label"],
-            Actor(r["code"], r["country"] or None, r["sector"], r["name"]),
+            Actor(r["code"], r["country"] or None, r["sector"] or None, r["name"]),
             r["pattern"] == "1",
             True,
         )
