@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -40,6 +42,8 @@ from transforms.urls import ascii_host, canonical_url, url_problem
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 MAX_POOLS = 200
+DNS_TTL = 60.0  # seconds a lookup is reused; connections still go to the address that was checked
+MAX_DNS_ENTRIES = 10_000
 MAX_ADDRESSES = 4  # addresses of one host tried in turn when a connect fails
 
 
@@ -107,23 +111,44 @@ class Client:
 
     def __init__(self, options: FetchOptions):
         self.options = options
+        self._resolver = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="dns")
+        self._dns: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._dns_lock = threading.Lock()
         self.pools = urllib3.PoolManager(num_pools=MAX_POOLS, maxsize=max(1, options.per_domain_concurrency),
                                          block=False, retries=False)
 
     def resolve(self, host: str, port: int) -> list[str]:
         """The addresses to try, in resolver order; refuses hosts with any non-public address unless allow_private."""
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as e:
-            raise Refused(Reason.FETCH_CONNECTION, f"cannot resolve {host}: {e}") from e
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        if not addresses:
-            raise Refused(Reason.FETCH_CONNECTION, f"{host} has no address")
+        addresses = self.lookup(host, port)
         if not self.options.allow_private:
             private = [a for a in addresses if not is_public(a)]
             if private:
                 raise Refused(Reason.PRIVATE_ADDRESS, f"{host} resolves to non-public address {private[0]}")
         return addresses[:MAX_ADDRESSES]
+
+    def lookup(self, host: str, port: int) -> list[str]:
+        """The host's addresses from the system resolver, within the connect timeout, cached for DNS_TTL seconds."""
+        key = (host, port)
+        with self._dns_lock:
+            cached = self._dns.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            infos = self._resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(
+                timeout=self.options.connect_timeout)
+        except TimeoutError as e:
+            raise Refused(Reason.FETCH_TIMEOUT, f"DNS lookup of {host} took over {self.options.connect_timeout} s",
+                          retryable=True) from e
+        except (socket.gaierror, UnicodeError) as e:
+            raise Refused(Reason.FETCH_CONNECTION, f"cannot resolve {host}: {e}") from e
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise Refused(Reason.FETCH_CONNECTION, f"{host} has no address")
+        with self._dns_lock:
+            if len(self._dns) >= MAX_DNS_ENTRIES:
+                self._dns.clear()
+            self._dns[key] = (time.monotonic() + DNS_TTL, addresses)
+        return addresses
 
     def get(
         self,
@@ -284,8 +309,9 @@ class Client:
         return Response(**meta, body=b"".join(parts)), None
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and the resolver threads."""
         self.pools.clear()
+        self._resolver.shutdown(wait=False, cancel_futures=True)
 
 
 def short(error: BaseException) -> str:
