@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,11 +70,13 @@ def trafilatura_default(html: str, url: str) -> tuple[str, str | None]:
     return (result.text or "", result.title) if result else ("", None)
 
 
-def ours(html: str, url: str) -> tuple[str, str | None]:
-    """Text and title from the clean stage (an empty text when it rejects the page)."""
-    doc = document_from_bytes(html.encode("utf-8"), location=url, url=url, input_format="web", is_html=True)
-    row = clean_document(doc, options=OPTIONS) if isinstance(doc, RawDocument) else doc
-    return (row["text"], row["title"]) if isinstance(row, dict) else ("", None)
+def clean_stage(options: CleanOptions) -> Callable[[str, str], tuple[str, str | None]]:
+    """Text and title from the clean stage with these options (an empty text when it rejects the page)."""
+    def extract(html: str, url: str) -> tuple[str, str | None]:
+        doc = document_from_bytes(html.encode("utf-8"), location=url, url=url, input_format="web", is_html=True)
+        row = clean_document(doc, options=options) if isinstance(doc, RawDocument) else doc
+        return (row["text"], row["title"]) if isinstance(row, dict) else ("", None)
+    return extract
 
 
 def evaluate(name: str, extract: Callable[[str, str], tuple[str, str | None]], pages: list[tuple[str, str, str, str]]) -> dict:
@@ -114,7 +117,11 @@ def main() -> int:
         print(f"error: no extraction dev set at {folder} (expected shared/ beside the checkout)", file=sys.stderr)
         return 2
     pages = load_pages(folder, args.limit)
-    results = [evaluate("trafilatura default", trafilatura_default, pages), evaluate("newsevents clean", ours, pages)]
+    results = [
+        evaluate("trafilatura default", trafilatura_default, pages),
+        evaluate("newsevents clean", clean_stage(OPTIONS), pages),
+        evaluate("newsevents clean fast", clean_stage(replace(OPTIONS, fast=True)), pages),
+    ]
     print(f"{len(pages)} pages from {folder}")
     print(f"{'extractor':<22}{'P':>7}{'R':>7}{'F1':>7}{'pages/s':>9}{'site-name suffix':>18}")
     for r in results:
