@@ -76,7 +76,7 @@ def test_decoding_round_trips_within_the_cap(encoding, compress):
 
 @pytest.mark.parametrize(("encoding", "compress"), [("gzip", gzip.compress), ("br", brotli.compress), ("deflate", zlib.compress)])
 def test_decompression_bombs_stop_at_the_cap(encoding, compress):
-    bomb = compress(b"\0" * 20_000_000)
+    bomb = compress(b"\0" * 5_000_000)
     assert len(bomb) < 100_000
     with pytest.raises(DecodedTooLarge):
         decode_all(bomb, encoding, 1_000_000)
