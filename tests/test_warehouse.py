@@ -1,0 +1,174 @@
+"""LAKE -> WAREHOUSE: first, incremental and repeated syncs into real DuckDB and PostgreSQL; failures and recovery."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import main
+from tests import postgres
+from tests.lakes import article, ingest, mention, two_runs
+from transforms.errors import NewseventsError
+from transforms.load import DataDir
+from transforms.warehouse import redact, sync
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server for the whole session (skipped only outside CI when its binaries are missing)."""
+    with postgres.running() as url:
+        yield url
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def destination(request, tmp_path) -> str:
+    if request.param == "duckdb":
+        return f"duckdb://{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def dataset_for(tmp_path: Path) -> str:
+    """A schema of its own for each test on the shared server."""
+    return "ne_" + re.sub(r"\W", "_", tmp_path.name.lower())[-40:]
+
+
+def query(destination: str, sql: str) -> list[tuple]:
+    if destination.startswith("duckdb://"):
+        with duckdb.connect(destination.removeprefix("duckdb://"), read_only=True) as con:
+            return con.execute(sql).fetchall()
+    with psycopg2.connect(destination) as con, con.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def counts(destination: str, dataset: str) -> dict[str, int]:
+    return {t: query(destination, f"SELECT count(*) FROM {dataset}.{t}")[0][0] for t in ("articles", "event_mentions", "events", "runs")}
+
+
+def third_run(data: DataDir) -> None:
+    """A later run: one new article with a new event, and a corrected copy of article 1."""
+    at = datetime(2026, 1, 12, 12, tzinfo=UTC)
+    run = "20260112T120000Z-cccccc"
+    a4 = article(4, published=date(2026, 1, 11), run_id=run, ingested_at=at)
+    a1 = article(1, published=date(2026, 1, 9), run_id=run, ingested_at=at, title="Corrected story 1")
+    ingest(data, "b3", [a4, a1], [mention(a4, event="sanction", event_date=date(2026, 1, 11), cameo="163", quad=4, goldstein=-8.0)], run, at)
+
+
+def lake_snapshot(data: DataDir) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in data.lake.rglob("*.parquet")}
+
+
+def test_first_incremental_and_repeated_syncs_never_duplicate(tmp_path, destination):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    first = sync(data, destination, dataset=dataset)
+    assert first.rows == {"fetches": 0, "articles": 3, "entities": 0, "event_mentions": 4, "events": 3, "quarantine": 0, "runs": 2}
+    assert counts(destination, dataset) == {"articles": 3, "event_mentions": 4, "events": 3, "runs": 2}
+    assert query(destination, f"SELECT cameo_code, quad_class, round(goldstein * 10) FROM {dataset}.events ORDER BY cameo_code") == [
+        ("042", 1, 19.0), ("070", 2, 70.0), ("190", 4, -100.0)]
+
+    third_run(data)
+    second = sync(data, destination, dataset=dataset)
+    assert (second.rows["articles"], second.rows["event_mentions"], second.rows["runs"]) == (2, 1, 1), "only the new run is read"
+    assert counts(destination, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
+    article1 = article(1, published=date(2026, 1, 9), run_id="", ingested_at=datetime.now(UTC))["article_id"]
+    assert query(destination, f"SELECT title, run_id FROM {dataset}.articles WHERE article_id = '{article1}'") == [
+        ("Corrected story 1", "20260112T120000Z-cccccc")]
+
+    assert sync(data, destination, dataset=dataset).line().endswith("nothing new")
+    for state in (data.root / "warehouse").glob("*.json"):
+        state.unlink()  # a lost state file means a full sync, which merges rather than duplicates
+    assert sync(data, destination, dataset=dataset).rows["articles"] == 4
+    assert counts(destination, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
+    assert query(destination, f"SELECT count(DISTINCT article_id) FROM {dataset}.articles") == [(4,)]
+
+
+def test_lists_and_maps_arrive_as_json(tmp_path, destination):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    sync(data, destination, dataset=dataset)
+    authors, counts_ = query(destination, f"SELECT authors, counts FROM {dataset}.articles, {dataset}.runs LIMIT 1")[0]
+    assert "A. Writer" in str(authors) and "articles" in str(counts_)
+
+
+def test_a_column_added_to_the_lake_is_added_to_the_warehouse(tmp_path, destination):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    sync(data, destination, dataset=dataset)
+    row = article(5, published=date(2026, 1, 12), run_id="20260113T000000Z-ffffff", ingested_at=datetime(2026, 1, 13, tzinfo=UTC))
+    newer = pa.Table.from_pylist([{**row, "paywalled": True}])
+    part = data.lake / "articles" / "year=2026" / "month=01"
+    pq.write_table(newer, part / "part-newer.parquet")
+    assert sync(data, destination, dataset=dataset).rows["articles"] == 1
+    assert query(destination, f"SELECT count(*), count(paywalled), bool_or(paywalled) FROM {dataset}.articles") == [(4, 1, True)]
+
+
+def test_an_unreachable_destination_is_a_one_line_error(tmp_path):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    before = lake_snapshot(data)
+    url = f"postgresql://newsevents:pw@127.0.0.1:{postgres.free_port()}/warehouse"
+    with pytest.raises(NewseventsError) as failed:
+        sync(data, url)
+    message = str(failed.value)
+    assert "\n" not in message and "refused" in message.lower() and ":***@" in message and ":pw@" not in message
+    assert lake_snapshot(data) == before
+
+
+def test_wrong_credentials_fail_cleanly_and_the_next_sync_works(tmp_path, postgres_url):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    wrong = postgres_url.replace(postgres.PASSWORD, "not-the-password")
+    with pytest.raises(NewseventsError, match="password authentication failed") as failed:
+        sync(data, wrong, dataset=dataset)
+    assert "not-the-password" not in str(failed.value) and "\n" not in str(failed.value)
+    assert query(postgres_url, f"SELECT count(*) FROM information_schema.tables WHERE table_schema = '{dataset}'") == [(0,)]
+    sync(data, postgres_url, dataset=dataset)
+    assert counts(postgres_url, dataset)["articles"] == 3
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("ALTER TABLE {ds}.articles DROP COLUMN title", "articles.title is gone"),
+    ("ALTER TABLE {ds}.articles ALTER COLUMN word_count TYPE text", "articles.word_count is text, not bigint"),
+    ("DROP TABLE {ds}.event_mentions", "event_mentions is gone"),
+])
+def test_a_table_changed_by_hand_stops_the_sync_and_the_next_one_reloads_it(tmp_path, postgres_url, change, expected):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    sync(data, postgres_url, dataset=dataset)
+    subprocess.run(["psql", postgres_url, "-qc", change.format(ds=dataset)], check=True, capture_output=True)
+    third_run(data)
+    before = lake_snapshot(data)
+    with pytest.raises(NewseventsError, match=re.escape(expected)) as failed:
+        sync(data, postgres_url, dataset=dataset)
+    assert "\n" not in str(failed.value) and "next sync reloads" in str(failed.value)
+    assert query(postgres_url, f"SELECT count(*) FROM {dataset}.runs") == [(2,)], "nothing was loaded"
+    assert lake_snapshot(data) == before
+    again = sync(data, postgres_url, dataset=dataset)
+    assert again.reloaded and counts(postgres_url, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
+    assert query(postgres_url, f"SELECT sum(word_count), count(title) FROM {dataset}.articles") == [(4 * 12, 4)]
+    assert sync(data, postgres_url, dataset=dataset).line().endswith("nothing new")
+
+
+def test_the_command_line_syncs_and_turns_bad_destinations_into_one_line(tmp_path, capsys):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    target = tmp_path / "w.duckdb"
+    assert main(["sync", "--destination", f"duckdb://{target}", "--data-dir", str(data.root)]) == 0
+    assert "3 articles" in capsys.readouterr().out
+    assert main(["sync", "--destination", "ftp://user:secret@host/x", "--data-dir", str(data.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsevents: unsupported destination ftp://user:***@host/x") and err.count("\n") == 1
+
+
+def test_passwords_are_redacted():
+    assert redact("postgresql://u:p%40ss@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact("duckdb:///tmp/x.duckdb") == "duckdb:///tmp/x.duckdb"
