@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def document(content: str, *, url: str = "file:///samples/story.txt", is_html: b
     doc = document_from_bytes(content.encode("utf-8"), location=url, url=url,
                               input_format="html" if is_html else "txt", is_html=is_html)
     assert isinstance(doc, RawDocument)
-    return RawDocument(**{**doc.__dict__, **fields})
+    return replace(doc, **fields)
 
 
 def sample(name: str) -> RawDocument:
@@ -268,6 +269,14 @@ def test_samples_clean_as_documented():
     assert len({r["article_id"] for r in rows}) == 13
     assert len({r["text_sha256"] for r in rows}) == 12  # india-china-border-talks-copy.txt is an exact duplicate
     assert all(r["published_at"] is None or r["published_at"].year == 2026 for r in rows)
+
+
+@pytest.mark.parametrize("name", ["india-china-border-talks.txt", "japan-aid-philippines-typhoon.txt", "congo-army-rebels-clash.txt",
+                                  "wire-feed.jsonl#line=1", "eu-sanctions-belarus.html"])
+def test_cleaning_clean_text_changes_nothing(name):
+    row = clean(sample(name))
+    again = clean(document(f"{row['title']}\n\n{row['text']}"))
+    assert again["text"] == row["text"] and again["title"] == row["title"]
 
 
 def test_text_hash_folds_case_and_white_space():
