@@ -1,0 +1,446 @@
+"""DOCS -> EVENT MENTIONS: dictionary-and-parse coding of who did what to whom, when and where, in CAMEO and PLOVER."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from transforms.cameo import cameo_info
+from transforms.dates import DAY, resolve_date
+from transforms.events_actors import TARGET_PREPS, ActorMention, Actors
+from transforms.events_context import (
+    ASSERTED,
+    DENIED,
+    HYPOTHETICAL,
+    INTENDED,
+    THREATENED,
+    Context,
+    context,
+)
+from transforms.events_lexicon import LEXICON, Match, key, match_noun, match_verb
+from transforms.ids import sha256_hex, stable_id
+from transforms.places import Place, locate
+from transforms.reference import Actor
+
+CODER_VERSION = "1.0+verbs." + sha256_hex(LEXICON.read_bytes())[:8]
+
+MAX_TOKENS = 150
+LEAD_SENTENCES = 3
+MAX_TRIGGER_CHARS = 60
+LIGHT_VERBS = frozenset(
+    ["hold", "stage", "launch", "carry", "conduct", "make", "mount", "begin", "start", "resume", "organize", "organise", "go", "have", "pay", "open", "call", "continue", "wage", "take", "join", "lead", "intensify", "escalate", "announce", "order", "step"]
+)
+PERSONAL_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
+CLIMB_DEPS = frozenset({"xcomp", "conj", "advcl", "pcomp", "prep", "dobj", "acomp", "pobj"})
+ABSORBING_DEPS = frozenset({"xcomp", "ccomp", "pcomp", "prep", "dobj", "acomp", "advcl"})
+# Sub-code of a governing code (appeal, intent, demand, reject, threaten) from the root of the action it governs.
+REFINE = {
+    "020": {"04": "026", "05": "022", "06": "021", "07": "023", "08": "025"},
+    "030": {"04": "036", "05": "032", "06": "031", "07": "033", "08": "035"},
+    "100": {"04": "106", "05": "102", "06": "101", "07": "103", "08": "105"},
+    "120": {"04": "125", "06": "121", "07": "122", "08": "124"},
+    "130": {"14": "133", "16": "131", "17": "132", "18": "138", "19": "138", "20": "138"},
+}
+THREAT_OF = REFINE["130"] | {"163": "1312", "161": "1313", "172": "132", "173": "132", "191": "1381", "192": "1382"}
+
+
+@dataclass
+class Trigger:
+    """A lexicon match in a sentence, the trigger it governs (if any) and the one that governs it."""
+
+    token: Token
+    match: Match
+    embedded: Trigger | None = None
+    governed: bool = False
+
+
+def _skip(sent: Span) -> bool:
+    """Sentences that are too long, shouted, tabular or verbless yield no events."""
+    if len(sent) > MAX_TOKENS or not any(t.pos_ in ("VERB", "AUX") for t in sent):
+        return True
+    letters = [c for c in sent.text if c.isalpha()]
+    if len(letters) > 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+        return True
+    filler = sum(t.pos_ in ("NUM", "PUNCT", "SYM", "SPACE", "X") for t in sent)
+    return filler > 0.5 * len(sent)
+
+
+def _noun_position(token: Token) -> bool:
+    """Event nouns count as triggers as objects of light verbs ('held talks') or as subjects ('clashes erupted')."""
+    head = token.head
+    if token.dep_ == "dobj" and key(head) in LIGHT_VERBS:
+        return True
+    if token.dep_ == "pobj" and head.lower_ == "on" and key(head.head) == "go":
+        return True
+    return token.dep_ in ("nsubj", "nsubjpass", "ROOT")
+
+
+def _triggers(sent: Span) -> dict[int, Trigger]:
+    """Lexicon matches of a sentence, keyed by token index, governed ones linked to their governor."""
+    found: dict[int, Trigger] = {}
+    for token in sent:
+        match = None
+        if token.pos_ == "VERB":
+            match = match_verb(token)
+        elif token.pos_ in ("NOUN", "PROPN") and _noun_position(token):
+            match = match_noun(token)
+        if match is not None:
+            found[token.i] = Trigger(token, match)
+    consumed = {t.i for trig in found.values() for t in trig.match.tokens if t.i != trig.token.i}
+    found = {i: trig for i, trig in found.items() if i not in consumed}
+    for trig in found.values():
+        t = trig.token
+        while t.dep_ in ABSORBING_DEPS and t.head.i != t.i:
+            if t.dep_ == "advcl" and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+                break
+            t = t.head
+            governor = found.get(t.i)
+            if governor is not None:
+                trig.governed = True
+                governor.embedded = governor.embedded or trig
+                break
+    return found
+
+
+def _subject(token: Token) -> tuple[Token | None, bool]:
+    """The subject (or passive agent) of a verb, climbing through control and coordination; and whether it is the agent."""
+    t = token
+    for _ in range(6):
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in t.children)
+        for child in t.children:
+            if passive and child.dep_ == "agent":
+                pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                return pobj, True
+            if child.dep_ in ("nsubj", "csubj"):
+                if t.dep_ == "relcl" and child.lower_ in ("who", "which", "that"):
+                    return t.head, False
+                return child, False
+        if t.dep_ == "acl" and t.tag_ == "VBG":  # "issued a declaration demanding ..."
+            t = t.head
+            continue
+        if passive or t.dep_ not in CLIMB_DEPS or t.head.i == t.i:
+            return None, False
+        t = t.head
+    return None, False
+
+
+def _is_passive(token: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
+
+
+class SentenceCoder:
+    """Codes the triggers of one sentence against the document's actor resolver."""
+
+    def __init__(self, actors: Actors, sent: Span) -> None:
+        self.actors = actors
+        self.sent = sent
+
+    def sources(self, trig: Trigger, ctx: Context) -> tuple[list[ActorMention], bool, Token | None]:
+        """Source actors of a trigger, whether they came from a fallback (speaker, modifier), and the subject word."""
+        token = trig.token
+        if trig.match.pattern.noun:
+            noun_sources = self._noun_sources(token)
+            if noun_sources:
+                return noun_sources, False, None
+            if token.dep_ in ("dobj", "pobj"):
+                token = token.head if token.dep_ == "dobj" else token.head.head
+            else:
+                return [], False, None
+        subject, _ = _subject(token)
+        if subject is None:
+            return [], False, None
+        if subject.lower_ in PERSONAL_PRONOUNS and ctx.speech is not None:
+            speaker = self.speaker(ctx)
+            return ([speaker] if speaker else []), True, subject
+        members = self.actors.members(subject)
+        if members:
+            return members, False, subject
+        modifier = self.actors.modifier_actor(subject)
+        return ([modifier] if modifier else []), True, subject
+
+    def fallback_source(self, subject: Token, trig: Trigger, ctx: Context, avoid: set[str]) -> ActorMention | None:
+        """A role noun or titled person without a country ("President X", "rebels"), placed in the speaker's
+        country, the event's place, or the first other country of the sentence that is not the target's."""
+        sector = self.actors.role(subject)
+        if sector is None:
+            return None
+        countries = []
+        speaker = self.speaker(ctx)
+        if speaker is not None and speaker.actor.country:
+            countries.append(speaker.actor.country)
+        place = locate(self.sent, trig.token)
+        if place is not None and place.country:
+            countries.append(place.country)
+        countries += [a.actor.country for a in self.mentions() if a.actor.country]
+        country = next((c for c in countries if c not in avoid), None)
+        if country is None:
+            return None
+        tokens = [t for t in subject.subtree if t.dep_ not in ("relcl", "acl", "punct", "appos") and t.i <= subject.i + 8]
+        span = subject.doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]
+        return ActorMention(Actor(country + sector, country, sector, country), span.text, span.start_char, span.end_char)
+
+    def mentions(self) -> list[ActorMention]:
+        """Every actor named in the sentence, in order."""
+        out = []
+        for token in self.sent:
+            ent = self.actors.ent_of.get(token.i)
+            if (ent is not None and ent.root.i != token.i) or token.pos_ not in ("PROPN", "NOUN", "ADJ"):
+                continue
+            found = self.actors.resolve(token)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def _noun_sources(self, noun: Token) -> list[ActorMention]:
+        """Actors of an event noun: 'by X', 'between X and Y', or a nationality modifier ('Israeli raids')."""
+        for prep in noun.children:
+            if prep.dep_ == "prep" and prep.lower_ in ("by", "between", "among"):
+                pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return self.actors.members(pobj)
+        if noun.dep_ in ("nsubj", "nsubjpass", "ROOT"):
+            modifier = self.actors.modifier_actor(noun)
+            return [modifier] if modifier else []
+        return []
+
+    def targets(self, trig: Trigger, exclude: set[str]) -> list[ActorMention]:
+        """Target actors: passive subject, objects, objects of target prepositions, subjects of governed clauses."""
+        token = trig.token
+        heads: list[Token] = []
+        anchors = [token, *trig.match.tokens]
+        if trig.match.pattern.noun and token.dep_ == "dobj":
+            anchors.append(token.head)
+        if _is_passive(token):
+            heads += [c for c in token.children if c.dep_ == "nsubjpass"]
+        heads += [c for c in token.children if c.dep_ in ("dobj", "dative", "iobj")]
+        for anchor in anchors:
+            for prep in anchor.children:
+                if prep.dep_ in ("prep", "dative") and prep.lower_ in TARGET_PREPS:
+                    heads += [c for c in prep.children if c.dep_ == "pobj"]
+        for clause in token.children:
+            if clause.dep_ in ("xcomp", "ccomp"):
+                heads += [c for c in clause.children if c.dep_ in ("nsubj", "dobj")]
+        for head in heads:
+            members = [m for m in self.actors.members(head) if m.actor.code not in exclude]
+            if members:
+                return members
+        for head in heads:
+            found = self.actors.first_in(head, exclude)
+            if found is not None:
+                return [found]
+        return []
+
+    def speaker(self, ctx: Context) -> ActorMention | None:
+        """The actor quoted as saying it (subject of the speech verb)."""
+        if ctx.speech is None:
+            return None
+        subject, _ = _subject(ctx.speech)
+        return self.actors.resolve(subject) if subject is not None else None
+
+    def speaker_text(self, ctx: Context) -> str | None:
+        """The speaker as written (its noun phrase), even when it resolves to no code."""
+        if ctx.speech is None:
+            return None
+        subject, _ = _subject(ctx.speech)
+        if subject is None or subject.pos_ == "PRON":
+            return None
+        tokens = [t for t in subject.subtree if t.dep_ not in ("relcl", "punct") and t.i <= subject.i + 12]
+        return subject.doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1].text
+
+    def other_actor(self, clause: Token, exclude: set[str]) -> ActorMention | None:
+        """The first actor of the trigger's clause that is not excluded (fallback target)."""
+        inside = {t.i for t in clause.subtree}
+        for found in self.mentions():
+            token = self.sent.doc.char_span(found.start_char, found.end_char, alignment_mode="expand")
+            if token is None or token.root.i not in inside:
+                continue
+            if found.actor.code not in exclude and (found.actor.country or "") not in exclude:
+                return found
+        return None
+
+
+def _clause(token: Token, speech: Token | None) -> Token:
+    """The top of the clause a trigger is in, below the speech verb that reports it."""
+    t = token
+    while t.dep_ in ABSORBING_DEPS | CLIMB_DEPS and t.head.i != t.i and (speech is None or t.head.i != speech.i):
+        t = t.head
+    return t
+
+
+def _code(trig: Trigger) -> str:
+    """The CAMEO code of a trigger, refined by the action it governs ('agreed to hold talks' -> 036)."""
+    code = trig.match.code
+    if trig.embedded is None:
+        return code
+    inner = trig.embedded.match.code
+    if code == "030" and cameo_info(inner).quad_class >= 3:
+        return THREAT_OF.get(inner[:3]) or THREAT_OF.get(inner[:2], "130")
+    if code == "130":
+        return THREAT_OF.get(inner[:3]) or THREAT_OF.get(inner[:2], code)
+    return REFINE.get(code, {}).get(inner[:2], code)
+
+
+def _threat(code: str) -> str:
+    return THREAT_OF.get(code[:3]) or THREAT_OF.get(code[:2], "130")
+
+
+def _shift(code: str, ctx: Context, governs: bool) -> tuple[str, str]:
+    """CAMEO's reading of modality: promised cooperation is an intent (03), refused cooperation a rejection (12),
+    announced or conditional force a threat (13). Scheduled actions ("will start delivering") keep their code."""
+    root, modality, quad = code[:2], ctx.modality, cameo_info(code).quad_class
+    cooperative = quad <= 2 and root not in ("01", "02", "03")
+    if ctx.negated:
+        if ctx.refusal and cooperative:
+            return REFINE["120"].get(root, "120"), ASSERTED
+        return code, DENIED
+    if root == "13":
+        return code, THREATENED
+    if root == "03" and governs and modality not in (HYPOTHETICAL, THREATENED):
+        return code, INTENDED
+    if modality == INTENDED and ctx.conditional and root not in ("02", "03", "10"):
+        return _threat(code), THREATENED
+    if modality in (INTENDED, THREATENED) and quad == 4:
+        return _threat(code), THREATENED
+    if modality == INTENDED and cooperative and not ctx.scheduled:
+        return REFINE["030"].get(root, "030"), INTENDED
+    return code, modality
+
+
+def _trigger_span(doc: Doc, match: Match) -> tuple[int, int]:
+    start, end = match.tokens[0].idx, match.tokens[-1].idx + len(match.tokens[-1])
+    if end - start > MAX_TRIGGER_CHARS:
+        head = next(t for t in match.tokens if t.i == min(t.i for t in match.tokens))
+        return head.idx, head.idx + len(head)
+    return start, end
+
+
+def _event_date(sent: Span, token: Token, published: date, future: bool) -> tuple[date, str]:
+    """The date of the event: a DATE entity in the trigger's clause, else in the sentence, else the publication date."""
+    subtree = {t.i for t in token.subtree}
+    dates = [e for e in sent.ents if e.label_ == "DATE"]
+    for ent in sorted(dates, key=lambda e: e.root.i not in subtree):
+        resolved = resolve_date(ent.text, published, future=future)
+        if resolved is not None:
+            return resolved
+    return published, DAY
+
+
+def _actor_fields(prefix: str, mention: ActorMention | None) -> dict:
+    actor: Actor | None = mention.actor if mention else None
+    return {
+        f"{prefix}_text": mention.text if mention else None,
+        f"{prefix}_start_char": mention.start_char if mention else None,
+        f"{prefix}_end_char": mention.end_char if mention else None,
+        f"{prefix}_code": actor.code if actor else None,
+        f"{prefix}_country": actor.country if actor else None,
+        f"{prefix}_sector": actor.sector if actor else None,
+    }
+
+
+def code_events(doc: Doc, *, article_id: str, published: date | None) -> list[dict]:
+    """One EVENT_MENTIONS row (without run_id) per event coded in the parsed article."""
+    published = published or date.today()
+    actors = Actors(doc)
+    rows: list[dict] = []
+    for index, sent in enumerate(doc.sents):
+        if _skip(sent):
+            continue
+        coder = SentenceCoder(actors, sent)
+        for trig in _triggers(sent).values():
+            if not trig.governed:
+                row = _code_trigger(coder, trig, article_id, index, published)
+                if row is not None:
+                    rows.append(row)
+    return rows
+
+
+def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: int, published: date) -> dict | None:
+    """The event mention row of one governing trigger, or None without a source actor."""
+    sent, doc = coder.sent, coder.sent.doc
+    inner = trig.embedded
+    ctx = context(trig.token)
+    code = _code(trig)
+    sources, weak_source, subject = coder.sources(trig, ctx)
+    exclude = {sources[0].actor.code} if sources else set()
+    targets = coder.targets(trig, exclude) or (coder.targets(inner, exclude) if inner else [])
+    if not sources and subject is not None:
+        fallback = coder.fallback_source(subject, trig, ctx, {t.actor.country or "" for t in targets})
+        if fallback is not None:
+            sources, weak_source = [fallback], True
+            targets = [t for t in targets if t.actor.code != fallback.actor.code]
+    passive_harm = cameo_info(code).quad_class == 4 and (_is_passive(trig.token) or trig.match.pattern.noun)
+    if not sources and not (passive_harm and targets):
+        return None
+    source = sources[0] if sources else None
+    speaker = coder.speaker(ctx)
+    if ctx.obligation and speaker is not None and source is not None and speaker.actor.country != source.actor.country:
+        # "X said Y must do Z": X demands that Y does Z
+        code, modality = REFINE["100"].get(code[:2], "100"), ASSERTED
+        sources, targets, source, weak_source = [speaker], [source], speaker, True
+    else:
+        code, modality = _shift(code, ctx, inner is not None)
+    place: Place | None = locate(sent, trig.token)
+    weak_target = False
+    if not targets and len(sources) > 1:
+        targets = sources[1:]
+    skip = {source.actor.code if source else "", source.actor.country or "" if source else "", speaker.actor.code if speaker else ""}
+    if not targets and place is not None and place.country and place.country not in skip:
+        targets, weak_target = [ActorMention(Actor(place.country, place.country, None, place.name), place.name, *_place_offsets(sent, place))], True
+    if not targets:
+        other = coder.other_actor(_clause(trig.token, ctx.speech), skip)
+        if other is not None:
+            targets, weak_target = [other], True
+    target = targets[0] if targets else None
+    info = cameo_info(code)
+    event_date, precision = _event_date(sent, trig.token, published, modality in (INTENDED, THREATENED))
+    start, end = _trigger_span(doc, trig.match)
+    confidence = 0.9 - 0.2 * weak_target - 0.2 * weak_source - 0.1 * (target is None) - 0.1 * trig.match.pattern.noun - 0.3 * (source is None)
+    return {
+        "event_mention_id": stable_id(article_id, index, start, end, code),
+        "event_id": stable_id(
+            source.actor.code if source else None,
+            target.actor.code if target else None,
+            info.base,
+            event_date,
+            place.country if place else None,
+        ),
+        "article_id": article_id,
+        "sentence_index": index,
+        "sentence_start_char": sent.start_char,
+        "sentence_end_char": sent.end_char,
+        "sentence": sent.text,
+        "is_lead": index < LEAD_SENTENCES,
+        "trigger": doc.text[start:end],
+        "trigger_start_char": start,
+        "trigger_end_char": end,
+        "cameo_code": code,
+        "cameo_base": info.base,
+        "cameo_root": info.root,
+        "quad_class": info.quad_class,
+        "goldstein": info.goldstein,
+        "plover_type": info.plover_type,
+        "plover_mode": info.plover_mode,
+        "plover_context": info.plover_context,
+        **_actor_fields("actor1", source),
+        **_actor_fields("actor2", target),
+        "event_date": event_date,
+        "date_precision": precision,
+        "location_name": place.name if place else None,
+        "location_country": place.country if place else None,
+        "location_lat": place.lat if place else None,
+        "location_lon": place.lon if place else None,
+        "negated": ctx.negated,
+        "modality": modality,
+        "attribution": coder.speaker_text(ctx),
+        "attribution_code": speaker.actor.code if speaker else None,
+        "confidence": round(max(confidence, 0.1), 2),
+        "coder_version": CODER_VERSION,
+    }
+
+
+def _place_offsets(sent: Span, place: Place) -> tuple[int, int]:
+    """Offsets of the place name in the sentence (as found by the place resolver)."""
+    at = sent.text.find(place.name)
+    return (sent.start_char + at, sent.start_char + at + len(place.name)) if at >= 0 else (sent.start_char, sent.start_char)

@@ -1,0 +1,220 @@
+"""Event actors from the dependency parse: entity names, role nouns with their nationality, titles and appositions -> reference codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from transforms.reference import Actor, lookup, role_sector
+
+ACTOR_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"})
+NP_DEPS = frozenset({"compound", "amod", "poss", "nmod", "flat", "npadvmod", "nummod", "det", "case"})
+OWNER_PREPS = frozenset({"of", "from"})
+SEAT_PREPS = frozenset({"in", "throughout", "across", "inside", "within"})
+GROUP_NOUNS = frozenset(
+    ["group", "groups", "number", "dozens", "dozen", "hundreds", "thousands", "tens", "scores", "members", "member", "delegation", "team", "some", "many", "most", "all", "part", "majority", "contingent", "deployment", "unit", "units", "batch", "one", "two", "three", "several"]
+)
+TARGET_PREPS = frozenset({"with", "to", "against", "on", "at", "toward", "towards", "into", "over", "upon", "between", "from"})
+CLAUSE_DEPS = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "conj", "cc", "appos", "punct"})
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """An actor as written in the text: its code and the characters that name it."""
+
+    actor: Actor
+    text: str
+    start_char: int
+    end_char: int
+
+
+def _with_sector(actor: Actor, sector: str | None) -> Actor:
+    """The actor with a sector added to a bare country (TUR + MIL -> TURMIL); IGOs and coded sectors stay."""
+    if not sector or actor.sector or not actor.country:
+        return actor
+    return Actor(actor.country + sector, actor.country, sector, actor.name)
+
+
+def _mention(actor: Actor, span: Span) -> ActorMention:
+    return ActorMention(actor, span.text, span.start_char, span.end_char)
+
+
+class Actors:
+    """Resolves noun phrases of one parsed document to coded actors, remembering titled people by surname."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.ent_of: dict[int, Span] = {t.i: ent for ent in doc.ents if ent.label_ in ACTOR_LABELS for t in ent}
+        self.people: dict[str, Actor] = {}
+
+    def _name_actor(self, token: Token) -> Actor | None:
+        """Actor named by the entity (or the single word) at a token."""
+        ent = self.ent_of.get(token.i)
+        if ent is not None and ent.label_ == "PERSON":
+            return self.people.get(ent[-1].text)
+        actor = lookup(ent.text) if ent is not None else lookup(token.text) if token.pos_ in ("PROPN", "ADJ") else None
+        if actor is None and ent is not None:
+            actor = self._prefixed(ent)
+        return actor
+
+    def _prefixed(self, ent: Span) -> Actor | None:
+        """Country of a name that starts with one ("Russian Defense Ministry") plus the sector of its head noun."""
+        for cut in range(len(ent) - 1, 0, -1):
+            actor = lookup(ent[:cut].text)
+            if actor and actor.country:
+                return _with_sector(actor, role_sector(ent[-1].lemma_) or role_sector(ent[-1].text))
+        return None
+
+    def np_tokens(self, head: Token) -> list[Token]:
+        """The head and its modifiers (compounds, adjectives, possessives, 'of' phrases), in text order."""
+        out, todo = [], [head]
+        while todo:
+            token = todo.pop()
+            out.append(token)
+            for child in token.children:
+                if child.dep_ in NP_DEPS:
+                    todo.append(child)
+                elif child.dep_ == "prep" and child.lower_ in OWNER_PREPS:
+                    todo.extend(c for c in child.children if c.dep_ == "pobj")
+        return sorted(out, key=lambda t: t.i)
+
+    def _owner(self, head: Token) -> Actor | None:
+        """The country, IGO or organisation a role noun belongs to: its modifiers, else 'in X' ("rebels in Ivory Coast")."""
+        for token in self.np_tokens(head):
+            if token.i == head.i or token.pos_ in ("DET", "PRON", "NUM"):
+                continue
+            actor = self._name_actor(token)
+            if actor is not None:
+                return actor
+        for prep in head.children:
+            if prep.dep_ == "prep" and prep.lower_ in SEAT_PREPS:
+                for pobj in prep.children:
+                    actor = self._name_actor(pobj) if pobj.dep_ == "pobj" else None
+                    if actor is not None and actor.country:
+                        return Actor(actor.country, actor.country, None, actor.name)
+        return None
+
+    def role(self, head: Token) -> str | None:
+        """The sector of a role noun or a titled person that names no country ("President X", "rebels")."""
+        ent = self.ent_of.get(head.i)
+        if ent is not None and ent.label_ == "PERSON":
+            words = [t for t in self.np_tokens(head) if t.i < ent.start or t.i >= ent.end]
+            words += [t for t in ent if t.pos_ != "PROPN" or role_sector(t.text)]
+            return next((s for t in words if (s := role_sector(t.lemma_) or role_sector(t.text))), None)
+        if ent is not None:
+            return None
+        if head.lower_ in GROUP_NOUNS or head.lemma_.lower() in GROUP_NOUNS:
+            for prep in head.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                    return self.role(pobj) if pobj is not None else None
+        return role_sector(head.lemma_) or role_sector(head.text)
+
+    def _span(self, tokens: list[Token]) -> Span:
+        start = min(t.i for t in tokens)
+        while self.doc[start].pos_ in ("DET", "PUNCT") and start < max(t.i for t in tokens):
+            start += 1
+        end = max(t.i for t in tokens) + 1
+        return self.doc[start:end]
+
+    def resolve(self, head: Token, depth: int = 0) -> ActorMention | None:
+        """The coded actor a noun phrase headed by `head` names, or None."""
+        if head.pos_ == "PRON" or depth > 3:
+            return None
+        ent = self.ent_of.get(head.i)
+        if ent is not None and ent.label_ == "PERSON":
+            return self._person(ent, head, depth)
+        if ent is not None:
+            actor = self._name_actor(head)
+            if actor is not None:
+                span = ent if not ent.text.lower().startswith("the ") else ent[1:]
+                return _mention(actor, span)
+        if head.lower_ in GROUP_NOUNS or head.lemma_.lower() in GROUP_NOUNS:
+            for prep in head.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    for pobj in prep.children:
+                        if pobj.dep_ == "pobj":
+                            return self.resolve(pobj, depth + 1)
+        sector = role_sector(head.lemma_) or role_sector(head.text)
+        if sector is None:
+            return None
+        owner = self._owner(head)
+        if owner is None:
+            return None
+        return _mention(_with_sector(owner, sector), self._span(self.np_tokens(head)))
+
+    def _person(self, ent: Span, head: Token, depth: int) -> ActorMention | None:
+        """A named person: coded from the title words before the name or an apposition ("X, the head of Y")."""
+        tokens = [t for t in self.np_tokens(head) if t.i < ent.start or t.i >= ent.end]
+        country, sector = None, None
+        for token in tokens:
+            if token.pos_ in ("DET", "PRON", "NUM"):
+                continue
+            actor = self._name_actor(token)
+            if actor is not None and country is None:
+                country = actor
+            elif sector is None:
+                sector = role_sector(token.lemma_) or role_sector(token.text)
+        actor = _with_sector(country, sector) if country is not None else None
+        if actor is None:
+            for child in head.children:
+                if child.dep_ == "appos":
+                    found = self.resolve(child, depth + 1)
+                    if found is not None:
+                        actor = found.actor
+                        break
+        if actor is None:
+            actor = self.people.get(ent[-1].text)
+        if actor is None:
+            return None
+        self.people.setdefault(ent[-1].text, actor)
+        return _mention(actor, self._span([*tokens, *ent]) if tokens else ent)
+
+    def modifier_actor(self, head: Token) -> ActorMention | None:
+        """An actor named as a modifier of a non-actor noun ("Israeli air strikes", "Haiti's efforts")."""
+        for token in self.np_tokens(head):
+            if token.i == head.i or token.pos_ in ("DET", "PRON", "NUM"):
+                continue
+            found = self.resolve(token, 1) if token.i in self.ent_of else None
+            if found is None:
+                actor = self._name_actor(token)
+                if actor is not None:
+                    found = _mention(actor, self.doc[token.i : token.i + 1])
+            if found is not None:
+                return found
+        return None
+
+    def members(self, head: Token) -> list[ActorMention]:
+        """The actors of a possibly compound phrase ("Hungarian and Romanian officials", "X and Y"), in order."""
+        first = self.resolve(head)
+        out = [first] if first else []
+        for conj in head.children:
+            if conj.dep_ == "conj":
+                other = self.resolve(conj)
+                if other:
+                    out.append(other)
+        if first is not None:
+            sector = role_sector(head.lemma_) or role_sector(head.text)
+            for mod in self.np_tokens(head):
+                for conj in mod.children:
+                    if conj.dep_ == "conj" and conj.i < head.i:
+                        actor = self._name_actor(conj)
+                        if actor is not None:
+                            out.append(_mention(_with_sector(actor, sector), self.doc[conj.i : conj.i + 1]))
+        return out
+
+    def first_in(self, head: Token, exclude: set[str]) -> ActorMention | None:
+        """The first actor inside a phrase (not crossing clauses) whose code is not excluded."""
+        tokens, todo = [], [head]
+        while todo:
+            token = todo.pop()
+            tokens.append(token)
+            todo.extend(c for c in token.children if c.dep_ not in CLAUSE_DEPS)
+        for token in sorted(tokens, key=lambda t: t.i):
+            if token.pos_ in ("PRON", "DET"):
+                continue
+            found = self.resolve(token)
+            if found is not None and found.actor.code not in exclude:
+                return found
+        return None

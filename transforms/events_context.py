@@ -1,0 +1,95 @@
+"""Context of an event trigger: negation, modality (asserted, intended, threatened, hypothetical, denied) and attribution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+ASSERTED, INTENDED, THREATENED, HYPOTHETICAL, DENIED = "asserted", "intended", "threatened", "hypothetical", "denied"
+
+SPEECH_VERBS = frozenset(
+    ["say", "tell", "announce", "report", "state", "add", "claim", "insist", "confirm", "stress", "note", "explain", "write", "declare", "assert", "reiterate", "disclose", "reveal", "quote", "indicate", "believe", "think", "told"]
+)
+INTENT_VERBS = frozenset(
+    ["plan", "intend", "aim", "seek", "want", "prepare", "expect", "hope", "mean", "prepared", "committed", "decide", "wish", "schedule", "set", "due", "go", "ready", "poised", "determined", "keen", "eager", "willing", "likely"]
+)
+THREAT_VERBS = frozenset({"threaten", "warn"})
+ASPECT_VERBS = frozenset({"start", "begin", "resume", "continue", "keep"})
+DENY_VERBS = frozenset({"deny", "fail", "refrain", "avoid"})
+FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
+HYPOTHETICAL_AUX = frozenset({"could", "might", "may", "should", "can", "would", "must"})
+CONDITION_MARKS = frozenset({"if", "unless", "whether"})
+CHAIN_DEPS = frozenset({"xcomp", "ccomp", "conj", "advcl", "pcomp", "acomp", "prep", "dobj"})
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the sentence says about an event: negated, its modality, and the speech verb it is reported by."""
+
+    negated: bool
+    modality: str
+    speech: Token | None
+    refusal: bool = False  # negated future or modal ("will not accept"): a rejection
+    conditional: bool = False  # governs an if/unless clause ("will withdraw unless ...")
+    scheduled: bool = False  # an aspectual verb governs it ("will start delivering")
+    obligation: bool = False  # "must"/"should" ("Sudan must return ...")
+
+
+def speech_verb(token: Token) -> Token | None:
+    """The speech verb ('said', 'told') whose reported clause contains the token, or None."""
+    t = token
+    while t.head.i != t.i:
+        head = t.head
+        if head.lemma_.lower() in SPEECH_VERBS and t.dep_ in ("ccomp", "xcomp", "conj", "advcl", "parataxis"):
+            return head
+        t = head
+    for child in t.children:
+        if child.dep_ in ("parataxis", "advcl", "ccomp") and child.lemma_.lower() in SPEECH_VERBS:
+            return child
+    return None
+
+
+def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
+    """Negation and modality from the trigger's own auxiliaries and the verbs that govern it, up to a speech verb."""
+    speech = speech_verb(trigger)
+    chain = [trigger, *governors]
+    t = chain[-1]
+    while t.dep_ in CHAIN_DEPS and t.head.i != t.i and (speech is None or t.head.i != speech.i):
+        t = t.head
+        if t.pos_ in ("VERB", "AUX", "ADJ"):
+            chain.append(t)
+    negated = threatened = hypothetical = intended = modal = conditional = scheduled = obligation = False
+    for i, token in enumerate(chain):
+        lemma = token.lemma_.lower()
+        if i and lemma in THREAT_VERBS:
+            threatened = True
+        if i and lemma in DENY_VERBS:
+            negated = True
+        if i and lemma in INTENT_VERBS:
+            intended = True
+        if i and lemma in ASPECT_VERBS:
+            scheduled = True
+        for child in token.children:
+            word = child.lower_
+            if child.dep_ == "neg":
+                negated = True
+            elif child.dep_ in ("aux", "auxpass") and word in FUTURE_AUX:
+                intended = modal = True
+            elif child.dep_ == "aux" and word in HYPOTHETICAL_AUX:
+                modal = True
+                obligation = obligation or word in ("must", "should")
+                if word == "would" and speech is not None:
+                    intended = True
+                elif word not in ("must", "should"):
+                    hypothetical = True
+            elif child.dep_ == "mark" and word in CONDITION_MARKS:
+                hypothetical = True
+            elif child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in CONDITION_MARKS for m in child.children):
+                conditional = True
+            elif (child.dep_ == "aux" and word == "to" and token.dep_ in ("ROOT", "acl")) or (child.dep_ == "acomp" and child.lemma_.lower() in INTENT_VERBS):
+                intended = True
+    if negated:
+        return Context(True, DENIED, speech, refusal=modal or intended)
+    modality = THREATENED if threatened else HYPOTHETICAL if hypothetical else INTENDED if intended else ASSERTED
+    return Context(False, modality, speech, conditional=conditional, scheduled=scheduled, obligation=obligation)
