@@ -25,6 +25,7 @@ STAGE = "clean"
 WORD = re.compile(r"\w+")
 SPACE = re.compile(r"\s+")
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")  # soft hyphen, zero-width space, word joiner, BOM
 # Lines that only label a picture: "Photo: ...", "Illustrative: ...", AP's "FILE - ...".
 CAPTION_START = re.compile(
     r"^(?:(?:illustrative|image|images|photo|photos|photograph|picture|pictured|caption|"
@@ -273,8 +274,8 @@ def join_paragraphs(lines: list[str]) -> list[str]:
 
 
 def normalise_line(line: str) -> str:
-    """A line with runs of white space as one space and no space at the ends."""
-    return SPACE.sub(" ", line).strip()
+    """A line with runs of white space as one space, no space at the ends, no invisible soft hyphens or zero-width spaces."""
+    return SPACE.sub(" ", INVISIBLE.sub("", line)).strip()
 
 
 def normalise_text(text: str) -> str:
