@@ -271,3 +271,16 @@ def test_a_year_of_events_stays_small_and_caps_the_map(tmp_path):
     spec_text = page.read_text().split('id="chart-specs">')[1].split("</script>")[0]
     specs = json.loads(spec_text)
     assert len(specs["event-map"]["layer"][1]["data"]["values"]) == MAP_POINTS
+
+
+def test_per_day_charts_leave_out_events_dated_only_to_the_month(tmp_path):
+    data = build_lake(tmp_path)
+    coarse = event_row(99, (1, "036", "FRAGOV", "FRA", "DEUGOV", "DEU", None, 1, "France will meet Germany in March.")) | {"date_precision": "month"}
+    publish(data, "coarse", {"events": [(coarse["event_date"], coarse)]})
+    catalog.refresh(data)
+    page = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text()
+    specs = json.loads(page.split('id="chart-specs">')[1].split("</script>")[0])
+    events_panel = specs["timeline"]["vconcat"][1]["data"]["values"]
+    assert sum(row["events"] for row in events_panel) == len(EVENTS)
+    assert "1 event dated only to the month or year left out of the per-day charts" in page
+    assert "France will meet Germany in March." in page  # still an event: in the evidence of its actors

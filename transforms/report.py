@@ -54,10 +54,13 @@ def write_report(data: DataDir, options: ReportOptions) -> Path:
     """LAKE -> HTML: query the views, assemble the page and write it; returns the file's path."""
     country = check_options(options)
     output = options.output or data.root / "reports" / "report.html"
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NewseventsError(f"cannot write the report to {output}: {e.strerror or e}") from None
     with connect(data) as con:
         page = render(gather(con, options, country), options, country)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
         tmp = output.with_name(f".{output.name}.tmp")
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, output)
@@ -116,6 +119,7 @@ TOTALS_SQL = """
 SELECT (SELECT count(*) FROM art WHERE duplicate_of IS NULL) AS articles,
        (SELECT count(*) FROM art WHERE duplicate_of IS NOT NULL) AS duplicates,
        (SELECT count(*) FROM ev) AS events,
+       (SELECT count(*) FROM ev WHERE date_precision <> 'day') AS coarse_dates,
        (SELECT count(*) FROM em) AS event_mentions,
        (SELECT count(*) FROM quar) AS quarantined,
        (SELECT count(*) FROM fet) AS fetches,
@@ -127,12 +131,12 @@ ARTICLES_PER_DAY_SQL = "SELECT day, count(*) AS articles FROM art WHERE duplicat
 
 EVENTS_PER_DAY_SQL = f"""
 SELECT event_date AS day, quad_class, {QUAD_LABEL_SQL} AS quad, count(*) AS events, sum(num_mentions) AS mentions
-FROM ev GROUP BY ALL ORDER BY day, quad_class
+FROM ev WHERE date_precision = 'day' GROUP BY ALL ORDER BY day, quad_class
 """
 
 GOLDSTEIN_PER_DAY_SQL = """
 SELECT event_date AS day, round(avg(goldstein), 2) AS avg_goldstein, count(*) AS events
-FROM ev GROUP BY day ORDER BY day
+FROM ev WHERE date_precision = 'day' GROUP BY day ORDER BY day
 """
 
 ACTOR_SIDES = """
@@ -355,7 +359,7 @@ def country_points(needed: frozenset[str]) -> dict[str, tuple[str, float, float]
 QUAD_COLOUR = {"field": "quad", "type": "nominal", "title": "QuadClass",
                "scale": {"domain": list(QUADS.values()), "range": QUAD_COLOURS},
                "legend": {"orient": "top", "direction": "horizontal"}}
-COUNT_AXIS = {"labelExpr": "datum.value % 1 ? '' : format(datum.value, ',d')"}  # counts: no "0.5" labels
+COUNT_LABELS = {"labelExpr": "datum.value % 1 ? '' : format(datum.value, ',d')"}  # counts: no "0.5" labels
 DAY = {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None}
 
 
@@ -364,11 +368,11 @@ def timeline_spec(facts: Facts) -> dict:
     panels = [
             {"name": "articles", "title": "Articles per day", "width": CHART_WIDTH, "height": 110,
              "data": {"values": facts.articles_per_day}, "mark": {"type": "bar", "color": "#6b8fb5"},
-             "encoding": {"x": DAY, "y": {"field": "articles", "type": "quantitative", "title": "articles", "axis": COUNT_AXIS},
+             "encoding": {"x": DAY, "y": {"field": "articles", "type": "quantitative", "title": "articles", "axis": COUNT_LABELS},
                           "tooltip": [{**DAY, "title": "day"}, {"field": "articles", "type": "quantitative"}]}},
             {"name": "events", "title": "Events per day by QuadClass", "width": CHART_WIDTH, "height": 170,
              "data": {"values": facts.events_per_day}, "mark": "bar",
-             "encoding": {"x": DAY, "y": {"field": "events", "type": "quantitative", "stack": "zero", "title": "events", "axis": COUNT_AXIS},
+             "encoding": {"x": DAY, "y": {"field": "events", "type": "quantitative", "stack": "zero", "title": "events", "axis": COUNT_LABELS},
                           "color": QUAD_COLOUR, "order": {"field": "quad_class"},
                           "tooltip": [{**DAY, "title": "day"}, {"field": "quad", "title": "QuadClass"},
                                       {"field": "events", "type": "quantitative"},
@@ -400,7 +404,7 @@ def top_spec(name: str, items: list[dict], anchor: str, colour: str) -> dict:
         "name": name, "width": CHART_WIDTH - 420, "height": {"step": 20}, "data": {"values": values},
         "mark": {"type": "bar", "color": colour, "cursor": "pointer"},
         "encoding": {"y": {"field": "label", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 380}},
-                     "x": {"field": "events", "type": "quantitative", "title": "events", "axis": COUNT_AXIS},
+                     "x": {"field": "events", "type": "quantitative", "title": "events", "axis": COUNT_LABELS},
                      "href": {"field": "href"},
                      "tooltip": [{"field": "label", "title": name}, {"field": "events", "type": "quantitative"},
                                  {"field": "mentions", "type": "quantitative"}]},
@@ -419,7 +423,7 @@ def map_spec(facts: Facts) -> dict:
              "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
                           "latitude": {"field": "lat", "type": "quantitative"},
                           "size": {"field": "mentions", "type": "quantitative", "title": "mentions",
-                                   "scale": {"range": [20, 900]}, "legend": {"orient": "top"}},
+                                   "scale": {"range": [20, 900]}, "legend": {"orient": "top", **COUNT_LABELS}},
                           "color": QUAD_COLOUR,
                           "tooltip": [{"field": "place"}, {"field": "quad", "title": "QuadClass"},
                                       {"field": "events", "type": "quantitative"},
@@ -436,7 +440,7 @@ def quarantine_spec(facts: Facts) -> dict:
         "data": {"values": facts.quarantine}, "mark": "bar",
         "encoding": {"y": {"field": "reason", "type": "nominal", "title": None,
                            "sort": {"op": "sum", "field": "inputs", "order": "descending"}},
-                     "x": {"aggregate": "sum", "field": "inputs", "type": "quantitative", "title": "inputs", "axis": COUNT_AXIS},
+                     "x": {"aggregate": "sum", "field": "inputs", "type": "quantitative", "title": "inputs", "axis": COUNT_LABELS},
                      "color": {"field": "stage", "type": "nominal", "scale": {"scheme": "tableau10"}},
                      "tooltip": [{"field": "stage"}, {"field": "reason"}, {"field": "inputs", "type": "quantitative"}]},
     }
@@ -449,7 +453,7 @@ def fetches_spec(facts: Facts) -> dict:
         "data": {"values": facts.fetch_outcomes}, "mark": "bar",
         "encoding": {"y": {"field": "domain", "type": "nominal", "title": None,
                            "sort": {"op": "sum", "field": "attempts", "order": "descending"}},
-                     "x": {"aggregate": "sum", "field": "attempts", "type": "quantitative", "title": "fetch attempts", "axis": COUNT_AXIS},
+                     "x": {"aggregate": "sum", "field": "attempts", "type": "quantitative", "title": "fetch attempts", "axis": COUNT_LABELS},
                      "color": {"field": "outcome", "type": "nominal", "scale": {"scheme": "category10"}},
                      "tooltip": [{"field": "domain"}, {"field": "outcome"}, {"field": "attempts", "type": "quantitative"}]},
     }
@@ -532,7 +536,9 @@ def timeline_section(facts: Facts) -> Section:
     """Articles, events and tone per day."""
     if not (facts.events_per_day or facts.articles_per_day):
         return "", {}
-    return ("<section><h2>Over time</h2>" + chart("timeline", "Articles, events and tone per day") + "</section>",
+    coarse = facts.totals["coarse_dates"]
+    note = f"{plural(coarse, 'event')} dated only to the month or year left out of the per-day charts." if coarse else ""
+    return ("<section><h2>Over time</h2>" + chart("timeline", "Articles, events and tone per day", note) + "</section>",
             {"timeline": timeline_spec(facts)})
 
 
@@ -628,7 +634,7 @@ def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one script, bundled offline by vl-convert."""
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    return vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;")
 
 
 def render(facts: Facts, options: ReportOptions, country: str | None) -> str:
