@@ -33,8 +33,8 @@ SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—]\s+|:\s+")
 
 
 def shingles(text: str, n: int = 4) -> Counter:
-    """Multiset of n-grams of \\w+ tokens (lower-cased)."""
-    tokens = WORD.findall(text.lower())
+    """Multiset of n-grams of \\w+ tokens."""
+    tokens = WORD.findall(text)
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
