@@ -249,6 +249,14 @@ def test_pages_over_the_element_cap_are_rejected_before_extraction():
     assert isinstance(rejection, Rejection) and rejection.reason == Reason.TOO_LARGE
 
 
+def test_icon_drawings_do_not_count_towards_the_element_cap():
+    icons = '<svg viewBox="0 0 8 8">' + '<path d="M0 0L8 8"></path>' * 2000 + "</svg>"
+    story = " ".join(f"Negotiators met in Geneva for round {n} of the ceasefire talks." for n in range(1, 8))
+    page = f"<html><body><nav>{icons}</nav><article><p>{story}</p></article></body></html>"
+    row = clean(document(page, is_html=True), max_tree_size=1000)
+    assert row["text"] == story
+
+
 def test_jsonl_html_record_uses_its_title_and_date():
     row = clean(sample("wire-feed.jsonl#line=3"))
     assert row["title"] == "Istanbul police detain six journalists in dawn raids"

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from courlan import normalize_url
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
@@ -147,6 +148,7 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
         return reject(doc, Reason.EXTRACT_FAILED, f"HTML does not parse: {e}")
     if tree is None:
         return reject(doc, Reason.EXTRACT_FAILED, "input does not parse as HTML")
+    etree.strip_elements(tree, "svg", with_tail=False)  # icon drawings: thousands of elements, no text
     elements = int(tree.xpath("count(//*)"))
     if elements > options.max_tree_size:
         return reject(doc, Reason.TOO_LARGE, f"page has {elements} HTML elements, over the cap of {options.max_tree_size}")
