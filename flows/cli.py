@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--destination", required=True, help="duckdb:///path.duckdb, postgresql://user:pass@host:port/db, or a dlt destination name")
     sync.add_argument("--dataset", default="newsevents", help="schema/dataset in the warehouse (default newsevents)")
 
+    export = with_data_dir(commands.add_parser("export", help="write events and mentions in the GDELT 2.0 file layout"))
+    export.add_argument("--format", choices=["gdelt"], default="gdelt", help="file layout (gdelt: GDELT 2.0 Events + Mentions)")
+    export.add_argument("--since", type=parse_date, required=True, help="first event date (YYYY-MM-DD)")
+    export.add_argument("--until", type=parse_date, required=True, help="last event date, inclusive (YYYY-MM-DD)")
+    export.add_argument("--output", type=Path, required=True, help="folder for the .export.CSV and .mentions.CSV files")
+
     report = with_data_dir(commands.add_parser("report", help="write a self-contained HTML report: charts, a map, evidence, run health"))
     report.add_argument("--since", type=parse_date, help="first event/article date to include (YYYY-MM-DD)")
     report.add_argument("--until", type=parse_date, help="last event/article date to include (YYYY-MM-DD)")
@@ -223,6 +229,14 @@ def command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from transforms.gdelt import export_gdelt
+    from transforms.load import DataDir
+
+    print(export_gdelt(DataDir((args.data_dir or default_data_dir()).resolve()), args.since, args.until, args.output).line())
+    return 0
+
+
 def command_sync(args: argparse.Namespace) -> int:
     from transforms.load import DataDir
     from transforms.warehouse import sync
@@ -244,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "docs": lambda: command_docs(args),
         "compact": lambda: command_compact(args),
         "sync": lambda: command_sync(args),
+        "export": lambda: command_export(args),
         "report": lambda: command_report(args),
     }
     try:

@@ -27,6 +27,10 @@ def mention(art: dict, *, event: str, event_date: date, cameo: str = "042", quad
             location: tuple[str, str | None, float | None, float | None] = ("Ankara", "TUR", 39.92, 32.85)) -> dict:
     """An event_mentions row in article art, grouped into the event named event."""
     name, country, lat, lon = location
+
+    def sector(code: str) -> str | None:
+        return "IGO" if code.startswith("IGO") else code[3:] or None
+
     return {
         "event_mention_id": stable_id("mention", art["article_id"], event, cameo), "event_id": stable_id("event", event),
         "article_id": art["article_id"], "sentence_index": 1, "sentence_start_char": 12, "sentence_end_char": 46,
@@ -34,8 +38,8 @@ def mention(art: dict, *, event: str, event_date: date, cameo: str = "042", quad
         "trigger_end_char": 33, "cameo_code": cameo, "cameo_base": cameo[:3], "cameo_root": cameo[:2], "quad_class": quad,
         "goldstein": goldstein, "plover_type": "CONSULT", "plover_mode": None, "plover_context": None,
         "actor1_text": "Turkey", "actor1_start_char": 12, "actor1_end_char": 18, "actor1_code": actor1[0],
-        "actor1_country": actor1[1], "actor1_sector": "GOV", "actor2_text": "Russia", "actor2_start_char": 23,
-        "actor2_end_char": 29, "actor2_code": actor2[0], "actor2_country": actor2[1], "actor2_sector": "GOV",
+        "actor1_country": actor1[1], "actor1_sector": sector(actor1[0]), "actor2_text": "Russia", "actor2_start_char": 23,
+        "actor2_end_char": 29, "actor2_code": actor2[0], "actor2_country": actor2[1], "actor2_sector": sector(actor2[0]),
         "event_date": event_date, "date_precision": "day", "location_name": name, "location_country": country,
         "location_lat": lat, "location_lon": lon, "negated": False, "modality": "asserted", "attribution": None,
         "attribution_code": None, "confidence": 0.8, "coder_version": "test", "run_id": art["run_id"],

