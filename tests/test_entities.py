@@ -87,6 +87,18 @@ def test_a_title_before_a_person_gives_country_and_sector():
     )
 
 
+def test_a_former_official_is_an_elite():
+    words = ["former", "Iraqi", "Prime", "Minister", "Iyad", "Allawi", "said"]
+    pos = ["ADJ", "ADJ", "PROPN", "PROPN", "PROPN", "PROPN", "VERB"]
+    doc = _doc(words, [(1, 2, "NORP"), (4, 6, "PERSON")], pos=pos)
+    person = extract_entities(doc, article_id="a1")[1]
+    assert (person["actor_code"], person["country_code"], person["sector"]) == (
+        "IRQELI",
+        "IRQ",
+        "ELI",
+    )
+
+
 def test_a_title_without_a_country_gives_the_sector_only():
     words = ["President", "Rosa", "Alvarado", "spoke", "."]
     doc = _doc(words, [(1, 3, "PERSON")], pos=["PROPN", "PROPN", "PROPN", "VERB", "PUNCT"])
@@ -126,7 +138,7 @@ def test_demonyms_resolve_but_stateless_ethnic_groups_do_not():
 
 PATTERN_NAMES = sorted({e.text for e in entries() if e.pattern and not e.text.startswith("the ")})
 TEMPLATES = [
-    "{a} said on Monday that {b} would send troops to {c}.",
+    "{a} said on Monday that {b} would send troops to {c} next week.",
     "“We will not accept this,” an official from {a} told reporters in {c}.\n\n{b} declined to comment.",
     "Talks between {a} and {b} ended without a deal (officials in {c} said).",
     "{a}, {b} and {c} — all three — signed the accord on Friday.",

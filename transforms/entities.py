@@ -11,6 +11,7 @@ from transforms.reference import Actor, find, lookup, normalise, place_country, 
 
 RESOLVED_LABELS = frozenset({"GPE", "NORP", "ORG", "FAC", "LOC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+FORMER = frozenset({"former", "ex", "ex-", "onetime", "then"})
 _EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 
@@ -51,13 +52,19 @@ def _prefix_actor(ent: Span) -> Actor | None:
 
 
 def _title_actor(ent: Span) -> Actor | None:
-    """Country and sector from the title words right before a person ("Turkish Foreign Minister X")."""
+    """Country and sector from the title words right before a person ("Turkish Foreign Minister X").
+
+    A former official ("former President X") is an elite (ELI), as the CAMEO actor codebook has it.
+    """
     country = sector = None
+    former = False
     i = ent.start - 1
     sent_start = ent.sent.start if ent.doc.has_annotation("SENT_START") else 0
     while i >= sent_start:
         token = ent.doc[i]
-        if token.pos_ not in ("PROPN", "NOUN", "ADJ") and not token.ent_type_:
+        if token.text.lower() in FORMER:
+            former = True
+        elif token.pos_ not in ("PROPN", "NOUN", "ADJ") and not token.ent_type_:
             break
         found = lookup(token.text)
         if found and found.country:
@@ -67,6 +74,8 @@ def _title_actor(ent: Span) -> Actor | None:
         i -= 1
     if sector is None:
         return None
+    if former:  # CAMEO codes former officials as elites
+        sector = "ELI"
     code = country + sector if country else ""
     return Actor(code, country, sector, "")
 
