@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import os
@@ -20,7 +21,8 @@ from transforms.cameo import cameo_info
 from transforms.errors import NewseventsError, Reason, Rejection
 from transforms.ids import sha256_hex
 from transforms.load import DataDir, publish
-from transforms.report import MAP_POINTS, ReportOptions, write_report
+from transforms.report import ReportOptions, write_report
+from transforms.report_queries import MAP_POINTS
 
 CHROMIUM = shutil.which("chromium")
 SCREEN = (1280, 2000)
@@ -284,3 +286,38 @@ def test_per_day_charts_leave_out_events_dated_only_to_the_month(tmp_path):
     assert sum(row["events"] for row in events_panel) == len(EVENTS)
     assert "1 event dated only to the month or year left out of the per-day charts" in page
     assert "France will meet Germany in March." in page  # still an event: in the evidence of its actors
+
+
+def map_values(page: str) -> list[dict]:
+    specs = json.loads(page.split('id="chart-specs">')[1].split("</script>")[0])
+    return specs["event-map"]["layer"][1]["data"]["values"]
+
+
+def test_map_places_events_without_coordinates_at_a_country_point(tmp_path):
+    points = {p["place"]: p for p in map_values(write_report(build_lake(tmp_path), ReportOptions(output=tmp_path / "r.html")).read_text())}
+    assert points["Ankara"]["lat"] == 39.93 and not points["Ankara"]["centroid"]
+    assert points["Democratic Republic of the Congo"]["centroid"]  # place's country, no coordinates
+    assert points["India"]["centroid"]  # no place: the target's country
+    assert points["Singapore"]["lat"] == pytest.approx(1.29, abs=0.1)  # too small for the shapes: its capital
+    assert len(points) == len(EVENTS) - 1  # the event with neither place nor target is not drawn
+
+
+def test_text_from_articles_cannot_break_out_of_the_page(tmp_path):
+    hostile = "Rebels wrote </script><script>alert(1)</script> <b>on walls</b>."
+    spec = (2, "036", "USAGOV", "USA", "</script><img src=x>", "TUR", ("<i>Ankara</i>", "TUR", 39.9, 32.8), 9, hostile)
+    page = write_report(build_lake(tmp_path, [spec]), ReportOptions(output=tmp_path / "r.html")).read_text()
+    assert "<script>alert(1)" not in page and "<img src=x>" not in page and "<i>Ankara" not in page
+    assert html.escape(hostile) in page
+    assert map_values(page)[0]["place"] == "<i>Ankara</i>"  # JSON keeps the text; Vega draws it as text
+
+
+def test_cli_report_prints_the_path_and_fails_in_one_line(tmp_path, capsys):
+    from flows.cli import main
+
+    build_lake(tmp_path / "data")
+    assert main(["report", "--data-dir", str(tmp_path / "data"), "--country", "TUR", "--since", "2026-03-01"]) == 0
+    assert capsys.readouterr().out.strip() == f"Report: {tmp_path / 'data' / 'reports' / 'report.html'}"
+    (tmp_path / "file").write_text("x")
+    assert main(["report", "--data-dir", str(tmp_path / "data"), "--output", str(tmp_path / "file" / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsevents: cannot write the report to") and err.count("\n") == 1
