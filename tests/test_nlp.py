@@ -39,6 +39,7 @@ def test_patterns_come_from_the_reference_tables_without_leading_articles():
 @pytest.mark.model
 def test_pipeline_is_built_once_with_the_ruler_before_ner(nlp):
     assert load_nlp() is nlp
+    assert load_nlp(model_name()) is nlp
     names = nlp.pipe_names
     assert names.index("entity_ruler") < names.index("ner")
     assert names.index("paragraph_sentences") < names.index("parser")

@@ -148,10 +148,13 @@ def entity_patterns() -> list[dict]:
     return patterns
 
 
-@cache
 def load_nlp(model: str | None = None) -> Language:
     """The model with an entity ruler of the project's patterns before `ner`; cached per model name."""
-    name = model or model_name()
+    return _build(model or model_name())
+
+
+@cache
+def _build(name: str) -> Language:
     try:
         nlp = spacy.load(name)
     except OSError as e:
