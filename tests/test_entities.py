@@ -99,6 +99,28 @@ def test_a_former_official_is_an_elite():
     )
 
 
+def test_later_mentions_of_a_person_share_the_key_and_codes():
+    words = ["Turkish", "Foreign", "Minister", "Mevlut", "Cavusoglu", "spoke", ".", "Cavusoglu"]
+    words += ["left", ".", "Mevlut", "Cavusoglu", "returned", ".", "Erdogan", "stayed"]
+    pos = ["ADJ", "PROPN", "PROPN", "PROPN", "PROPN", "VERB", "PUNCT", "PROPN", "VERB", "PUNCT"]
+    pos += ["PROPN", "PROPN", "VERB", "PUNCT", "PROPN", "VERB"]
+    ents = [
+        (0, 1, "NORP"),
+        (3, 5, "PERSON"),
+        (7, 8, "PERSON"),
+        (10, 12, "PERSON"),
+        (14, 15, "PERSON"),
+    ]
+    people = [
+        r
+        for r in extract_entities(_doc(words, ents, pos=pos), article_id="a1")
+        if r["label"] == "PERSON"
+    ]
+    assert [r["entity_key"] for r in people] == ["mevlut cavusoglu"] * 3 + ["erdogan"]
+    assert [r["actor_code"] for r in people] == ["TURGOV"] * 3 + [None]
+    assert people[1]["text"] == "Cavusoglu"
+
+
 def test_a_title_without_a_country_gives_the_sector_only():
     words = ["President", "Rosa", "Alvarado", "spoke", "."]
     doc = _doc(words, [(1, 3, "PERSON")], pos=["PROPN", "PROPN", "PROPN", "VERB", "PUNCT"])

@@ -129,4 +129,32 @@ def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
                 "source": "pattern" if ent.ent_id_ else "model",
             }
         )
+    _link_people(rows)
     return rows
+
+
+def _link_people(rows: list[dict]) -> None:
+    """Give every mention of a person in the article one key and the codes its titled mention got.
+
+    "Mevlut Cavusoglu" and a later bare "Cavusoglu" share the key "mevlut cavusoglu" when exactly
+    one full name in the article ends with that word.
+    """
+    people = [r for r in rows if r["label"] == "PERSON"]
+    full_names: dict[str, set[str]] = {}
+    for row in people:
+        words = row["entity_key"].split()
+        if len(words) > 1:
+            full_names.setdefault(words[-1], set()).add(row["entity_key"])
+    for row in people:
+        names = full_names.get(row["entity_key"], set())
+        if len(names) == 1:
+            row["entity_key"] = next(iter(names))
+    coded: dict[str, dict] = {}
+    for row in people:
+        if row["sector"] is not None:
+            coded.setdefault(row["entity_key"], row)
+    for row in people:
+        source = coded.get(row["entity_key"])
+        if source is not None and row["sector"] is None:
+            for field in ("actor_code", "country_code", "sector"):
+                row[field] = source[field]
