@@ -25,13 +25,14 @@ import pyarrow.compute as pc
 
 from schemas.tables import TABLES
 from transforms.compact import LATEST_BY
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, TransientError
 from transforms.ids import stable_id
 from transforms.load import DataDir, exclusive
 
 CURSORS = {name: "updated_at" if name == "events" else "run_id" for name in TABLES}
 ORDER_BY = {**LATEST_BY, "events": "updated_at"}
 BATCH_ROWS = 50_000
+TRANSIENT_HINTS = ("connection refused", "timed out", "timeout expired", "server closed the connection", "could not connect")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def sync(data: DataDir, destination: str, *, dataset: str = "newsevents") -> Syn
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # no calls home
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # failures reach the user as one-line errors instead
     import dlt
-    from dlt.common.exceptions import DltException
+    from dlt.common.exceptions import DltException, TransientException
 
     shown = redact(destination)
     name = "newsevents_" + stable_id(shown, dataset)
@@ -79,7 +80,8 @@ def sync(data: DataDir, destination: str, *, dataset: str = "newsevents") -> Syn
         pipeline.load()
     except DltException as e:
         pipeline.abort_packages()
-        raise NewseventsError(f"sync to {shown} failed: {one_line(e)}") from e
+        kind = TransientError if transient(e, TransientException) else NewseventsError
+        raise kind(f"sync to {shown} failed: {one_line(e)}") from e
     write_state(state_path, {"cursors": {**cursors, **read.cursors()}, "reload": []})
     return SyncResult(shown, dict(read.rows), tuple(reload))
 
@@ -202,12 +204,25 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def chain(error: BaseException) -> list[BaseException]:
+    """The error and the causes behind it, outermost first."""
+    errors = [error]
+    while (inner := errors[-1].__cause__ or errors[-1].__context__) is not None and inner not in errors:
+        errors.append(inner)
+    return errors
+
+
+def transient(error: BaseException, dlt_transient: type) -> bool:
+    """True for failures worth retrying: dlt says so, or the destination could not be reached in time."""
+    return any(isinstance(x, dlt_transient | ConnectionError | TimeoutError) or any(h in str(x).lower() for h in TRANSIENT_HINTS)
+               for x in chain(error))
+
+
 def one_line(error: BaseException) -> str:
     """The innermost cause's first line: what went wrong, not the machinery around it."""
-    while error.__cause__ is not None or error.__context__ is not None:
-        error = error.__cause__ or error.__context__
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    innermost = chain(error)[-1]
+    lines = [line.strip() for line in str(innermost).splitlines() if line.strip()]
+    return lines[0] if lines else type(innermost).__name__
 
 
 def read_state(path: Path) -> dict:
