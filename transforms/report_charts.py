@@ -37,7 +37,7 @@ def timeline_spec(facts: Facts) -> dict:
                   "mark": {"type": "rule", "color": "#999", "strokeDash": [4, 3]},
                   "encoding": {"y": {"datum": 0, "type": "quantitative"}}},
                  {"name": "goldstein", "mark": {"type": "line", "point": True, "color": "#555"},
-                  "encoding": {"x": DAY, "y": {"field": "avg_goldstein", "type": "quantitative", "title": "Goldstein",
+                  "encoding": {"x": {**DAY, "bandPosition": 0.5}, "y": {"field": "avg_goldstein", "type": "quantitative", "title": "Goldstein",
                                                "scale": {"domain": [-10, 10]}},
                                "tooltip": [{**DAY, "title": "day"}, {"field": "avg_goldstein", "title": "average"},
                                            {"field": "events", "type": "quantitative"}]}},
