@@ -192,6 +192,16 @@ def test_offsets_slice_to_the_surface_and_reference_names_resolve(nlp, template,
         assert found[name]["actor_code"] == actor.code  # type: ignore[union-attr]
 
 
+@pytest.mark.model
+def test_an_apposition_gives_a_person_country_and_sector(nlp):
+    text = "Maria Lopez, a senior official at Petrobras, said talks with Ivan Petrov, the Russian foreign ministry spokesman, went well."
+    people = {
+        r["text"]: r for r in extract_entities(nlp(text), article_id="x") if r["label"] == "PERSON"
+    }
+    assert people["Maria Lopez"]["actor_code"] == "BRABUS"
+    assert people["Ivan Petrov"]["actor_code"] == "RUSGOV"
+
+
 @pytest.fixture(scope="module")
 def seed_rows(nlp, shared):
     path = shared / "seeds" / "s400-turkey.txt"
@@ -217,7 +227,8 @@ def test_seed_article_entities(seed_rows):
     cavusoglu = _first(rows, "Mevlut Cavusoglu")
     assert cavusoglu["label"] == "PERSON"
     assert (cavusoglu["country_code"], cavusoglu["sector"]) == ("TUR", "GOV")
-    assert _first(rows, "Alexander Mikheev")["label"] == "PERSON"
+    mikheev = _first(rows, "Alexander Mikheev")
+    assert (mikheev["label"], mikheev["actor_code"]) == ("PERSON", "RUSBUS")
     nato = _first(rows, "NATO")
     assert (nato["label"], nato["sector"], nato["country_code"]) == ("ORG", "IGO", None)
     interfax = _first(rows, "Interfax")

@@ -80,6 +80,25 @@ def _title_actor(ent: Span) -> Actor | None:
     return Actor(code, country, sector, "")
 
 
+def _appositive_actor(ent: Span) -> Actor | None:
+    """Country and sector from an apposition ("X, the head of Russian arms exporter Rosoboronexport")."""
+    for appos in (c for c in ent.root.children if c.dep_ == "appos"):
+        first, last = appos.left_edge.i, appos.right_edge.i + 1
+        role = role_sector(appos.lemma_ or appos.text)
+        country = org_sector = None
+        for other in ent.doc.ents:
+            if first <= other.start and other.end <= last and other.label_ in RESOLVED_LABELS:
+                found = lookup(other.text)
+                if found and found.country:
+                    country = country or found.country
+                    if other.label_ == "ORG" and found.sector:
+                        org_sector = org_sector or found.sector
+        sector = org_sector or role
+        if country and sector:
+            return Actor(country + sector, country, sector, "")
+    return None
+
+
 def _sentence_starts(doc: Doc) -> list[int]:
     if not doc.has_annotation("SENT_START"):
         return [0]
@@ -110,7 +129,7 @@ def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
             else:
                 actor = _prefix_actor(ent)
         elif ent.label_ == "PERSON":
-            actor = _title_actor(ent)
+            actor = _title_actor(ent) or _appositive_actor(ent)
         if actor:
             country = actor.country
         rows.append(
