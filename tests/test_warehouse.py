@@ -173,3 +173,16 @@ def test_the_command_line_syncs_and_turns_bad_destinations_into_one_line(tmp_pat
 def test_passwords_are_redacted():
     assert redact("postgresql://u:p%40ss@h:5432/db") == "postgresql://u:***@h:5432/db"
     assert redact("duckdb:///tmp/x.duckdb") == "duckdb:///tmp/x.duckdb"
+
+
+@pytest.mark.flow
+def test_the_maintenance_flow_compacts_then_syncs(tmp_path, prefect_harness):
+    from flows.maintenance import maintenance
+
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    target = f"duckdb://{tmp_path / 'w.duckdb'}"
+    lines = maintenance(data.root, [target], dataset="ne")
+    assert lines[0].startswith("compacted 3 partitions") and "3 articles" in lines[1]
+    assert len(list((data.lake / "articles").rglob("*.parquet"))) == 1
+    assert counts(target, "ne") == {"articles": 3, "event_mentions": 4, "events": 3, "runs": 2}
