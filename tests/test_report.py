@@ -139,6 +139,7 @@ class DevTools:
 
 def browse(page: Path, workdir: Path) -> dict:
     """Open the page offline in headless Chromium; its marks, console errors, requests and a screenshot."""
+    assert CHROMIUM, "chromium is not installed (.ci/run installs it: apt-get install chromium)"
     profile = workdir / "profile"
     browser = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
