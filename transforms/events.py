@@ -18,8 +18,9 @@ from transforms.events_context import (
     THREATENED,
     Context,
     context,
+    speech_verb,
 )
-from transforms.events_lexicon import LEXICON, Match, key, match_noun, match_verb
+from transforms.events_lexicon import LEXICON, Match, Pattern, key, match_noun, match_verb
 from transforms.ids import sha256_hex, stable_id
 from transforms.places import Place, locate
 from transforms.reference import Actor
@@ -30,7 +31,7 @@ MAX_TOKENS = 150
 LEAD_SENTENCES = 3
 MAX_TRIGGER_CHARS = 60
 LIGHT_VERBS = frozenset(
-    ["hold", "stage", "launch", "carry", "conduct", "make", "mount", "begin", "start", "resume", "organize", "organise", "go", "have", "pay", "open", "call", "continue", "wage", "take", "join", "lead", "intensify", "escalate", "announce", "order", "step"]
+    ["hold", "stage", "launch", "carry", "conduct", "make", "mount", "begin", "start", "resume", "organize", "organise", "go", "have", "pay", "open", "call", "continue", "wage", "take", "join", "lead", "intensify", "escalate", "announce", "order", "step", "complete", "speed", "accelerate", "finish", "undertake", "renew", "reiterate", "repeat", "issue"]
 )
 PERSONAL_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
 CLIMB_DEPS = frozenset({"xcomp", "conj", "advcl", "pcomp", "prep", "dobj", "acomp", "pobj"})
@@ -54,6 +55,7 @@ class Trigger:
     match: Match
     embedded: Trigger | None = None
     governed: bool = False
+    implicit: bool = False  # "X said Y must ...": coded only as X's demand
 
 
 def _skip(sent: Span) -> bool:
@@ -65,6 +67,14 @@ def _skip(sent: Span) -> bool:
         return True
     filler = sum(t.pos_ in ("NUM", "PUNCT", "SYM", "SPACE", "X") for t in sent)
     return filler > 0.5 * len(sent)
+
+
+DEMAND = Pattern("100", frozenset(), False, (), (), 0)
+
+
+def _obliged(token: Token) -> bool:
+    """A reported obligation: "(X said) Y must/should VERB"."""
+    return any(c.dep_ == "aux" and c.lower_ in ("must", "should") for c in token.children) and speech_verb(token) is not None
 
 
 def _noun_position(token: Token) -> bool:
@@ -88,6 +98,8 @@ def _triggers(sent: Span) -> dict[int, Trigger]:
             match = match_noun(token)
         if match is not None:
             found[token.i] = Trigger(token, match)
+        elif token.pos_ == "VERB" and _obliged(token):
+            found[token.i] = Trigger(token, Match(DEMAND, (token,)), implicit=True)
     consumed = {t.i for trig in found.values() for t in trig.match.tokens if t.i != trig.token.i}
     found = {i: trig for i, trig in found.items() if i not in consumed}
     for trig in found.values():
@@ -174,7 +186,7 @@ class SentenceCoder:
         if place is not None and place.country:
             countries.append(place.country)
         countries += [a.actor.country for a in self.mentions() if a.actor.country]
-        country = next((c for c in countries if c not in avoid), None)
+        country = next((c for c in countries if c not in avoid), countries[0] if countries else None)
         if country is None:
             return None
         tokens = [t for t in subject.subtree if t.dep_ not in ("relcl", "acl", "punct", "appos") and t.i <= subject.i + 8]
@@ -299,7 +311,7 @@ def _shift(code: str, ctx: Context, governs: bool) -> tuple[str, str]:
         return code, THREATENED
     if root == "03" and governs and modality not in (HYPOTHETICAL, THREATENED):
         return code, INTENDED
-    if modality == INTENDED and ctx.conditional and root not in ("02", "03", "10"):
+    if modality == INTENDED and ctx.conditional and root not in ("02", "03", "10"):  # "... unless Y does Z"
         return _threat(code), THREATENED
     if modality in (INTENDED, THREATENED) and quad == 4:
         return _threat(code), THREATENED
@@ -379,6 +391,8 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         # "X said Y must do Z": X demands that Y does Z
         code, modality = REFINE["100"].get(code[:2], "100"), ASSERTED
         sources, targets, source, weak_source = [speaker], [source], speaker, True
+    elif trig.implicit:
+        return None
     else:
         code, modality = _shift(code, ctx, inner is not None)
     place: Place | None = locate(sent, trig.token)

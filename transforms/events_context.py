@@ -31,7 +31,7 @@ class Context:
     modality: str
     speech: Token | None
     refusal: bool = False  # negated future or modal ("will not accept"): a rejection
-    conditional: bool = False  # governs an if/unless clause ("will withdraw unless ...")
+    conditional: bool = False  # governs an unless clause ("will withdraw unless ...")
     scheduled: bool = False  # an aspectual verb governs it ("will start delivering")
     obligation: bool = False  # "must"/"should" ("Sudan must return ...")
 
@@ -85,9 +85,9 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
                     hypothetical = True
             elif child.dep_ == "mark" and word in CONDITION_MARKS:
                 hypothetical = True
-            elif child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in CONDITION_MARKS for m in child.children):
+            elif child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in child.children):
                 conditional = True
-            elif (child.dep_ == "aux" and word == "to" and token.dep_ in ("ROOT", "acl")) or (child.dep_ == "acomp" and child.lemma_.lower() in INTENT_VERBS):
+            elif (child.dep_ == "aux" and word == "to" and (token.dep_ in ("ROOT", "acl") or any(c.dep_ == "nsubj" for c in token.children))) or (child.dep_ == "acomp" and child.lemma_.lower() in INTENT_VERBS):
                 intended = True
     if negated:
         return Context(True, DENIED, speech, refusal=modal or intended)

@@ -51,13 +51,15 @@ def resolve_place(name: str) -> Place | None:
     """Country and coordinates of a place name: a city of the gazetteer, else a country (at its capital)."""
     cities, _, capitals = _gazetteer()
     key = name.strip().removeprefix("the ").strip().casefold()
-    if key in cities:
-        iso3, lat, lon = cities[key]
-        return Place(name, iso3, lat, lon)
+    city = cities.get(key)
     actor = lookup(name)
     if actor and actor.country:
+        if city and city[0] == actor.country:
+            return Place(name, *city)
         lat_lon = capitals.get(actor.country)
         return Place(name, actor.country, *(lat_lon or (None, None)))
+    if city:
+        return Place(name, *city)
     return None
 
 
