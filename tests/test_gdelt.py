@@ -7,6 +7,8 @@ from datetime import date
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.cli import main
 from tests.lakes import two_runs
@@ -113,6 +115,19 @@ def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
 def test_tabs_and_line_breaks_in_values_cannot_break_the_layout(tmp_path):
     path = write_lines(tmp_path / "x.export.CSV", [["a\tb", "line\none", None, 3]])
     assert path.read_text() == "a b\tline one\t\t3\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers()), min_size=1, max_size=8))
+def test_any_values_keep_one_line_with_one_field_each(tmp_path_factory, values):
+    path = write_lines(tmp_path_factory.mktemp("w") / "x.CSV", [values])
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[-1] == "" and len(lines) == 2 and len(lines[0].split("\t")) == len(values)
+
+
+@given(st.text(min_size=1))
+def test_global_event_ids_are_stable_60_bit_integers(event_id):
+    assert global_event_id(event_id) == global_event_id(event_id) and 0 <= global_event_id(event_id) < 2**60
 
 
 def test_column_names_match_the_gdelt_reference(shared):

@@ -147,7 +147,7 @@ def action_geo(e: dict) -> list:
     fips = fips_code(iso3)
     if lat is None or lon is None or not name:
         return country_geo(iso3) if fips else [""] * 8
-    full = ", ".join(p for p in (name, country_label(iso3) if iso3 else "") if p)
+    full = ", ".join(p for p in (name, country_label(iso3)) if p)
     kind = GEO_US_CITY if iso3 == "USA" else GEO_WORLD_CITY
     return [kind, full, fips, "", "", number(lat, 4), number(lon, 4), ""]
 
@@ -195,8 +195,8 @@ def fips_code(iso3: str | None) -> str:
     return fips_table().get(iso3 or "", ("", ""))[0]
 
 
-def country_label(iso3: str) -> str:
-    return fips_table().get(iso3, ("", iso3))[1]
+def country_label(iso3: str | None) -> str:
+    return fips_table().get(iso3 or "", ("", iso3 or ""))[1]
 
 
 def write_lines(path: Path, rows: list[list]) -> Path:
