@@ -55,10 +55,16 @@ def maintenance(data_dir: Path, destinations: list[str] | None = None, dataset: 
     return lines
 
 
+@task(name="write-gdelt-files")
+def write_gdelt_files(data_dir: Path, since: date, until: date, output: Path) -> str:
+    """Write the events of a date range and their mentions as GDELT 2.0 files."""
+    return export_gdelt(DataDir(data_dir), since, until, output).line()
+
+
 @flow(name="export-gdelt")
 def export(data_dir: Path, since: date, until: date, output: Path) -> str:
     """Write the events of a date range in the GDELT 2.0 layout."""
-    return task(name="export-gdelt-files")(export_gdelt)(DataDir(data_dir), since, until, output).line()
+    return write_gdelt_files(data_dir, since, until, output)
 
 
 def serve_maintenance(data_dir: Path, destinations: list[str], *, cron: str = DEFAULT_CRON) -> None:
