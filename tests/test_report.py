@@ -137,8 +137,8 @@ class DevTools:
             self.events.append(message)
 
 
-def browse(page: Path, workdir: Path) -> dict:
-    """Open the page offline in headless Chromium; its marks, console errors, requests and a screenshot."""
+def browse(page: Path, workdir: Path, then: str = "null") -> dict:
+    """Open the page offline in headless Chromium; its marks, console errors, requests, a screenshot and `then` evaluated."""
     assert CHROMIUM, "chromium is not installed (.ci/run installs it: apt-get install chromium)"
     profile = workdir / "profile"
     browser = subprocess.Popen(
@@ -170,6 +170,7 @@ def browse(page: Path, workdir: Path) -> dict:
                 "JSON.stringify({marks: document.body?.dataset.marks, error: document.body?.dataset.error, "
                 "static: document.readyState === 'complete' && !document.getElementById('chart-specs')})"))["result"]["value"])
         shot = base64.b64decode(tools.call("Page.captureScreenshot", session, format="png")["data"])
+        after = tools.call("Runtime.evaluate", session, returnByValue=True, awaitPromise=True, expression=then)["result"].get("value")
         tools.call("Browser.close")
     finally:
         browser.kill()
@@ -178,7 +179,7 @@ def browse(page: Path, workdir: Path) -> dict:
               or (m.get("method") == "Runtime.consoleAPICalled" and m["params"]["type"] in ("error", "assert"))
               or (m.get("method") == "Log.entryAdded" and m["params"]["entry"]["level"] == "error")]
     requests = [m["params"]["request"]["url"] for m in tools.events if m.get("method") == "Network.requestWillBeSent"]
-    return {"marks": json.loads(state["marks"]) if state.get("marks") else {}, "error": state.get("error"),
+    return {"marks": json.loads(state["marks"]) if state.get("marks") else {}, "error": state.get("error"), "then": after,
             "errors": errors, "requests": requests, "screenshot": shot}
 
 
@@ -193,7 +194,11 @@ def test_report_renders_offline_with_data_in_every_chart(tmp_path):
     data = build_lake(tmp_path / "data")
     page = write_report(data, ReportOptions())
     assert page == tmp_path / "data" / "reports" / "report.html"
-    result = browse(page, tmp_path)
+    click_top_actor = """new Promise(done => {
+        document.querySelector('#top-actors .actor_marks path').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+        setTimeout(() => done(location.hash), 300);
+    })"""
+    result = browse(page, tmp_path, then=click_top_actor)
     assert result["error"] is None
     assert result["errors"] == []
     assert [u for u in result["requests"] if not u.startswith("file:")] == []
@@ -203,6 +208,7 @@ def test_report_renders_offline_with_data_in_every_chart(tmp_path):
     assert marks["timeline"]["events_marks"] == len({(s[0], cameo_info(s[1]).quad_class) for s in EVENTS})
     assert marks["timeline"]["goldstein_marks"] == 4  # a line through the 4 days with events
     assert marks["top-actors"]["actor_marks"] >= 10
+    assert result["then"] == "#actor-USAGOV"  # a bar is a link to its evidence
     assert marks["top-dyads"]["dyad_marks"] == 7  # the TURPOL event has no target
     assert marks["event-map"]["countries_marks"] > 150
     assert marks["event-map"]["points_marks"] == 7  # every event but the one without any place
