@@ -53,6 +53,8 @@ class FaultServer(ThreadingHTTPServer):
         self.request_headers: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
         self.robots = ROBOTS
+        self.robots_failures = 0  # robots.txt answers 503 this many times first
+        self.away = "/"  # where /away redirects
 
     def handle_error(self, request, client_address) -> None:  # clients hanging up on purpose are expected
         pass
@@ -92,7 +94,12 @@ class Handler(BaseHTTPRequestHandler):
         n = self.server.hit(self.path, dict(self.headers.items()))  # counted with the query: ?case=x gives a fresh counter
         base = self.server.base
         if path == "/robots.txt":
-            self.send(200, self.server.robots, "text/plain")
+            if n <= self.server.robots_failures:
+                self.send(503, b"busy", "text/plain")
+            else:
+                self.send(200, self.server.robots, "text/plain")
+        elif path == "/away":
+            self.send(302, b"", Location=self.server.away)
         elif path.startswith(("/page/", "/private/")):
             pad = int(self.path.partition("pad=")[2] or 0)  # ?pad=N adds N bytes of paragraphs (benchmarks)
             self.send(200, page(path.rsplit("/", 1)[-1], "<p>More details followed in the afternoon.</p>" * (pad // 46)))

@@ -226,6 +226,28 @@ def test_robots_disallow_is_respected_and_robots_read_once(server):
     assert sum(row["url"].endswith("/robots.txt") for r in results.values() for row in r.rows) == 1
 
 
+def test_robots_txt_is_retried_after_a_server_error():
+    s = httpfaults.start()
+    s.robots_failures = 1
+    try:
+        [done] = fetch([s.base + "/private/x"], options=options(respect_robots=True))
+        assert summary(done, s) == [("/robots.txt", 503, "FETCH_STATUS", 1, 0), ("/robots.txt", 200, None, 2, 0)]
+        assert rejection(done).reason == Reason.ROBOTS_DISALLOWED
+    finally:
+        s.shutdown()
+
+
+def test_redirect_to_another_origin_checks_that_origins_robots(server):
+    other = httpfaults.start()
+    try:
+        server.away = other.base + "/private/elsewhere"
+        [done] = fetch([server.base + "/away"], options=options(respect_robots=True))
+        assert [row["url"] for row in done.rows] == [server.base + "/robots.txt", other.base + "/robots.txt", server.base + "/away"]
+        assert rejection(done).reason == Reason.ROBOTS_DISALLOWED and other.hits["/private/elsewhere"] == 0
+    finally:
+        other.shutdown()
+
+
 def test_crawl_delay_spaces_requests_to_one_origin():
     s = httpfaults.start()
     s.robots = b"User-agent: *\nCrawl-delay: 1\n"  # urllib.robotparser reads whole seconds only

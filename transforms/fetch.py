@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex, stable_id
 from transforms.rawstore import RawStore
 from transforms.read import RawDocument, document_from_bytes
-from transforms.robots import RobotsCache
+from transforms.robots import RobotsCache, Rules
 from transforms.urls import canonical_url, url_problem
 
 STAGE = "fetch"
@@ -205,9 +205,9 @@ class Pool:
         retry = False
         try:
             if self.options.respect_robots:
-                rules, robots_response = self.robots.rules(job.url)
-                if robots_response is not None:
-                    job.rows.append(fetch_row(robots_response, source_name="robots.txt", attempt=1))
+                rows_before = len(job.rows)
+                rules = self.robots_rules(job, job.url)
+                if len(job.rows) > rows_before:  # this job read the host's robots.txt
                     crawl_delay = rules.crawl_delay
                 if rules.unreachable == Reason.PRIVATE_ADDRESS:
                     return self.finish(job, Rejection(stage=STAGE, reason=Reason.PRIVATE_ADDRESS, url=job.url,
@@ -216,7 +216,7 @@ class Pool:
                 if veto:
                     return self.finish(job, Rejection(stage=STAGE, reason=Reason.ROBOTS_DISALLOWED, url=job.url, detail=veto))
             response = self.client.get(job.url, headers=job.target.headers, content_types=self.options.content_types,
-                                       permit=self.robots.veto if self.options.respect_robots else None)
+                                       permit=self.redirect_veto(job) if self.options.respect_robots else None)
             job.rows.append(fetch_row(response, source_name=job.target.source_name, attempt=job.attempt,
                                       body_sha256=self.keep(response)))
             wait = self.retry_wait(job, response)
@@ -232,6 +232,16 @@ class Pool:
             self.release(key, slow_down_until=slow_down_until, crawl_delay=crawl_delay)
             if retry:
                 self.submit(job, first=True)
+
+    def robots_rules(self, job: Job, url: str) -> Rules:
+        """The robots.txt rules for the URL's origin; a fetch of robots.txt adds its rows to the job."""
+        rules, responses = self.robots.rules(url)
+        job.rows.extend(fetch_row(r, source_name="robots.txt", attempt=n) for n, r in enumerate(responses, start=1))
+        return rules
+
+    def redirect_veto(self, job: Job) -> Callable[[str], str | None]:
+        """The check every redirect target of the job must pass: robots.txt of its origin."""
+        return lambda url: self.robots_rules(job, url).veto(url, self.options.user_agent)
 
     def retry_wait(self, job: Job, response: Response) -> float | None:
         """Seconds to wait before trying again, or None when the attempt is final."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from urllib.robotparser import RobotFileParser
 
@@ -46,21 +47,30 @@ class RobotsCache:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def rules(self, url: str) -> tuple[Rules, Response | None]:
-        """The rules for the URL's origin, and the robots.txt response when this call fetched it."""
+    def rules(self, url: str) -> tuple[Rules, list[Response]]:
+        """The rules for the URL's origin, and the robots.txt responses when this call fetched them (retries included)."""
         key = origin(url)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key in self._rules:
-                return self._rules[key], None
-            response = self.client.get(f"{key}/robots.txt", max_body_bytes=MAX_ROBOTS_BYTES)
-            self._rules[key] = parse_rules(response, self.client.options.user_agent)
-            return self._rules[key], response
+                return self._rules[key], []
+            responses = self.fetch(f"{key}/robots.txt")
+            self._rules[key] = parse_rules(responses[-1], self.client.options.user_agent)
+            return self._rules[key], responses
 
-    def veto(self, url: str) -> str | None:
-        """Why robots.txt forbids the URL (fetching the rules if needed), or None."""
-        return self.rules(url)[0].veto(url, self.client.options.user_agent)
+    def fetch(self, url: str) -> list[Response]:
+        """Every try at robots.txt: a 429, 5xx, timeout or reset is tried again like a page, so one hiccup does not close a site."""
+        options = self.client.options
+        responses = [self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES)]
+        while responses[-1].retryable and len(responses) <= options.retries:
+            retry_after = responses[-1].retry_after
+            wait = options.backoff * 2 ** (len(responses) - 1) if retry_after is None else retry_after
+            if wait > options.max_retry_after:
+                break
+            time.sleep(wait)
+            responses.append(self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES))
+        return responses
 
 
 def whole_second_delay(line: str) -> str:
