@@ -51,8 +51,8 @@ class Compaction:
     events: int
 
     def line(self) -> str:
-        return (f"compacted {self.partitions} partitions: {self.files_before} files -> {self.files_after}, "
-                f"{self.rows_before} rows -> {self.rows_after} (duplicate keys dropped); {self.events} events recomputed")
+        return (f"compacted {self.partitions} partitions: {self.files_before} files -> {self.files_after}, {self.rows_after} rows "
+                f"({self.rows_before - self.rows_after} older copies of a key dropped); {self.events} events recomputed")
 
 
 def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
