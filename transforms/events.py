@@ -382,7 +382,8 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         if fallback is not None:
             sources, weak_source = [fallback], True
             targets = [t for t in targets if t.actor.code != fallback.actor.code]
-    passive_harm = cameo_info(code).quad_class == 4 and (_is_passive(trig.token) or trig.match.pattern.noun)
+    unnamed_cause = subject is not None and coder.actors.role(subject) is None  # "a roadside bomb killed ..."
+    passive_harm = cameo_info(code).quad_class == 4 and (_is_passive(trig.token) or trig.match.pattern.noun or unnamed_cause)
     if not sources and not (passive_harm and targets):
         return None
     source = sources[0] if sources else None
@@ -400,7 +401,7 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
     if not targets and len(sources) > 1:
         targets = sources[1:]
     skip = {source.actor.code if source else "", source.actor.country or "" if source else "", speaker.actor.code if speaker else ""}
-    if not targets and place is not None and place.country and place.country not in skip:
+    if not targets and place is not None and place.country and place.country != (speaker.actor.country if speaker else None):
         targets, weak_target = [ActorMention(Actor(place.country, place.country, None, place.name), place.name, *_place_offsets(sent, place))], True
     if not targets:
         other = coder.other_actor(_clause(trig.token, ctx.speech), skip)

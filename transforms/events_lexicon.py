@@ -81,9 +81,13 @@ def lexicon() -> tuple[dict[str, list[Pattern]], dict[str, list[Pattern]]]:
     return verbs, nouns
 
 
+LEMMA_SLIPS = {"stag": "stage"}  # the small model lemmatises "staged" as "stag"
+
+
 def key(token: Token) -> str:
-    """Lexicon key of a token: its lower-cased lemma."""
-    return (token.lemma_ or token.text).lower()
+    """Lexicon key of a token: its lower-cased lemma, with known lemmatiser slips mended."""
+    lemma = (token.lemma_ or token.text).lower()
+    return LEMMA_SLIPS.get(lemma, lemma) if token.pos_ == "VERB" else lemma
 
 
 def _links(token: Token) -> list[Token]:
