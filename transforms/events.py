@@ -77,6 +77,18 @@ def _obliged(token: Token) -> bool:
     return any(c.dep_ == "aux" and c.lower_ in ("must", "should") for c in token.children) and speech_verb(token) is not None
 
 
+def _background(token: Token) -> bool:
+    """Relative clauses and clauses that complete a noun ("an allegation that X attacked") are background, not events."""
+    t = token
+    while t.head.i != t.i:
+        if t.dep_ == "relcl" or (t.dep_ in ("ccomp", "acl") and t.head.pos_ in ("NOUN", "PROPN") and t.tag_ != "VBG"):
+            return True
+        if t.dep_ not in ("xcomp", "conj", "advcl", "pcomp", "prep", "pobj", "dobj", "ccomp", "acomp"):
+            return False
+        t = t.head
+    return False
+
+
 def _noun_position(token: Token) -> bool:
     """Event nouns count as triggers as objects of light verbs ('held talks') or as subjects ('clashes erupted')."""
     head = token.head
@@ -96,6 +108,8 @@ def _triggers(sent: Span) -> dict[int, Trigger]:
             match = match_verb(token)
         elif token.pos_ in ("NOUN", "PROPN") and _noun_position(token):
             match = match_noun(token)
+        if _background(token):
+            continue
         if match is not None:
             found[token.i] = Trigger(token, match)
         elif token.pos_ == "VERB" and _obliged(token):
@@ -388,7 +402,7 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         return None
     source = sources[0] if sources else None
     speaker = coder.speaker(ctx)
-    if ctx.obligation and speaker is not None and source is not None and speaker.actor.country != source.actor.country:
+    if ctx.obligation and speaker is not None and source is not None and speaker.actor.code != source.actor.code:
         # "X said Y must do Z": X demands that Y does Z
         code, modality = REFINE["100"].get(code[:2], "100"), ASSERTED
         sources, targets, source, weak_source = [speaker], [source], speaker, True

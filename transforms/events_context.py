@@ -81,7 +81,7 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
                 obligation = obligation or word in ("must", "should")
                 if word == "would" and speech is not None:
                     intended = True
-                elif word not in ("must", "should"):
+                else:
                     hypothetical = True
             elif child.dep_ == "mark" and word in CONDITION_MARKS:
                 hypothetical = True
