@@ -355,6 +355,8 @@ def _event_date(sent: Span, token: Token, published: date, future: bool) -> tupl
 
 def _actor_fields(prefix: str, mention: ActorMention | None) -> dict:
     actor: Actor | None = mention.actor if mention else None
+    if mention is not None and not mention.text:  # an implied actor: coded, but not written
+        mention = None
     return {
         f"{prefix}_text": mention.text if mention else None,
         f"{prefix}_start_char": mention.start_char if mention else None,
@@ -374,10 +376,13 @@ def code_events(doc: Doc, *, article_id: str, published: date | None) -> list[di
         if _skip(sent):
             continue
         coder = SentenceCoder(actors, sent)
+        seen: set[tuple] = set()
         for trig in _triggers(sent).values():
             if not trig.governed:
                 row = _code_trigger(coder, trig, article_id, index, published)
-                if row is not None:
+                dyad = (row["cameo_root"], row["actor1_code"], row["actor2_code"]) if row else None
+                if row is not None and dyad not in seen:  # "began a hunger strike to protest": one protest
+                    seen.add(dyad)
                     rows.append(row)
     return rows
 
@@ -421,6 +426,10 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         other = coder.other_actor(_clause(trig.token, ctx.speech), skip)
         if other is not None:
             targets, weak_target = [other], True
+    if not targets and code[:2] == "14" and source is not None and source.actor.country:
+        # dissent without a named target is dissent against the protesters' own government
+        country = source.actor.country
+        targets, weak_target = [ActorMention(Actor(country + "GOV", country, "GOV", country), "", source.start_char, source.start_char)], True
     target = targets[0] if targets else None
     info = cameo_info(code)
     event_date, precision = _event_date(sent, trig.token, published, modality in (INTENDED, THREATENED))
