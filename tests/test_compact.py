@@ -145,3 +145,15 @@ def test_compaction_while_another_process_holds_the_lake_is_refused(tmp_path, ta
     with exclusive(data), pytest.raises(LakeBusy):
         compact(data)
     assert len(files(data, table)) == 2
+
+
+def test_without_a_folder_exchange_the_journal_moves_and_removes_file_by_file(tmp_path, monkeypatch):
+    import transforms.compact
+
+    monkeypatch.setattr(transforms.compact, "exchange", lambda a, b: False)  # as on a system without renameat2
+    data = DataDir(tmp_path)
+    two_runs(data)
+    before = rows(data, "SELECT * FROM event_mentions ORDER BY ALL")
+    assert compact(data).files_after == 3
+    assert len(files(data, "event_mentions")) == 1 and rows(data, "SELECT * FROM event_mentions ORDER BY ALL") == before
+    assert not list(data.staging.glob("compact-*")) and not list(data.journal.glob("*"))
