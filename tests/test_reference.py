@@ -134,6 +134,13 @@ def test_lookup_resolves_companies_and_news_agencies(text, code):
     assert (actor.code, actor.country, actor.sector) == (code, code[:3], code[3:])
 
 
+def test_abbreviations_do_not_match_ordinary_lower_case_words():
+    assert lookup("us") is None
+    assert lookup("who") is None
+    assert lookup("US") is not None
+    assert lookup("turkey") == lookup("Turkey")
+
+
 def test_lookup_misses_unknown_names():
     assert lookup("Mevlut Cavusoglu") is None
     assert lookup("") is None

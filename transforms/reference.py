@@ -124,8 +124,11 @@ def _index() -> dict[str, Entry]:
 
 
 def find(text: str) -> Entry | None:
-    """The reference entry a name as written matches, or None."""
-    return _index().get(normalise(text))
+    """The reference entry a name as written matches, or None (abbreviations never match lower case: "us", "who")."""
+    entry = _index().get(normalise(text))
+    if entry and text.islower() and entry.text.replace(".", "").isupper():
+        return None
+    return entry
 
 
 def lookup(text: str) -> Actor | None:
