@@ -186,3 +186,25 @@ def test_the_maintenance_flow_compacts_then_syncs(tmp_path, prefect_harness):
     assert lines[0].startswith("compacted 3 partitions") and "3 articles" in lines[1]
     assert len(list((data.lake / "articles").rglob("*.parquet"))) == 1
     assert counts(target, "ne") == {"articles": 3, "event_mentions": 4, "events": 3, "runs": 2}
+
+
+def test_a_duckdb_warehouse_held_by_another_process_fails_cleanly_and_recovers(tmp_path):
+    import sys
+
+    data, target = DataDir(tmp_path / "data"), tmp_path / "w.duckdb"
+    two_runs(data)
+    sync(data, f"duckdb://{target}")
+    third_run(data)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(target)!r}); print('held', flush=True); time.sleep(120)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(NewseventsError, match="lock") as failed:
+            sync(data, f"duckdb://{target}")
+        assert "\n" not in str(failed.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert counts(f"duckdb://{target}", "newsevents")["runs"] == 2, "nothing was loaded"
+    assert sync(data, f"duckdb://{target}").rows["runs"] == 1
+    assert counts(f"duckdb://{target}", "newsevents") == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
