@@ -49,6 +49,15 @@ def query(destination: str, sql: str) -> list[tuple]:
         return cur.fetchall()
 
 
+def execute(destination: str, sql: str) -> None:
+    """Change the warehouse by hand, as a user would."""
+    if destination.startswith("duckdb://"):
+        with duckdb.connect(destination.removeprefix("duckdb://")) as con:
+            con.execute(sql)
+    else:
+        subprocess.run(["psql", destination, "-qc", sql], check=True, capture_output=True)
+
+
 def counts(destination: str, dataset: str) -> dict[str, int]:
     return {t: query(destination, f"SELECT count(*) FROM {dataset}.{t}")[0][0] for t in ("articles", "event_mentions", "events", "runs")}
 
@@ -141,22 +150,22 @@ def test_wrong_credentials_fail_cleanly_and_the_next_sync_works(tmp_path, postgr
     ("ALTER TABLE {ds}.articles ALTER COLUMN word_count TYPE text", "articles.word_count is text, not bigint"),
     ("DROP TABLE {ds}.event_mentions", "event_mentions is gone"),
 ])
-def test_a_table_changed_by_hand_stops_the_sync_and_the_next_one_reloads_it(tmp_path, postgres_url, change, expected):
+def test_a_table_changed_by_hand_stops_the_sync_and_the_next_one_reloads_it(tmp_path, destination, change, expected):
     data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
     two_runs(data)
-    sync(data, postgres_url, dataset=dataset)
-    subprocess.run(["psql", postgres_url, "-qc", change.format(ds=dataset)], check=True, capture_output=True)
+    sync(data, destination, dataset=dataset)
+    execute(destination, change.format(ds=dataset))
     third_run(data)
     before = lake_snapshot(data)
     with pytest.raises(NewseventsError, match=re.escape(expected)) as failed:
-        sync(data, postgres_url, dataset=dataset)
+        sync(data, destination, dataset=dataset)
     assert "\n" not in str(failed.value) and "next sync reloads" in str(failed.value)
-    assert query(postgres_url, f"SELECT count(*) FROM {dataset}.runs") == [(2,)], "nothing was loaded"
+    assert query(destination, f"SELECT count(*) FROM {dataset}.runs") == [(2,)], "nothing was loaded"
     assert lake_snapshot(data) == before
-    again = sync(data, postgres_url, dataset=dataset)
-    assert again.reloaded and counts(postgres_url, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
-    assert query(postgres_url, f"SELECT sum(word_count), count(title) FROM {dataset}.articles") == [(4 * 12, 4)]
-    assert sync(data, postgres_url, dataset=dataset).line().endswith("nothing new")
+    again = sync(data, destination, dataset=dataset)
+    assert again.reloaded and counts(destination, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
+    assert query(destination, f"SELECT sum(word_count), count(title) FROM {dataset}.articles") == [(4 * 12, 4)]
+    assert sync(data, destination, dataset=dataset).line().endswith("nothing new")
 
 
 def test_the_command_line_syncs_and_turns_bad_destinations_into_one_line(tmp_path, capsys):
