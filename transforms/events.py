@@ -28,6 +28,7 @@ from transforms.reference import Actor
 CODER_VERSION = "1.0+verbs." + sha256_hex(LEXICON.read_bytes())[:8]
 
 MAX_TOKENS = 150
+FILLER = frozenset({"NUM", "PUNCT", "SYM", "SPACE", "X"})
 LEAD_SENTENCES = 3
 MAX_TRIGGER_CHARS = 60
 LIGHT_VERBS = frozenset(
@@ -60,13 +61,16 @@ class Trigger:
 
 def _skip(sent: Span) -> bool:
     """Sentences that are too long, shouted, tabular or verbless yield no events."""
-    if len(sent) > MAX_TOKENS or not any(t.pos_ in ("VERB", "AUX") for t in sent):
+    if len(sent) > MAX_TOKENS:
         return True
-    letters = [c for c in sent.text if c.isalpha()]
-    if len(letters) > 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+    tags = [t.pos_ for t in sent]
+    if "VERB" not in tags and "AUX" not in tags:
         return True
-    filler = sum(t.pos_ in ("NUM", "PUNCT", "SYM", "SPACE", "X") for t in sent)
-    return filler > 0.5 * len(sent)
+    text = sent.text
+    upper, lower = sum(c.isupper() for c in text), sum(c.islower() for c in text)
+    if upper + lower > 12 and upper > 4 * lower:
+        return True
+    return sum(p in FILLER for p in tags) > 0.5 * len(tags)
 
 
 DEMAND = Pattern("100", frozenset(), False, (), (), 0)
@@ -103,17 +107,16 @@ def _triggers(sent: Span) -> dict[int, Trigger]:
     """Lexicon matches of a sentence, keyed by token index, governed ones linked to their governor."""
     found: dict[int, Trigger] = {}
     for token in sent:
+        pos = token.pos_
         match = None
-        if token.pos_ == "VERB":
+        if pos == "VERB":
             match = match_verb(token)
-        elif token.pos_ in ("NOUN", "PROPN") and _noun_position(token):
+            if match is None and _obliged(token):
+                match = Match(DEMAND, (token,))
+        elif pos in ("NOUN", "PROPN") and _noun_position(token):
             match = match_noun(token)
-        if _background(token):
-            continue
-        if match is not None:
-            found[token.i] = Trigger(token, match)
-        elif token.pos_ == "VERB" and _obliged(token):
-            found[token.i] = Trigger(token, Match(DEMAND, (token,)), implicit=True)
+        if match is not None and not _background(token):
+            found[token.i] = Trigger(token, match, implicit=match.pattern is DEMAND)
     consumed = {t.i for trig in found.values() for t in trig.match.tokens if t.i != trig.token.i}
     found = {i: trig for i, trig in found.items() if i not in consumed}
     for trig in found.values():
