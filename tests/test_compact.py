@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import main
+from schemas.tables import ARTICLES
 from tests.lakes import article, mention, two_runs
 from transforms.compact import compact, merge
-from transforms.load import DataDir, publish, recover, write_journal, write_parquet
+from transforms.load import DataDir, publish, recover, write_journal
 
 
 def files(data: DataDir, table: str) -> list[str]:
@@ -78,9 +79,10 @@ def test_files_written_before_a_column_was_added_read_it_as_null(tmp_path):
     for path in small:  # as if tone and duplicate_of were added later, and only the second file had tone
         table = pq.read_table(path).drop_columns(["duplicate_of"] + (["tone"] if path == small[0] else []))
         pq.write_table(table, path)
-    merged, read = merge(duckdb.connect(), "articles", small)
-    assert read == merged.num_rows == 3
-    assert merged.column("duplicate_of").null_count == 3
+    read, written = merge(duckdb.connect(), "articles", small, tmp_path / "merged.parquet")
+    merged = pq.read_table(tmp_path / "merged.parquet")
+    assert read == written == merged.num_rows == 3
+    assert merged.schema.names == ARTICLES.names and merged.column("duplicate_of").null_count == 3
     assert sorted(merged.column("tone").to_pylist(), key=str) == [1.5, None, None]
 
 
@@ -89,10 +91,9 @@ def test_a_crash_after_the_journal_is_finished_by_recover(tmp_path):
     two_runs(data)
     part = data.lake / "articles" / "year=2026" / "month=01"
     small = sorted(part.glob("*.parquet"))
-    merged, _ = merge(duckdb.connect(), "articles", small)
     staged = data.staging / "compact-x" / "articles" / "year=2026" / "month=01" / "part-compact-x.parquet"
     staged.parent.mkdir(parents=True)
-    write_parquet(merged, staged)
+    merge(duckdb.connect(), "articles", small, staged)
     write_journal(data, "compact-x", [(str(staged), str(part / staged.name))], [str(f) for f in small])
     recover(data)  # what the next newsevents command does first
     assert files(data, "articles") == ["year=2026/month=01/part-compact-x.parquet"]

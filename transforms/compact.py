@@ -19,10 +19,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
+from transforms.errors import NewseventsError
 from transforms.ids import stable_id
-from transforms.load import DataDir, exclusive, roll_forward, write_journal, write_parquet
+from transforms.load import PARQUET_OPTIONS, DataDir, exclusive, roll_forward, write_journal
 from transforms.rollup import rollup
 
 # The column whose greatest value marks the latest copy of a row; `events` is rewritten whole by the
@@ -35,6 +37,7 @@ LATEST_BY = {
     "quarantine": "at",
     "runs": "finished_at",
 }
+BATCH_ROWS = 100_000  # rows held in memory at once while a partition is rewritten
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -73,13 +76,12 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
             months = touched_months(con, data, files)
             for part, part_files in files.items():
                 table = part.parent.parent.name
-                merged, count = merge(con, table, part_files)
                 staged = stage_root / part.relative_to(data.lake) / f"part-{batch_id}.parquet"
                 staged.parent.mkdir(parents=True)
-                write_parquet(merged, staged)
+                read, written = merge(con, table, part_files, staged)
                 moves.append((str(staged), str(part / staged.name)))
                 swaps.append((staged.parent, part))
-                rows_before, rows_after = rows_before + count, rows_after + merged.num_rows
+                rows_before, rows_after = rows_before + read, rows_after + written
         journal = write_journal(data, batch_id, moves, [str(f) for fs in files.values() for f in fs])
         for staged, part in swaps:
             if not exchange(staged, part):
@@ -90,23 +92,32 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
     return Compaction(len(parts), sum(map(len, files.values())), len(parts), rows_before, rows_after, events)
 
 
-def merge(con: duckdb.DuckDBPyConnection, table: str, files: list[Path]) -> tuple[pa.Table, int]:
-    """The rows of the files, the latest copy of each primary key only, in the table's current schema; and the rows read."""
+def merge(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], path: Path) -> tuple[int, int]:
+    """Write the latest copy of each primary key among the files' rows to path, batch by batch, in the table's
+    current schema; returns the rows read and the rows written."""
     spec = TABLES[table]
     key = ", ".join(spec.primary_key)
     paths = [str(f) for f in files]
-    count = con.execute("SELECT count(*) FROM read_parquet($files, union_by_name=true, hive_partitioning=false)",
-                        {"files": paths}).fetchall()[0][0]
-    merged = con.sql(
+    read = con.execute("SELECT count(*) FROM read_parquet($files, union_by_name=true, hive_partitioning=false)",
+                       {"files": paths}).fetchall()[0][0]
+    batches = con.sql(
         f"""SELECT * EXCLUDE (filename) FROM read_parquet($files, union_by_name=true, filename=true, hive_partitioning=false)
         QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {LATEST_BY[table]} DESC NULLS LAST, filename DESC) = 1
         ORDER BY {key}""",
         params={"files": paths},
-    ).to_arrow_table()
-    for f in spec.schema:  # a column added to the schema after every one of these files was written
-        if f.name not in merged.column_names:
-            merged = merged.append_column(f.name, pa.nulls(merged.num_rows, f.type))
-    return merged.select(spec.schema.names).cast(spec.schema), count
+    ).to_arrow_reader(BATCH_ROWS)
+    written = 0
+    with pq.ParquetWriter(path, spec.schema, **PARQUET_OPTIONS) as writer:
+        for batch in batches:
+            rows = pa.Table.from_batches([batch])
+            for f in spec.schema:  # a column added to the schema after every one of these files was written
+                if f.name not in rows.column_names:
+                    rows = rows.append_column(f.name, pa.nulls(rows.num_rows, f.type))
+            writer.write_table(rows.select(spec.schema.names).cast(spec.schema))
+            written += rows.num_rows
+    if pq.read_metadata(path).num_rows != written:
+        raise NewseventsError(f"staged file {path} does not hold the rows written")
+    return read, written
 
 
 def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[Path, list[Path]]) -> set[date]:
