@@ -150,6 +150,12 @@ def test_an_organisation_named_after_its_country_takes_the_country_and_role():
     assert (row["actor_code"], row["country_code"], row["sector"]) == ("RUSGOV", "RUS", "GOV")
 
 
+def test_an_organisation_named_after_a_capital_takes_its_country_and_own_role():
+    doc = _doc(["Baghdad", "University", "Medical", "School", "closed"], [(0, 4, "ORG")])
+    (row,) = extract_entities(doc, article_id="a1")
+    assert (row["actor_code"], row["country_code"], row["sector"]) == ("IRQEDU", "IRQ", "EDU")
+
+
 def test_demonyms_resolve_but_stateless_ethnic_groups_do_not():
     doc = _doc(["Syrian", "Kurdish", "fighters"], [(0, 1, "NORP"), (1, 2, "NORP")])
     syrian, kurdish = extract_entities(doc, article_id="a1")

@@ -113,6 +113,14 @@ def test_names_that_start_with_a_country_stay_whole(nlp):
 
 
 @pytest.mark.model
+def test_country_names_inside_longer_place_names_stay_whole(nlp):
+    ents = _ents(nlp, "Voters in New Mexico, New Jersey and New South Wales watched Mexico City.")
+    assert {("New Mexico", "GPE"), ("New Jersey", "GPE"), ("New South Wales", "GPE")} <= ents
+    assert ("Mexico City", "GPE") in ents
+    assert not {text for text, _ in ents} & {"Mexico", "Jersey", "Wales"}
+
+
+@pytest.mark.model
 def test_line_breaks_end_sentences(nlp):
     doc = nlp("Talks stall in Geneva\n\nDiplomats from Chile and Peru left the room early")
     sentences = [s.text.strip() for s in doc.sents]

@@ -42,12 +42,19 @@ def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _prefix_actor(ent: Span) -> Actor | None:
-    """Country of a name that starts with one ("Russian Defense Ministry") and the sector of its head noun."""
+    """Country of a name that starts with a known one ("Russian Defense Ministry", "Baghdad University").
+
+    The sector is the head noun's ("Ministry" -> GOV), else that of a named actor at the start
+    ("Lockheed Martin Space" -> BUS); a demonym or capital at the start gives no sector of its own.
+    """
     for cut in range(len(ent) - 1, 0, -1):
-        actor = lookup(ent[:cut].text)
-        if actor and actor.country and actor.sector is None:
+        entry = find(ent[:cut].text)
+        if entry and entry.actor.country:
+            country = entry.actor.country
             sector = role_sector(ent[-1].lemma_ or ent[-1].text)
-            return Actor(actor.country + (sector or ""), actor.country, sector, actor.name)
+            if sector is None and entry.is_name:
+                sector = entry.actor.sector
+            return Actor(country + (sector or ""), country, sector, entry.actor.name)
     return None
 
 

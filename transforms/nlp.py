@@ -47,7 +47,8 @@ ORG_HEADS = [
     "Cabinet", "Industries", "Exchange", "Broadcasting", "Television", "Radio",
 ]
 # fmt: on
-# Geographic words that make a country name part of a place name ("Taiwan Strait", "Sea of Japan").
+# Geographic words that make a country name part of a place name ("Taiwan Strait", "Sea of Japan");
+# "New" does too ("New Mexico", "New Jersey", "New South Wales").
 GEO_HEADS = [
     "Strait",
     "Straits",
@@ -64,23 +65,27 @@ GEO_HEADS = [
 ]
 GEO_LEADS = ["Sea", "Gulf", "Bay", "Strait", "Straits", "Horn", "Isthmus"]
 TAIL_WORDS = ["for", "of", "on"]
+NEW = [{"ORTH": "New"}, {"ORTH": "South", "OP": "?"}]
 
 
-def _country_words() -> tuple[list[str], list[str]]:
-    """Single-token country names and demonyms (with last words of longer ones), and first words."""
-    lasts, firsts = set(), set()
+def _country_names() -> list[list[dict]]:
+    """Token patterns for country names and demonyms of one, two and three words."""
+    by_length: dict[int, list[set[str]]] = {}
     for entry in entries():
         if entry.label in ("GPE", "NORP") and entry.actor.sector is None and entry.pattern:
             words = entry.text.removeprefix("the ").split()
-            lasts.add(words[-1])
-            if len(words) > 1:
-                firsts.add(words[0])
-    return sorted(lasts), sorted(firsts - lasts)
+            if len(words) <= 3:
+                slots = by_length.setdefault(len(words), [set() for _ in words])
+                for slot, word in zip(slots, words, strict=True):
+                    slot.add(word)
+    return [
+        [{"ORTH": {"IN": sorted(slot)}} for slot in slots] for _, slots in sorted(by_length.items())
+    ]
 
 
 def _is_capital(entry: Entry) -> bool:
-    """Capitals are often part of other names ("Denzel Washington", "Paris Hilton")."""
-    return entry.label == "GPE" and entry.actor.sector is not None
+    """One-word capitals, often part of other names ("Denzel Washington", "Paris Hilton")."""
+    return entry.label == "GPE" and entry.actor.sector is not None and " " not in entry.text
 
 
 def _phrases(entries_: Iterable[Entry]) -> list[dict]:
@@ -101,20 +106,24 @@ def gap_patterns() -> list[dict]:
 def entity_patterns() -> list[dict]:
     """Patterns set before the model: reference names (id = actor code) and compound names."""
     patterns = _phrases(e for e in entries() if not _is_capital(e))
-    lasts, firsts = _country_words()
-    country = [{"ORTH": {"IN": firsts}, "OP": "?"}, {"ORTH": {"IN": lasts}}]
-    org = [*country, {"IS_TITLE": True, "OP": "*"}, {"ORTH": {"IN": ORG_HEADS}}]
     tail = [{"LOWER": {"IN": TAIL_WORDS}}, {"IS_TITLE": True, "OP": "+"}]
-    patterns += [
-        {"label": "ORG", "pattern": org, "id": "org-name"},
-        {"label": "ORG", "pattern": [*org, *tail], "id": "org-name"},
-        {"label": "LOC", "pattern": [*country, {"ORTH": {"IN": GEO_HEADS}}], "id": "place-name"},
-        {
-            "label": "LOC",
-            "pattern": [{"ORTH": {"IN": GEO_LEADS}}, *tail[:1], *country],
-            "id": "place-name",
-        },
-    ]
+    for country in _country_names():
+        org = [*country, {"IS_TITLE": True, "OP": "*"}, {"ORTH": {"IN": ORG_HEADS}}]
+        patterns += [
+            {"label": "ORG", "pattern": org, "id": "org-name"},
+            {"label": "ORG", "pattern": [*org, *tail], "id": "org-name"},
+            {"label": "GPE", "pattern": [*NEW, *country], "id": "place-name"},
+            {
+                "label": "LOC",
+                "pattern": [*country, {"ORTH": {"IN": GEO_HEADS}}],
+                "id": "place-name",
+            },
+            {
+                "label": "LOC",
+                "pattern": [{"ORTH": {"IN": GEO_LEADS}}, *tail[:1], *country],
+                "id": "place-name",
+            },
+        ]
     return patterns
 
 
