@@ -180,14 +180,24 @@ class SentenceCoder:
         subject, _ = _subject(token)
         if subject is None:
             return [], False, None
-        if subject.lower_ in PERSONAL_PRONOUNS and ctx.speech is not None:
-            speaker = self.speaker(ctx)
-            return ([speaker] if speaker else []), True, subject
+        if subject.lower_ in PERSONAL_PRONOUNS:
+            antecedent = self.speaker(ctx) if ctx.speech is not None else self._antecedent(subject)
+            return ([antecedent] if antecedent else []), True, subject
         members = self.actors.members(subject)
         if members:
             return members, False, subject
         modifier = self.actors.modifier_actor(subject)
         return ([modifier] if modifier else []), True, subject
+
+    def _antecedent(self, pronoun: Token) -> ActorMention | None:
+        """The subject of the nearest governing verb ("France denied that it ...")."""
+        t = pronoun.head
+        while t.head.i != t.i:
+            t = t.head
+            subject = next((c for c in t.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None)
+            if subject is not None:
+                return self.actors.resolve(subject)
+        return None
 
     def fallback_source(self, subject: Token, trig: Trigger, ctx: Context, avoid: set[str]) -> ActorMention | None:
         """A role noun or titled person without a country ("President X", "rebels"), placed in the speaker's
@@ -321,7 +331,7 @@ def _shift(code: str, ctx: Context, governs: bool) -> tuple[str, str]:
     root, modality, quad = code[:2], ctx.modality, cameo_info(code).quad_class
     cooperative = quad <= 2 and root not in ("01", "02", "03")
     if ctx.negated:
-        if ctx.refusal and cooperative:
+        if ctx.refusal and quad <= 2 and root not in ("01", "02"):
             return REFINE["120"].get(root, "120"), ASSERTED
         return code, DENIED
     if root == "13":

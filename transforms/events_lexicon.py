@@ -112,6 +112,7 @@ def _match(pattern: Pattern, token: Token) -> tuple[Token, ...] | None:
     """The tokens the pattern's slots match at the token, or None."""
     found = [token]
     nouns = objects_of(token)
+    nouns += [m for n in nouns for m in n.children if m.dep_ == "amod"]  # "use chemical weapons"
     if pattern.noun:
         nouns += [c for c in token.children if c.dep_ in ("compound", "amod")]
     for slot in pattern.objects:

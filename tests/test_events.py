@@ -1,0 +1,194 @@
+from datetime import date
+
+import pytest
+
+from schemas.tables import EVENT_MENTIONS
+from transforms.cameo import cameo_info
+from transforms.events import CODER_VERSION, code_events
+from transforms.events_lexicon import lexicon
+
+PUBLISHED = date(2024, 5, 15)  # a Wednesday
+
+
+def code(nlp, text, published=PUBLISHED):
+    return code_events(nlp(text), article_id="test", published=published)
+
+
+def only(nlp, text):
+    rows = code(nlp, text)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_lexicon_covers_all_twenty_roots():
+    verbs, nouns = lexicon()
+    roots = {p.code[:2] for table in (verbs, nouns) for patterns in table.values() for p in patterns}
+    assert roots == {f"{r:02d}" for r in range(1, 21)}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "plover", "source", "target"),
+    [
+        ("Kenya's foreign minister praised Ethiopia for its role in the peace process.", "SUPPORT", "KENGOV", "ETH"),
+        ("Brazil and Argentina signed a trade agreement on Monday.", "SUPPORT", "BRA", "ARG"),
+        ("The Indian prime minister met Japanese officials in Tokyo.", "CONSULT", "INDGOV", "JPNGOV"),
+        ("German troops attacked rebel positions in Mali.", "ASSAULT", "DEUMIL", "MLI"),
+        ("Canada imposed sanctions on Venezuela.", "COERCE", "CAN", "VEN"),
+        ("Chile denounced Peru's decision to close the border.", "ACCUSE", "CHL", "PER"),
+        ("Thousands of students protested against the Colombian government in Bogota.", "PROTEST", "COLEDU", "COLGOV"),
+        ("Egypt rejected Sudan's proposal.", "REJECT", "EGY", "SDN"),
+        ("Pakistan demanded that India release the fishermen.", "REQUEST", "PAK", "IND"),
+        ("The United Nations sent food aid to Yemen.", "AID", "IGOUNO", "YEM"),
+        ("Turkey withdrew its troops from Syria.", "RETREAT", "TUR", "SYR"),
+        ("Mexico recalled its ambassador to Bolivia.", "SANCTION", "MEX", "BOL"),
+        ("Ghana investigated the Nigerian company.", "ACCUSE", "GHA", "NGABUS"),
+        ("Japan appealed to South Korea for calm.", "REQUEST", "JPN", "KOR"),
+        ("Poland mobilized its army along the border with Belarus.", "MOBILIZE", "POL", "BLR"),
+        ("Israel accused Iran of funding militants.", "ACCUSE", "ISR", "IRN"),
+        ("Spain released five Moroccan fishermen yesterday.", "RETREAT", "ESP", "MAR"),
+        ("Cuba and Venezuela cooperate closely.", "COOPERATE", "CUB", "VEN"),
+        ("Uganda gave Rwanda a loan.", "AID", "UGA", "RWA"),
+    ],
+)
+def test_root_families_with_source_and_target(nlp, text, plover, source, target):
+    row = only(nlp, text)
+    assert (row["plover_type"], row["actor1_code"], row["actor2_code"]) == (plover, source, target)
+    assert row["modality"] == "asserted" and row["negated"] is False
+
+
+@pytest.mark.model
+def test_passive_voice_takes_the_agent_as_source(nlp):
+    row = only(nlp, "Vietnam was attacked by Chinese forces.")
+    assert (row["actor1_code"], row["actor2_code"], row["plover_type"]) == ("CHNMIL", "VNM", "ASSAULT")
+
+
+@pytest.mark.model
+def test_threat_codes_the_threatened_action(nlp):
+    row = only(nlp, "Iran threatened to attack Israel.")
+    assert (row["cameo_code"], row["modality"], row["actor2_code"]) == ("138", "threatened", "ISR")
+
+
+@pytest.mark.model
+def test_future_meeting_is_an_intent_to_meet(nlp):
+    row = only(nlp, "The Philippines agreed to hold talks with China.")
+    assert (row["cameo_code"], row["plover_type"], row["modality"]) == ("036", "AGREE", "intended")
+
+
+@pytest.mark.model
+def test_scheduled_delivery_keeps_its_code_and_is_intended(nlp):
+    row = only(nlp, "Moscow will start delivering missile systems to India in July.")
+    assert (row["plover_type"], row["modality"], row["actor2_code"]) == ("COOPERATE", "intended", "IND")
+    assert (row["event_date"], row["date_precision"]) == (date(2024, 7, 1), "month")
+
+
+@pytest.mark.model
+def test_conditional_is_hypothetical(nlp):
+    row = only(nlp, "If Ethiopia attacks Eritrea, the region will suffer.")
+    assert row["modality"] == "hypothetical"
+
+
+@pytest.mark.model
+def test_negation_is_flagged(nlp):
+    row = only(nlp, "Russia did not attack Ukraine.")
+    assert row["negated"] is True and row["modality"] == "denied"
+
+
+@pytest.mark.model
+def test_denial_resolves_the_pronoun_to_the_denier(nlp):
+    row = only(nlp, "France denied that it had sent troops to Libya.")
+    assert row["negated"] is True and row["actor1_code"] == "FRA"
+
+
+@pytest.mark.model
+def test_refused_cooperation_is_a_rejection(nlp):
+    row = only(nlp, "Greece said it would not accept the proposal from Turkey.")
+    assert row["plover_type"] == "REJECT" and row["actor1_code"] == "GRC"
+
+
+@pytest.mark.model
+def test_attribution_codes_the_reported_event(nlp):
+    row = only(nlp, "Kenyan officials said Somalia had attacked a border post.")
+    assert (row["actor1_code"], row["plover_type"]) == ("SOM", "ASSAULT")
+    assert row["attribution"] == "Kenyan officials" and row["attribution_code"] == "KENGOV"
+
+
+@pytest.mark.model
+def test_reported_obligation_is_a_demand(nlp):
+    row = only(nlp, "Indonesia said Malaysia must stop the logging.")
+    assert (row["actor1_code"], row["plover_type"], row["actor2_code"]) == ("IDN", "REQUEST", "MYS")
+
+
+@pytest.mark.model
+def test_relative_dates(nlp):
+    assert only(nlp, "Spain released five Moroccan fishermen yesterday.")["event_date"] == date(2024, 5, 14)
+    row = only(nlp, "Saudi Arabia and Iran restored diplomatic relations in March.")
+    assert (row["event_date"], row["date_precision"]) == (date(2024, 3, 1), "month")
+    assert only(nlp, "Brazil and Argentina signed a trade agreement on Monday.")["event_date"] == date(2024, 5, 13)
+
+
+@pytest.mark.model
+def test_no_source_actor_no_event(nlp):
+    assert code(nlp, "Someone attacked the building last night.") == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IRAN ATTACKS ISRAEL AFTER SYRIA ACCUSES TURKEY",
+        "Israel, Iran, Syria, Turkey: 12, 15, 18, 22, 30, 41",
+        "Israel attacked Gaza " + "and more " * 80 + ".",
+        "Most Popular",
+    ],
+)
+def test_shouting_lists_long_and_verbless_lines_give_nothing(nlp, text):
+    assert code(nlp, text) == []
+
+
+@pytest.mark.model
+def test_rows_have_every_field_and_consistent_offsets(nlp):
+    text = "Brazil criticized Argentina on Monday.\n\nPolice arrested dozens of protesters in Nairobi, officials said."
+    doc = nlp(text)
+    rows = code_events(doc, article_id="a1", published=PUBLISHED)
+    assert len(rows) == 2
+    fields = {f.name for f in EVENT_MENTIONS} - {"run_id"}
+    for row in rows:
+        assert set(row) == fields
+        assert all(row[f.name] is not None for f in EVENT_MENTIONS if not f.nullable and f.name != "run_id")
+        assert text[row["trigger_start_char"] : row["trigger_end_char"]] == row["trigger"]
+        assert text[row["sentence_start_char"] : row["sentence_end_char"]] == row["sentence"]
+        if row["actor1_text"]:
+            assert text[row["actor1_start_char"] : row["actor1_end_char"]] == row["actor1_text"]
+        info = cameo_info(row["cameo_code"])
+        assert (row["cameo_base"], row["cameo_root"], row["quad_class"], row["goldstein"]) == (
+            info.base, info.root, info.quad_class, info.goldstein)
+        assert row["coder_version"] == CODER_VERSION and 0 <= row["confidence"] <= 1
+    assert [r["sentence_index"] for r in rows] == [0, 1] and rows[0]["is_lead"]
+    assert rows[1]["location_country"] == "KEN" and rows[1]["location_lat"] is not None
+    again = code_events(nlp(text), article_id="a1", published=PUBLISHED)
+    assert [r["event_id"] for r in again] == [r["event_id"] for r in rows]
+    assert [r["event_mention_id"] for r in again] == [r["event_mention_id"] for r in rows]
+
+
+def seed_text(shared):
+    raw = (shared / "seeds" / "s400-turkey.txt").read_text(encoding="utf-8")
+    lines = [line for line in raw.splitlines() if not line.startswith("Illustrative:")]
+    return "\n".join(lines).split("Most Popular")[0].strip()
+
+
+@pytest.mark.model
+def test_seed_article_yields_the_analyst_events(nlp, shared):
+    rows = code(nlp, seed_text(shared), published=date(2019, 4, 17))
+    dyads = {(r["actor1_country"], r["plover_type"], r["actor2_country"], r["modality"]) for r in rows}
+    assert ("RUS", "COOPERATE", "TUR", "intended") in dyads
+    delivery = next(r for r in rows if r["plover_type"] == "COOPERATE" and "Moscow" in r["sentence"])
+    assert (delivery["event_date"], delivery["date_precision"]) == (date(2019, 7, 1), "month")
+    threat = next(r for r in rows if r["plover_type"] == "THREATEN")
+    assert (threat["actor1_country"], threat["actor2_country"], threat["modality"]) == ("USA", "TUR", "threatened")
+    assert "sanctions" in threat["sentence"]
+    offer = next(r for r in rows if "Patriot" in r["sentence"])
+    assert (offer["actor1_country"], offer["actor2_country"]) == ("USA", "TUR")
+    freeze = next(r for r in rows if "freeze" in r["trigger"])
+    assert (freeze["actor1_code"], freeze["actor2_country"], freeze["plover_type"]) == ("USAGOV", "TUR", "SANCTION")
+    assert not any("Illustrative" in r["sentence"] or "Hemeimeem" in r["sentence"] for r in rows)
