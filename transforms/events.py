@@ -393,8 +393,10 @@ def code_events(doc: Doc, *, article_id: str, published: date | None) -> list[di
         for trig in _triggers(sent).values():
             if not trig.governed:
                 row = _code_trigger(coder, trig, article_id, index, published)
-                dyad = (row["cameo_root"], row["actor1_code"], row["actor2_code"]) if row else None
-                if row is not None and dyad not in seen:  # "began a hunger strike to protest": one protest
+                if row is None:
+                    continue
+                dyad = (row["cameo_root"], row["actor1_code"], row["actor2_code"])
+                if dyad not in seen:  # "began a hunger strike to protest": one protest
                     seen.add(dyad)
                     rows.append(row)
     return rows
