@@ -83,6 +83,8 @@ def _obliged(token: Token) -> bool:
 
 def _background(token: Token) -> bool:
     """Relative clauses and clauses that complete a noun ("an allegation that X attacked") are background, not events."""
+    if token.dep_ in ("amod", "compound"):  # "its internationally recognized government"
+        return True
     t = token
     while t.head.i != t.i:
         if t.dep_ == "relcl" or (t.dep_ in ("ccomp", "acl") and t.head.pos_ in ("NOUN", "PROPN") and t.tag_ != "VBG"):
@@ -181,13 +183,25 @@ class SentenceCoder:
         if subject is None:
             return [], False, None
         if subject.lower_ in PERSONAL_PRONOUNS:
-            antecedent = self.speaker(ctx) if ctx.speech is not None else self._antecedent(subject)
+            addressee = self._addressee(ctx, subject)
+            if addressee is not None:
+                antecedent = self.actors.resolve(addressee)
+            elif ctx.speech is not None:
+                antecedent = self.speaker(ctx)
+            else:
+                antecedent = self._antecedent(subject)
             return ([antecedent] if antecedent else []), True, subject
         members = self.actors.members(subject)
         if members:
             return members, False, subject
         modifier = self.actors.modifier_actor(subject)
         return ([modifier] if modifier else []), True, subject
+
+    def _addressee(self, ctx: Context, pronoun: Token) -> Token | None:
+        """'they'/'you' in what X told Y refers to Y ("Putin told Western countries they risked ...")."""
+        if ctx.speech is None or pronoun.lower_ not in ("they", "you"):
+            return None
+        return next((c for c in ctx.speech.children if c.dep_ in ("dobj", "dative")), None)
 
     def _antecedent(self, pronoun: Token) -> ActorMention | None:
         """The subject of the nearest governing verb ("France denied that it ...")."""

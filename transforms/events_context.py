@@ -72,8 +72,8 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
             scheduled = True
         for child in token.children:
             word = child.lower_
-            if child.dep_ == "neg":
-                negated = True
+            if child.dep_ == "neg" or (child.dep_ == "dobj" and any(d.lower_ == "no" for d in child.children)):
+                negated = True  # "did not reach", "reached no agreement"
             elif child.dep_ in ("aux", "auxpass") and word in FUTURE_AUX:
                 intended = modal = True
             elif child.dep_ == "aux" and word in HYPOTHETICAL_AUX:

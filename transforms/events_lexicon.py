@@ -102,7 +102,7 @@ def objects_of(token: Token) -> list[Token]:
             out.append(child)
             out.extend(c for c in child.children if c.dep_ in ("conj", "compound"))
             if child.dep_ == "dobj":  # "lift a state of emergency"
-                out.extend(p for prep in child.children if prep.dep_ == "prep" for p in prep.children if p.dep_ == "pobj")
+                out.extend(p for prep in child.children if prep.lower_ == "of" for p in prep.children if p.dep_ == "pobj")
         if child.dep_ in LINK_DEPS:
             out.extend(c for c in child.children if c.dep_ == "pobj")
     return out
