@@ -1,6 +1,9 @@
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacy.tokens import Doc
 
 from schemas.tables import EVENT_MENTIONS
 from transforms.cameo import cameo_info
@@ -192,3 +195,34 @@ def test_seed_article_yields_the_analyst_events(nlp, shared):
     freeze = next(r for r in rows if "freeze" in r["trigger"])
     assert (freeze["actor1_code"], freeze["actor2_country"], freeze["plover_type"]) == ("USAGOV", "TUR", "SANCTION")
     assert not any("Illustrative" in r["sentence"] or "Hemeimeem" in r["sentence"] for r in rows)
+
+
+SENTENCES = [
+    "Canada imposed sanctions on Venezuela.",
+    "Kenyan officials said Somalia had attacked a border post.",
+    "Thousands of students protested against the Colombian government in Bogota.",
+    "The weather was mild.",
+    "IRAN ATTACKS ISRAEL",
+    "Uganda gave Rwanda a loan.",
+]
+
+
+@pytest.mark.model
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4), st.sampled_from([" ", "\n", "\n\n", "  \n"]))
+def test_offsets_always_slice_the_text(nlp, parts, separator):
+    text = separator.join(parts)
+    doc = nlp(text)
+    for row in code_events(doc, article_id="h", published=PUBLISHED):
+        assert text[row["trigger_start_char"] : row["trigger_end_char"]] == row["trigger"]
+        assert text[row["sentence_start_char"] : row["sentence_end_char"]] == row["sentence"]
+        for n in (1, 2):
+            if row[f"actor{n}_text"] is not None:
+                assert text[row[f"actor{n}_start_char"] : row[f"actor{n}_end_char"]] == row[f"actor{n}_text"]
+        assert row["sentence_index"] < len(list(doc.sents))
+
+
+def test_unparsed_doc_codes_nothing():
+    from spacy.vocab import Vocab
+
+    assert code_events(Doc(Vocab(), words=["Canada", "attacked", "Peru"]), article_id="x", published=PUBLISHED) == []

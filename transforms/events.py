@@ -396,6 +396,8 @@ def _actor_fields(prefix: str, mention: ActorMention | None) -> dict:
 
 def code_events(doc: Doc, *, article_id: str, published: date | None) -> list[dict]:
     """One EVENT_MENTIONS row (without run_id) per event coded in the parsed article."""
+    if not doc.has_annotation("DEP"):  # a pipeline without a parser codes nothing
+        return []
     published = published or date.today()
     actors = Actors(doc)
     rows: list[dict] = []
