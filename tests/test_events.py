@@ -117,6 +117,12 @@ def test_attribution_codes_the_reported_event(nlp):
 
 
 @pytest.mark.model
+def test_he_refers_to_the_last_titled_person(nlp):
+    rows = code(nlp, "Kenyan President William Ruto arrived in Addis Ababa on Monday. He criticized Somalia.")
+    assert [(r["actor1_code"], r["plover_type"], r["actor2_code"]) for r in rows][-1] == ("KENGOV", "ACCUSE", "SOM")
+
+
+@pytest.mark.model
 def test_reported_obligation_is_a_demand(nlp):
     row = only(nlp, "Indonesia said Malaysia must stop the logging.")
     assert (row["actor1_code"], row["plover_type"], row["actor2_code"]) == ("IDN", "REQUEST", "MYS")

@@ -190,6 +190,8 @@ class SentenceCoder:
                 antecedent = self.speaker(ctx)
             else:
                 antecedent = self._antecedent(subject)
+            if antecedent is None and subject.lower_ in ("he", "she"):
+                antecedent = self.actors.last_person
             return ([antecedent] if antecedent else []), True, subject
         members = self.actors.members(subject)
         if members:

@@ -47,6 +47,7 @@ class Actors:
         self.doc = doc
         self.ent_of: dict[int, Span] = {t.i: ent for ent in doc.ents if ent.label_ in ACTOR_LABELS for t in ent}
         self.people: dict[str, Actor] = {}
+        self.last_person: ActorMention | None = None  # for "he"/"she" in later sentences
 
     def _name_actor(self, token: Token) -> Actor | None:
         """Actor named by the entity (or the single word) at a token."""
@@ -169,7 +170,8 @@ class Actors:
         if actor is None:
             return None
         self.people.setdefault(ent[-1].text, actor)
-        return _mention(actor, self._span([*tokens, *ent]) if tokens else ent)
+        self.last_person = _mention(actor, self._span([*tokens, *ent]) if tokens else ent)
+        return self.last_person
 
     def modifier_actor(self, head: Token) -> ActorMention | None:
         """An actor named as a modifier of a non-actor noun ("Israeli air strikes", "Haiti's efforts")."""
