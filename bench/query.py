@@ -34,11 +34,12 @@ from transforms.load import PARQUET_OPTIONS, DataDir, write_parquet
 from transforms.reference import country_names
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "query"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 TABLE_NAMES = ("articles", "event_mentions", "events")
 FIRST_DAY = date(2024, 1, 1)
 DAYS = 731  # two years
 MENTIONS_PER_ARTICLE = 10
+MENTIONS_PER_EVENT = 3  # sizes the daily pool of events; the skew within it decides the final ratio
 
 # Countries in rough order of how often the news names them (the rest of ISO 3166 follows in code order).
 NEWS_COUNTRIES = ("USA", "CHN", "RUS", "UKR", "ISR", "GBR", "IRN", "FRA", "DEU", "IND", "TUR", "PSE", "JPN", "KOR",
@@ -145,28 +146,31 @@ WITH a AS (
          TIMESTAMPTZ '{first_day} 00:00:00+00' + to_seconds(CAST(floor(i * {seconds} / {articles}) AS BIGINT)) AS pub,
          1 + CAST(least(-ln(1 - u(i, 'n')) * {per_article_less_one}, 60) AS INTEGER) AS n
   FROM range({lo}, {hi}) t(i)
-), m AS (
-  SELECT i, k, i * 64 + k AS key, article_id, pub,
-         zipf(u(i * 64 + k, 'a1'), {countries}) AS r1, zipf(u(i * 64 + k, 'a2'), {countries}) AS r2,
-         u(i * 64 + k, 'has2') < 0.75 AS has2,
-         CASE WHEN u(i * 64 + k, 'lag') < 0.6 THEN 0 WHEN u(i * 64 + k, 'lag2') < 0.6 THEN 1
-              ELSE CAST(u(i * 64 + k, 'lag3') * 10 AS INTEGER) END AS lag
+), m0 AS (
+  SELECT i, k, i * 64 + k AS key, article_id, pub, CAST(floor(i * {days} / {articles}) AS INTEGER) AS day
   FROM a, range(a.n) r(k)
+), m1 AS (
+  SELECT *, CASE WHEN u(key, 'lag') < 0.6 THEN 0 WHEN u(key, 'lag2') < 0.6 THEN 1
+                 ELSE CAST(u(key, 'lag3') * 10 AS INTEGER) END AS lag
+  FROM m0
+), m AS (  -- the mention reports event e of its event day; a few events per day draw most mentions
+  SELECT *, zipf(u(e, 'a1'), {countries}) AS r1, zipf(u(e, 'a2'), {countries}) AS r2, u(e, 'has2') < 0.75 AS has2
+  FROM (SELECT *, CAST((day - lag) * {events_per_day} + zipf(u(key, 'event'), {events_per_day}) AS BIGINT) AS e FROM m1)
 ), x AS (
   SELECT m.*, c1.iso3 AS iso1, c1.name AS name1, c2.iso3 AS iso2, c2.name AS name2, s1.sector AS sec1, s1.word AS word1,
          s2.sector AS sec2, s2.word AS word2, cm.*, CAST(pub AS DATE) - lag AS event_date,
-         u(key, 'loc') < 0.4 AS has_loc
+         u(e, 'loc') < 0.4 AS has_loc
   FROM m
   JOIN countries c1 ON c1.rank = r1
   JOIN countries c2 ON c2.rank = CASE WHEN r2 = r1 THEN r2 + 1 ELSE r2 END
-  JOIN sectors s1 ON s1.slot = CAST(floor(u(key, 's1') * {sector_slots}) AS INTEGER)
-  JOIN sectors s2 ON s2.slot = CAST(floor(u(key, 's2') * {sector_slots}) AS INTEGER)
-  JOIN cameo cm ON cm.slot = CAST(floor(u(key, 'code') * {slots}) AS INTEGER)
+  JOIN sectors s1 ON s1.slot = CAST(floor(u(e, 's1') * {sector_slots}) AS INTEGER)
+  JOIN sectors s2 ON s2.slot = CAST(floor(u(e, 's2') * {sector_slots}) AS INTEGER)
+  JOIN cameo cm ON cm.slot = CAST(floor(u(e, 'code') * {slots}) AS INTEGER)
 ), y AS (
   SELECT *, trim(name1 || ' ' || word1) AS text1, CASE WHEN has2 THEN trim(name2 || ' ' || word2) END AS text2,
          iso1 || sec1 AS code1, CASE WHEN has2 THEN iso2 || sec2 END AS code2,
-         CASE WHEN has_loc THEN CASE WHEN u(key, 'where') < 0.5 THEN name1 ELSE name2 END END AS loc_name,
-         CASE WHEN has_loc THEN CASE WHEN u(key, 'where') < 0.5 THEN iso1 ELSE iso2 END END AS loc_iso
+         CASE WHEN has_loc THEN CASE WHEN u(e, 'where') < 0.5 THEN name1 ELSE name2 END END AS loc_name,
+         CASE WHEN has_loc THEN CASE WHEN u(e, 'where') < 0.5 THEN iso1 ELSE iso2 END END AS loc_iso
   FROM x
 ), z AS (
   SELECT *, text1 || ' ' || CASE WHEN u(key, 'verb') < 0.5 THEN 'said it would ' ELSE 'moved to ' END || description
@@ -188,7 +192,7 @@ SELECT md5('mention' || key)[1:16] AS event_mention_id,
   code2 AS actor2_code, CASE WHEN has2 THEN iso2 END AS actor2_country, CASE WHEN has2 THEN nullif(sec2, '') END AS actor2_sector,
   event_date, CASE WHEN u(key, 'prec') < 0.9 THEN 'day' ELSE 'month' END AS date_precision,
   loc_name AS location_name, loc_iso AS location_country,
-  CASE WHEN has_loc THEN (u(key, 'lat') - 0.5) * 140 END AS location_lat, CASE WHEN has_loc THEN (u(key, 'lon') - 0.5) * 340 END AS location_lon,
+  CASE WHEN has_loc THEN (u(e, 'lat') - 0.5) * 140 END AS location_lat, CASE WHEN has_loc THEN (u(e, 'lon') - 0.5) * 340 END AS location_lon,
   u(key, 'neg') < 0.03 AS negated,
   CASE WHEN u(key, 'mod') < 0.8 THEN 'asserted' WHEN u(key, 'mod') < 0.9 THEN 'intended'
        WHEN u(key, 'mod') < 0.95 THEN 'threatened' ELSE 'hypothetical' END AS modality,
@@ -271,7 +275,8 @@ def build_single(folder: Path, rows: int, threads: int) -> None:
               "countries": con.execute("SELECT count(*) FROM countries").fetchone()[0], "domains": len(DOMAINS),
               "slots": con.execute("SELECT count(*) FROM cameo").fetchone()[0],
               "sector_slots": con.execute("SELECT count(*) FROM sectors").fetchone()[0],
-              "per_article_less_one": MENTIONS_PER_ARTICLE - 1}
+              "per_article_less_one": MENTIONS_PER_ARTICLE - 1, "days": DAYS,
+              "events_per_day": max(1, rows // MENTIONS_PER_EVENT // DAYS)}
     manifest: dict[str, list[str]] = {}
     for table, sql in (("articles", ARTICLES_SQL), ("event_mentions", MENTIONS_SQL)):
         manifest[table] = []
@@ -280,7 +285,7 @@ def build_single(folder: Path, rows: int, threads: int) -> None:
                 lo, hi = article_range(first, nxt, articles)
                 if hi <= lo:
                     continue
-                part = con.sql(typed(sql.format(lo=lo, hi=hi, **common), table)).to_arrow_table()
+                part = con.execute(typed(sql.format(lo=lo, hi=hi, **common), table)).to_arrow_table()
                 writer.write_table(part.cast(TABLES[table].schema), row_group_size=max(1, part.num_rows))
                 manifest[table].append(first.isoformat())
                 print(f"  {table} {first:%Y-%m}: {part.num_rows:,} rows", flush=True)
