@@ -163,6 +163,63 @@ def test_demonyms_resolve_but_stateless_ethnic_groups_do_not():
     assert kurdish["country_code"] is None
 
 
+def test_states_resolve_to_their_country_not_a_homonymous_city_abroad():
+    doc = _doc(["Storms", "hit", "Arizona", "and", "Ontario", "."], [(2, 3, "GPE"), (4, 5, "GPE")])
+    arizona, ontario = extract_entities(doc, article_id="a1")
+    assert (arizona["country_code"], arizona["actor_code"]) == ("USA", None)
+    assert ontario["country_code"] == "CAN"
+
+
+def test_an_official_of_an_international_organisation_takes_its_code():
+    words = ["U.N.", "Secretary", "-", "General", "Kofi", "Annan", "spoke", "."]
+    pos = ["PROPN", "PROPN", "PUNCT", "PROPN", "PROPN", "PROPN", "VERB", "PUNCT"]
+    doc = _doc(
+        words,
+        [(0, 1, "ORG"), (4, 6, "PERSON")],
+        pos=pos,
+        spaces=[True, False, False, True, True, True, False, False],
+    )
+    person = extract_entities(doc, article_id="a1")[1]
+    assert (person["actor_code"], person["country_code"], person["sector"]) == (
+        "IGOUNO",
+        None,
+        "IGO",
+    )
+
+
+def test_a_title_reaches_its_country_through_of_and_possessives():
+    words = [
+        "U.S.",
+        "Secretary",
+        "of",
+        "State",
+        "Warren",
+        "Christopher",
+        "and",
+        "Russia",
+        "'s",
+        "envoy",
+    ]
+    words += ["Ivan", "Petrov", "met"]
+    pos = ["PROPN", "PROPN", "ADP", "PROPN", "PROPN", "PROPN", "CCONJ", "PROPN", "PART", "NOUN"]
+    pos += ["PROPN", "PROPN", "VERB"]
+    spaces = [True] * 7 + [False] + [True] * 5
+    ents = [(0, 1, "GPE"), (3, 4, "ORG"), (4, 6, "PERSON"), (7, 8, "GPE"), (10, 12, "PERSON")]
+    people = [
+        r
+        for r in extract_entities(_doc(words, ents, pos=pos, spaces=spaces), article_id="a1")
+        if r["label"] == "PERSON"
+    ]
+    assert [r["actor_code"] for r in people] == ["USAGOV", "RUSGOV"]
+
+
+def test_the_leftmost_role_word_gives_the_sector():
+    words = ["opposition", "leader", "Maria", "Lopez", "spoke"]
+    doc = _doc(words, [(2, 4, "PERSON")], pos=["NOUN", "NOUN", "PROPN", "PROPN", "VERB"])
+    (row,) = extract_entities(doc, article_id="a1")
+    assert row["sector"] == "OPP"
+
+
 # ---- with the real model ----------------------------------------------------------------
 
 PATTERN_NAMES = sorted(p["pattern"] for p in entity_patterns() if isinstance(p["pattern"], str))

@@ -1,6 +1,10 @@
+import csv
+
+import pycountry
 import pytest
 
 from transforms.places import locate, resolve_place
+from transforms.reference import RESOURCES
 
 
 def test_city_resolves_to_country_and_coordinates():
@@ -20,8 +24,71 @@ def test_country_wins_over_a_homonymous_city_abroad():
     assert place is not None and place.country == "MNE"
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Arizona", "USA", 33.4, -112.1),  # not Arizona, Honduras
+        ("Florida", "USA", 30.4, -84.3),  # not Florida, Cuba
+        ("Ontario", "CAN", 43.7, -79.4),  # not Ontario, California
+        ("Victoria", "AUS", -37.8, 145.0),  # not Victoria, Hong Kong
+        ("Alberta", "CAN", 53.5, -113.5),
+        ("Texas", "USA", 30.3, -97.7),
+        ("Sindh", "PAK", 24.9, 67.0),
+        ("Arizona's", "USA", 33.4, -112.1),
+    ],
+)
+def test_states_and_provinces_win_over_homonymous_cities_abroad(name, country, lat, lon):
+    place = resolve_place(name)
+    assert place is not None and place.country == country
+    assert (place.lat, place.lon) == (pytest.approx(lat, abs=0.2), pytest.approx(lon, abs=0.2))
+
+
+def test_a_country_wins_over_a_homonymous_state():
+    place = resolve_place("Georgia")
+    assert place is not None and place.country == "GEO"
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        # the places of the seed article (../shared/seeds/s400-turkey.txt)
+        ("Turkey", "TUR"),
+        ("Russia", "RUS"),
+        ("Syria", "SYR"),
+        ("Ankara", "TUR"),
+        ("Moscow", "RUS"),
+        ("Washington", "USA"),
+        ("the US", "USA"),
+        ("the United States", "USA"),
+        # cities outside the actor tables
+        ("Idlib", "SYR"),
+        ("Lviv", "UKR"),
+        ("Belgorod", "RUS"),
+        ("Tripoli", "LBY"),
+        ("Mombasa", "KEN"),
+    ],
+)
+def test_seed_places_and_cities_resolve(name, country):
+    place = resolve_place(name)
+    assert place is not None and place.country == country
+    assert place.lat is not None and place.lon is not None
+
+
 def test_unknown_place_gives_none():
     assert resolve_place("Xqzzyville") is None
+    assert resolve_place("Mevlut Cavusoglu") is None
+
+
+def test_regions_table_is_well_formed():
+    iso3 = {c.alpha_3 for c in pycountry.countries}
+    with (RESOURCES / "regions.tsv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        assert reader.fieldnames == ["name", "iso3", "capital", "lat", "lon"]
+        for row in reader:
+            assert row["iso3"] in iso3, row
+            assert -90 <= float(row["lat"]) <= 90 and -180 <= float(row["lon"]) <= 180, row
+            place = resolve_place(row["name"])
+            assert place is not None and place.country is not None, row
 
 
 @pytest.mark.model
@@ -30,6 +97,14 @@ def test_locate_takes_the_place_after_in(nlp):
     trigger = next(t for t in doc if t.lemma_ == "arrest")
     place = locate(next(doc.sents), trigger)
     assert place is not None and (place.name, place.country) == ("Mombasa", "KEN")
+
+
+@pytest.mark.model
+def test_locate_resolves_a_state_to_its_country(nlp):
+    doc = nlp("Police arrested twelve protesters in Arizona on Friday.")
+    trigger = next(t for t in doc if t.lemma_ == "arrest")
+    place = locate(next(doc.sents), trigger)
+    assert place is not None and (place.name, place.country) == ("Arizona", "USA")
 
 
 @pytest.mark.model

@@ -16,7 +16,6 @@ from transforms.reference import (
     entries,
     lookup,
     normalise,
-    place_country,
     role_sector,
 )
 
@@ -248,21 +247,3 @@ def test_lookup_resolves_armed_groups(text, code, country, sector):
     actor = lookup(text)
     assert actor is not None
     assert (actor.code, actor.country, actor.sector) == (code, country, sector)
-
-
-@pytest.mark.parametrize(
-    ("name", "country"),
-    [
-        ("Idlib", "SYR"),
-        ("Lviv", "UKR"),
-        ("Belgorod", "RUS"),
-        ("Arizona", "USA"),
-        ("Tripoli", "LBY"),
-    ],
-)
-def test_place_country_finds_cities_and_states(name, country):
-    assert place_country(name) == country
-
-
-def test_place_country_misses_non_places():
-    assert place_country("Mevlut Cavusoglu") is None

@@ -1,16 +1,20 @@
-"""DOCS -> ENTITIES: one row per entity mention, with tight offsets and actor codes from the reference tables."""
+"""DOCS -> ENTITIES: one row per entity mention, with tight offsets and actor codes from the reference tables and the gazetteer."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
 from transforms.ids import stable_id
-from transforms.reference import Actor, find, lookup, normalise, place_country, role_sector
+from transforms.places import PLACE_LABELS, resolve_place
+from transforms.reference import Actor, find, lookup, normalise, role_sector
 
 RESOLVED_LABELS = frozenset({"GPE", "NORP", "ORG", "FAC", "LOC"})
-PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# Organisations without a country that employ officials ("UN envoy X").
+OWNER_SECTORS = frozenset({"IGO", "NGO", "NGM", "IMG"})
+TITLE_JOINS = frozenset({"of", "for", "-", "'s", "’s"})  # "Secretary of State", "Secretary-General", "Russia's"
 FORMER = frozenset({"former", "ex", "ex-", "onetime", "then"})
 _EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
@@ -41,6 +45,19 @@ def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@dataclass
+class Mention:
+    """An entity of the article: its span, tight offsets and text, its key, and the actor or country it names."""
+
+    ent: Span
+    start_char: int
+    end_char: int
+    text: str
+    key: str
+    actor: Actor | None
+    country: str | None
+
+
 def _prefix_actor(ent: Span) -> Actor | None:
     """Country of a name that starts with a known one ("Russian Defense Ministry", "Baghdad University").
 
@@ -58,51 +75,68 @@ def _prefix_actor(ent: Span) -> Actor | None:
     return None
 
 
-def _title_actor(ent: Span) -> Actor | None:
-    """Country and sector from the title words right before a person ("Turkish Foreign Minister X").
+def _official(owner: Actor | None, sector: str | None, name: str = "") -> Actor | None:
+    """An official's actor: an organisation without a country stands for its people (IGOUNO), else the
+    owner's country with the role's sector, else the role alone (code "": no country)."""
+    if owner is not None and owner.country is None:
+        return owner
+    if owner is None:
+        return Actor("", None, sector, name) if sector else None
+    return Actor(owner.country + (sector or ""), owner.country, sector, owner.name)
+
+
+def _owner(span: Span) -> Actor | None:
+    """The country or organisation a name stands for, when it can employ officials."""
+    found = lookup(span.text) or (_prefix_actor(span) if len(span) > 1 else None)
+    return found if found and (found.country or found.sector in OWNER_SECTORS) else None
+
+
+def _title_actor(ent: Span, ents_at: dict[int, Span]) -> Actor | None:
+    """Owner and sector from the title words right before a person ("Turkish Foreign Minister X", "Russia's
+    ambassador X", "U.N. Secretary-General X", "opposition leader X": the leftmost role word before any "of" is the most telling).
 
     A former official ("former President X") is an elite (ELI), as the CAMEO actor codebook has it.
     """
-    country = sector = None
-    former = False
+    owner: Actor | None = None
+    sector = None
+    former = beyond_of = False
     i = ent.start - 1
     sent_start = ent.sent.start if ent.doc.has_annotation("SENT_START") else 0
     while i >= sent_start:
-        token = ent.doc[i]
+        token, other = ent.doc[i], ents_at.get(i)
+        words = other if other is not None else ent.doc[i : i + 1]
         if token.text.lower() in FORMER:
             former = True
-        elif token.pos_ not in ("PROPN", "NOUN", "ADJ") and not token.ent_type_:
+        elif other is None and token.pos_ not in ("PROPN", "NOUN", "ADJ") and token.text.lower() not in TITLE_JOINS:
             break
-        found = lookup(token.text)
-        if found and found.country:
-            country = country or found.country
-        elif sector is None:
-            sector = role_sector(token.lemma_ or token.text)
-        i -= 1
-    if sector is None:
-        return None
-    if former:  # CAMEO codes former officials as elites
+        found = _owner(words)
+        if found is not None:
+            owner = owner or found
+        elif not beyond_of:  # "the military government of President X" is GOV, not MIL
+            sector = role_sector(words[-1].lemma_ or words[-1].text) or sector
+        beyond_of = beyond_of or token.text.lower() == "of"
+        i = words.start - 1
+    if former and (owner or sector):  # CAMEO codes former officials as elites
         sector = "ELI"
-    code = country + sector if country else ""
-    return Actor(code, country, sector, "")
+    return _official(owner, sector)
 
 
 def _appositive_actor(ent: Span) -> Actor | None:
-    """Country and sector from an apposition ("X, the head of Russian arms exporter Rosoboronexport")."""
+    """Owner and sector from an apposition ("X, the head of Russian arms exporter Rosoboronexport")."""
     for appos in (c for c in ent.root.children if c.dep_ == "appos"):
         first, last = appos.left_edge.i, appos.right_edge.i + 1
         role = role_sector(appos.lemma_ or appos.text)
-        country = org_sector = None
+        owner = org_sector = None
         for other in ent.doc.ents:
             if first <= other.start and other.end <= last and other.label_ in RESOLVED_LABELS:
-                found = lookup(other.text)
-                if found and found.country:
-                    country = country or found.country
-                    if other.label_ == "ORG" and found.sector:
+                found = _owner(other)
+                if found is not None:
+                    owner = owner or found
+                    if other.label_ == "ORG" and found.country and found.sector:
                         org_sector = org_sector or found.sector
         sector = org_sector or role
-        if country and sector:
-            return Actor(country + sector, country, sector, "")
+        if owner is not None and (sector or owner.country is None):
+            return _official(owner, sector)
     return None
 
 
@@ -112,19 +146,18 @@ def _sentence_starts(doc: Doc) -> list[int]:
     return [sent.start for sent in doc.sents]
 
 
-def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
-    """One ENTITIES row (without run_id) per entity mention in the parsed article."""
+def resolve_entities(doc: Doc) -> list[Mention]:
+    """Every entity of the parsed article with what it names; all mentions of a person share the titled one's codes."""
     text = doc.text
-    starts = _sentence_starts(doc)
-    rows: list[dict] = []
+    ents_at = {t.i: ent for ent in doc.ents for t in ent}
+    mentions = []
     for ent in doc.ents:
         start, end = _tighten(text, ent.start_char, ent.end_char)
         if start >= end:
             continue
         surface = text[start:end]
         key = normalise(surface) or surface.casefold()
-        actor = None
-        country = None
+        actor = place = None
         if ent.label_ in RESOLVED_LABELS:
             entry = find(surface)
             if entry:
@@ -132,55 +165,60 @@ def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
                 if entry.is_name:
                     key = entry.actor.name.casefold()
             elif ent.label_ in PLACE_LABELS:
-                country = place_country(surface)
+                place = resolve_place(surface)
             else:
                 actor = _prefix_actor(ent)
         elif ent.label_ == "PERSON":
-            actor = _title_actor(ent) or _appositive_actor(ent)
-        if actor:
-            country = actor.country
-        rows.append(
-            {
-                "entity_id": stable_id(article_id, start, end),
-                "article_id": article_id,
-                "sentence_index": bisect_right(starts, ent.start) - 1,
-                "start_char": start,
-                "end_char": end,
-                "text": surface,
-                "label": ent.label_,
-                "entity_key": key,
-                "actor_code": (actor.code or None) if actor else None,
-                "country_code": country,
-                "sector": actor.sector if actor else None,
-                "source": "pattern" if ent.ent_id_ else "model",
-            }
-        )
-    _link_people(rows)
-    return rows
+            actor = _title_actor(ent, ents_at) or _appositive_actor(ent)
+        country = actor.country if actor else place.country if place else None
+        mentions.append(Mention(ent, start, end, surface, key, actor, country))
+    _link_people(mentions)
+    return mentions
 
 
-def _link_people(rows: list[dict]) -> None:
-    """Give every mention of a person in the article one key and the codes its titled mention got.
+def extract_entities(doc: Doc, *, article_id: str) -> list[dict]:
+    """One ENTITIES row (without run_id) per entity mention in the parsed article."""
+    starts = _sentence_starts(doc)
+    return [
+        {
+            "entity_id": stable_id(article_id, m.start_char, m.end_char),
+            "article_id": article_id,
+            "sentence_index": bisect_right(starts, m.ent.start) - 1,
+            "start_char": m.start_char,
+            "end_char": m.end_char,
+            "text": m.text,
+            "label": m.ent.label_,
+            "entity_key": m.key,
+            "actor_code": (m.actor.code or None) if m.actor else None,
+            "country_code": m.country,
+            "sector": m.actor.sector if m.actor else None,
+            "source": "pattern" if m.ent.ent_id_ else "model",
+        }
+        for m in resolve_entities(doc)
+    ]
+
+
+def _link_people(mentions: list[Mention]) -> None:
+    """Give every mention of a person in the article one key and the actor its titled mention got.
 
     "Mevlut Cavusoglu" and a later bare "Cavusoglu" share the key "mevlut cavusoglu" when exactly
     one full name in the article ends with that word.
     """
-    people = [r for r in rows if r["label"] == "PERSON"]
+    people = [m for m in mentions if m.ent.label_ == "PERSON"]
     full_names: dict[str, set[str]] = {}
-    for row in people:
-        words = row["entity_key"].split()
+    for m in people:
+        words = m.key.split()
         if len(words) > 1:
-            full_names.setdefault(words[-1], set()).add(row["entity_key"])
-    for row in people:
-        names = full_names.get(row["entity_key"], set())
+            full_names.setdefault(words[-1], set()).add(m.key)
+    for m in people:
+        names = full_names.get(m.key, set())
         if len(names) == 1:
-            row["entity_key"] = next(iter(names))
-    coded: dict[str, dict] = {}
-    for row in people:
-        if row["sector"] is not None:
-            coded.setdefault(row["entity_key"], row)
-    for row in people:
-        source = coded.get(row["entity_key"])
-        if source is not None and row["sector"] is None:
-            for field in ("actor_code", "country_code", "sector"):
-                row[field] = source[field]
+            m.key = next(iter(names))
+    coded: dict[str, Mention] = {}
+    for m in people:
+        if m.actor is not None and m.actor.sector is not None:
+            coded.setdefault(m.key, m)
+    for m in people:
+        source = coded.get(m.key)
+        if source is not None and (m.actor is None or m.actor.sector is None):
+            m.actor, m.country = source.actor, source.country

