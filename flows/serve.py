@@ -1,0 +1,229 @@
+"""`newsevents serve`: the ingest flow per cron schedule of a sources file, and the maintenance flow, as Prefect deployments."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+from prefect import flow, serve
+from prefect.client.schemas.schedules import CronSchedule
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+from prefect.types.entrypoint import EntrypointType
+from pydantic import ValidationError
+
+from transforms.errors import NewseventsError
+from transforms.sources import Source, load_sources, parse_source
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+LOCAL_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
+SERVER_STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
+TAGS = ["newsevents"]
+
+
+@flow(name="scheduled-ingest")
+def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = None) -> str:
+    """Fetch and ingest the given sources (tables of the sources file) into data_dir; returns the run's summary line."""
+    from flows.ingest import run_ingest
+    from flows.options import RunOptions
+    from transforms.fetch_options import FetchOptions
+
+    parsed = tuple(parse_source(entry, f"deployment parameter sources[{i}]") for i, entry in enumerate(sources))
+    try:
+        fetch_options = FetchOptions(**(fetch or {}))
+    except TypeError as e:
+        raise NewseventsError(f"deployment parameter fetch: {e}") from None
+    options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options)
+    return run_ingest([], options).line()
+
+
+def schedule_groups(sources: list[Source]) -> dict[str, list[Source]]:
+    """The scheduled sources by cron expression, in file order; sources without a schedule are left out."""
+    groups: dict[str, list[Source]] = {}
+    for source in sources:
+        if source.schedule:
+            groups.setdefault(" ".join(source.schedule.split()), []).append(source)
+    return groups
+
+
+def deployment_name(group: list[Source]) -> str:
+    """`ingest-<first source>` plus how many more share its schedule; Prefect forbids / % & < > in names."""
+    name = f"ingest-{group[0].name}" + (f"-and-{len(group) - 1}-more" if len(group) > 1 else "")
+    return name.translate(str.maketrans("/%&<>", "-----"))
+
+
+def cron_schedule(cron: str, timezone: str | None) -> CronSchedule:
+    """Prefect's schedule for a cron expression; what Prefect refuses is a one-line error."""
+    try:
+        return CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError:
+        raise NewseventsError(f"schedule {cron!r} is not a cron expression Prefect accepts") from None
+
+
+def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | None = None,
+                      maintenance_cron: str | None = None, destinations: list[str] | None = None,
+                      fetch: dict | None = None) -> list[RunnerDeployment]:
+    """One ingest deployment per distinct schedule (sources sharing it run together), then the maintenance one."""
+    groups = schedule_groups(sources)
+    if not groups:
+        raise NewseventsError("no source has a schedule: add schedule = \"*/30 * * * *\" (cron) to the sources to serve")
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise NewseventsError(f"time zone {timezone!r} is not an IANA name such as Europe/Paris") from None
+    data = str(data_dir.resolve())
+    deployments = []
+    for cron, group in groups.items():
+        parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}}
+        deployments.append(scheduled_ingest.to_deployment(
+            deployment_name(group), schedules=[cron_schedule(cron, timezone)], parameters=parameters, tags=TAGS,
+            description=f"Ingest {', '.join(s.name for s in group)} on {cron!r}.",
+            entrypoint_type=EntrypointType.MODULE_PATH))
+    if maintenance_cron:
+        from flows.maintenance import maintenance
+
+        deployments.append(maintenance.to_deployment(
+            "maintenance", schedules=[cron_schedule(maintenance_cron, timezone)], tags=TAGS,
+            parameters={"data_dir": data, "destinations": list(destinations or [])},
+            description="Compact the lake, then sync each warehouse destination.",
+            entrypoint_type=EntrypointType.MODULE_PATH))
+    return deployments
+
+
+def next_runs(deployment: RunnerDeployment, n: int = 3) -> list:
+    """The next n start times of a deployment's first schedule, computed as Prefect's scheduler does."""
+    from prefect.server.schemas.schedules import CronSchedule as ServerCron
+
+    schedule = deployment.schedules[0].schedule
+    return asyncio.run(ServerCron(cron=schedule.cron, timezone=schedule.timezone).get_dates(n=n))
+
+
+def describe(deployments: list[RunnerDeployment]) -> str:
+    """Each deployment's name, schedule, sources and next start times, for --list."""
+    lines = []
+    for d in deployments:
+        schedule = d.schedules[0].schedule
+        lines.append(f"{d.flow_name}/{d.name}  cron {schedule.cron!r} ({schedule.timezone or 'UTC'})")
+        if "sources" in d.parameters:
+            lines.append("  sources: " + ", ".join(s["name"] for s in d.parameters["sources"]))
+        lines.append("  next: " + ", ".join(f"{t:%Y-%m-%d %H:%M %Z}" for t in next_runs(d)))
+    return "\n".join(lines)
+
+
+def check_prefect_api(url: str, timeout: float = 5.0) -> None:
+    """Raise a one-line error unless a Prefect API answers at url (PREFECT_API_URL)."""
+    health = f"{url.rstrip('/')}/health"
+    try:
+        response = httpx.get(health, timeout=timeout)
+    except httpx.HTTPError as e:
+        raise NewseventsError(f"Prefect server at PREFECT_API_URL={url} is unreachable ({type(e).__name__}: {e}); "
+                              "start it with `prefect server start`, or unset PREFECT_API_URL to serve locally") from None
+    if response.status_code != 200 or "html" in response.headers.get("content-type", ""):
+        raise NewseventsError(f"PREFECT_API_URL={url} is not a Prefect API (GET {health} answered HTTP {response.status_code}); "
+                              "it usually ends in /api, e.g. http://127.0.0.1:4200/api")
+
+
+@contextmanager
+def local_server(port: int, log_file: Path) -> Iterator[str]:
+    """Run `prefect server start` (API, UI and scheduler) on 127.0.0.1:port for as long as the block runs; yields its API URL."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise NewseventsError(f"port {port} is in use; if a Prefect server runs there, set "
+                                  f"PREFECT_API_URL=http://127.0.0.1:{port}/api, else pass --port")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}/api"
+    with log_file.open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                    "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(process, url, log_file)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_healthy(process: subprocess.Popen, url: str, log_file: Path) -> None:
+    """Wait for the local server's health check; its early exit or a timeout is a one-line error."""
+    deadline = time.monotonic() + SERVER_STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise NewseventsError(f"the local Prefect server exited with status {process.returncode}; see {log_file}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise NewseventsError(f"the local Prefect server did not answer within {SERVER_STARTUP_SECONDS:.0f} s; see {log_file}")
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of `newsevents serve`."""
+    parser.add_argument("--sources", type=Path, help="sources file with cron schedules (default: <data-dir>/sources.toml)")
+    parser.add_argument("--limit", type=int, default=1,
+                        help="most flow runs at once (default 1: runs on one data directory take turns)")
+    parser.add_argument("--timezone", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
+    parser.add_argument("--maintenance-cron", help="when to compact and sync (default: the maintenance flow's daily "
+                        "schedule, shown by --list); 'off' to serve no maintenance")
+    parser.add_argument("--destination", action="append", default=[],
+                        help="warehouse the maintenance flow syncs into (repeatable; see `newsevents sync`)")
+    parser.add_argument("--allow-private", action="store_true", help="let the fetcher reach private and loopback addresses")
+    parser.add_argument("--port", type=int, default=LOCAL_PORT,
+                        help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PORT})")
+    parser.add_argument("--list", action="store_true", help="print the deployments and their next runs, then exit")
+    return parser
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Check everything, then serve the deployments until interrupted (or print them with --list)."""
+    from flows.cli import default_data_dir
+    from flows.maintenance import DEFAULT_CRON
+
+    data_dir = (args.data_dir or default_data_dir()).resolve()
+    sources_file = args.sources or data_dir / "sources.toml"
+    if not sources_file.is_file():
+        raise NewseventsError(f"{sources_file}: no such sources file; pass --sources FILE (see data/sources.example.toml)")
+    if args.limit < 1:
+        raise NewseventsError(f"--limit must be at least 1, got {args.limit}")
+    sources = load_sources(sources_file)
+    deployments = build_deployments(
+        sources, data_dir, timezone=args.timezone,
+        maintenance_cron=None if args.maintenance_cron == "off" else args.maintenance_cron or DEFAULT_CRON,
+        destinations=args.destination, fetch={"allow_private": True} if args.allow_private else {})
+    api_url = get_current_settings().api.url
+    if api_url and not args.list:
+        check_prefect_api(api_url)
+    unscheduled = [s.name for s in sources if not s.schedule]
+    if unscheduled:
+        print(f"not scheduled (no schedule in {sources_file}): {', '.join(unscheduled)}")
+    if args.list:
+        print(describe(deployments))
+        return 0
+    if api_url:
+        serve(*deployments, limit=args.limit)
+        return 0
+    print(f"starting a local Prefect server: UI http://127.0.0.1:{args.port}, log {data_dir / 'logs' / 'prefect-server.log'}")
+    with local_server(args.port, data_dir / "logs" / "prefect-server.log") as url:
+        os.environ["PREFECT_API_URL"] = url  # for the flow-run processes the runner starts
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            serve(*deployments, limit=args.limit)
+    return 0

@@ -1,0 +1,271 @@
+"""`newsevents serve`: deployments per cron schedule, one-line errors before any work, and a real served run."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows.serve import (
+    add_serve_arguments,
+    build_deployments,
+    command_serve,
+    cron_schedule,
+    deployment_name,
+    local_server,
+)
+from transforms.errors import NewseventsError
+from transforms.sources import Source, load_sources, parse_source
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SOURCES = """
+[[sources]]
+name = "wire/world"
+kind = "feed"
+url = "https://news.example.org/world.rss"
+schedule = "*/30 * * * *"
+max_articles = 20
+
+[[sources]]
+name = "gazette"
+kind = "sitemap"
+url = "https://gazette.example.net/news-sitemap.xml"
+schedule = "15 3 * * mon"
+language = "en"
+
+[[sources]]
+name = "wire/africa"
+kind = "feed"
+url = "https://news.example.org/africa.rss"
+schedule = "*/30  *  * * *"
+
+[[sources]]
+name = "by hand"
+kind = "urls"
+urls = ["https://gazette.example.net/2026/11/20/talks.html"]
+"""
+
+
+@pytest.fixture
+def sources_file(tmp_path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(SOURCES, encoding="utf-8")
+    return path
+
+
+def serve_args(*argv: str) -> argparse.Namespace:
+    parser = add_serve_arguments(argparse.ArgumentParser())
+    parser.add_argument("--data-dir", type=Path)  # flows/cli.py adds it to every command
+    return parser.parse_args(argv)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sources_sharing_a_schedule_share_one_deployment(sources_file, tmp_path):
+    deployments = build_deployments(load_sources(sources_file), tmp_path / "data", maintenance_cron="30 3 * * *",
+                                    destinations=["duckdb:///warehouse.duckdb"])
+    by_name = {d.name: d for d in deployments}
+    assert list(by_name) == ["ingest-wire-world-and-1-more", "ingest-gazette", "maintenance"]
+    crons = {name: [s.schedule.cron for s in d.schedules] for name, d in by_name.items()}
+    assert crons == {"ingest-wire-world-and-1-more": ["*/30 * * * *"], "ingest-gazette": ["15 3 * * mon"],
+                     "maintenance": ["30 3 * * *"]}
+    shared = by_name["ingest-wire-world-and-1-more"].parameters
+    assert [s["name"] for s in shared["sources"]] == ["wire/world", "wire/africa"]
+    assert shared["data_dir"] == str((tmp_path / "data").resolve()) and shared["fetch"] == {}
+    assert by_name["maintenance"].parameters == {"data_dir": str((tmp_path / "data").resolve()),
+                                                 "destinations": ["duckdb:///warehouse.duckdb"]}
+    assert {d.entrypoint for d in deployments} == {"flows.serve.scheduled_ingest", "flows.maintenance.maintenance"}
+
+
+def test_parameters_survive_json_and_rebuild_the_same_sources(sources_file, tmp_path):
+    sources = load_sources(sources_file)
+    deployments = build_deployments(sources, tmp_path, fetch={"allow_private": True})
+    stored = [json.loads(json.dumps(d.parameters)) for d in deployments]
+    rebuilt = [parse_source(entry, "test") for params in stored for entry in params["sources"]]
+    assert sorted(rebuilt, key=lambda s: s.name) == sorted([s for s in sources if s.schedule], key=lambda s: s.name)
+    assert all(params["fetch"] == {"allow_private": True} for params in stored)
+    assert len(deployments) == 2, "no maintenance deployment unless asked for"
+
+
+@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=4))
+def test_deployment_names_never_hold_characters_prefect_forbids(names):
+    group = [Source(name=n, kind="feed", urls=("https://example.org/feed",)) for n in names]
+    name = deployment_name(group)
+    assert name.startswith("ingest-") and not set(name) & set("/%&<>")
+    assert name.endswith(f"-and-{len(names) - 1}-more") == (len(names) > 1)
+
+
+def test_timezone_applies_to_every_schedule(sources_file, tmp_path):
+    deployments = build_deployments(load_sources(sources_file), tmp_path, timezone="Asia/Kolkata", maintenance_cron="0 4 * * *")
+    assert {s.schedule.timezone for d in deployments for s in d.schedules} == {"Asia/Kolkata"}
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda tmp: build_deployments([Source(name="x", kind="urls", urls=("https://example.org/a",))], tmp), "no source has a schedule"),
+    (lambda tmp: build_deployments([Source(name="x", kind="feed", urls=("https://e.org/f",), schedule="0 * * * *")], tmp,
+                                   timezone="Mars/Olympus"), "'Mars/Olympus' is not an IANA name"),
+    (lambda tmp: cron_schedule("0 25 * * *", None), "'0 25 * * *' is not a cron expression"),
+])
+def test_bad_plans_are_one_line_errors(call, message, tmp_path):
+    with pytest.raises(NewseventsError, match=re.escape(message)) as error:
+        call(tmp_path)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_sources_file_is_an_error_naming_it(tmp_path):
+    with pytest.raises(NewseventsError, match=r"sources\.toml: no such sources file; pass --sources"):
+        command_serve(serve_args("--data-dir", str(tmp_path), "--list"))
+    with pytest.raises(NewseventsError, match=r"nope\.toml: no such sources file"):
+        command_serve(serve_args("--sources", str(tmp_path / "nope.toml"), "--list"))
+
+
+def test_unparsable_schedule_stops_serve_before_any_work(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(SOURCES.replace('"15 3 * * mon"', '"15 3 * * funday"'), encoding="utf-8")
+    with pytest.raises(NewseventsError, match=r"\(gazette\): schedule '15 3 \* \* funday' is not a cron expression"):
+        command_serve(serve_args("--sources", str(path), "--data-dir", str(tmp_path / "data")))
+    assert not (tmp_path / "data").exists()
+
+
+def test_unreachable_prefect_server_is_a_one_line_error(sources_file, tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/api"
+    started = time.monotonic()
+    with temporary_settings(updates={PREFECT_API_URL: url}), pytest.raises(NewseventsError) as error:
+        command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path / "data")))
+    assert f"Prefect server at PREFECT_API_URL={url} is unreachable" in str(error.value)
+    assert "\n" not in str(error.value) and time.monotonic() - started < 10
+    assert not (tmp_path / "data").exists()
+
+
+def test_api_url_without_api_path_is_caught(sources_file, tmp_path):
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{web.server_address[1]}"
+        with temporary_settings(updates={PREFECT_API_URL: url}), pytest.raises(NewseventsError, match="is not a Prefect API"):
+            command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path)))
+        web.shutdown()
+
+
+def test_list_prints_deployments_and_their_next_runs(sources_file, tmp_path, capsys):
+    assert command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path),
+                                    "--maintenance-cron", "off", "--list")) == 0
+    out = capsys.readouterr().out
+    assert "not scheduled (no schedule in" in out and "by hand" in out
+    assert "maintenance" not in out
+    gazette = out[out.index("scheduled-ingest/ingest-gazette"):]
+    times = [datetime.strptime(t.strip()[:16], "%Y-%m-%d %H:%M") for t in gazette.split("next: ")[1].splitlines()[0].split(",")]
+    assert len(times) == 3 and all(t.weekday() == 0 and (t.hour, t.minute) == (3, 15) for t in times)
+    assert "sources: wire/world, wire/africa" in out
+
+
+def test_busy_port_for_the_local_server_is_an_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(NewseventsError, match=f"port {port} is in use"), local_server(port, tmp_path / "server.log"):
+            pass
+    assert not (tmp_path / "server.log").exists()
+
+
+SERVE = ("import sys, argparse, pathlib, flows.serve as s; p = s.add_serve_arguments(argparse.ArgumentParser()); "
+         "p.add_argument('--data-dir', type=pathlib.Path); sys.exit(s.command_serve(p.parse_args(sys.argv[1:])))")
+
+
+def api(url: str, method: str, path: str, body: dict | None = None):
+    response = httpx.request(method, f"{url}{path}", json=body, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(1)
+    pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}")
+
+
+@pytest.mark.slow
+@pytest.mark.flow
+@pytest.mark.model
+def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
+    """Local mode end to end: a Prefect server started by serve, deployments with schedules, one run fetching a local page."""
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+            http.server.SimpleHTTPRequestHandler, directory=str(SAMPLES))) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        page = f"http://127.0.0.1:{web.server_address[1]}/kenya-ethiopia-water-agreement.html"
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nname = "local"\nkind = "urls"\nurls = ["{page}"]\nschedule = "0 6 1 1 *"\n\n'
+                           '[[sources]]\nname = "later"\nkind = "feed"\nurl = "https://news.example.org/world.rss"\n'
+                           'schedule = "45 5 * * *"\n', encoding="utf-8")
+        port, data = free_port(), tmp_path / "data"
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_RUNNER_POLL_FREQUENCY="2")
+        process = subprocess.Popen([sys.executable, "-c", SERVE, "--sources", str(sources), "--data-dir", str(data),
+                                    "--port", str(port), "--allow-private", "--destination", "duckdb:///w.duckdb"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        url = f"http://127.0.0.1:{port}/api"
+        try:
+            def deployments():
+                if process.poll() is not None:
+                    pytest.fail(f"serve exited early: {process.stdout.read()}")
+                try:
+                    found = api(url, "POST", "/deployments/filter", {})
+                except httpx.HTTPError:
+                    return None
+                return {d["name"]: d for d in found} if len(found) == 3 else None
+
+            served = wait_for(deployments, 240, "the three deployments")
+            assert {name: [s["schedule"]["cron"] for s in d["schedules"]] for name, d in served.items()} == {
+                "ingest-local": ["0 6 1 1 *"], "ingest-later": ["45 5 * * *"], "maintenance": ["30 3 * * *"]}
+            assert served["maintenance"]["parameters"]["destinations"] == ["duckdb:///w.duckdb"]
+
+            def scheduled():
+                runs = api(url, "POST", "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [served["ingest-later"]["id"]]}}})
+                return runs or None
+
+            starts = [datetime.fromisoformat(r["expected_start_time"]) for r in wait_for(scheduled, 60, "scheduled runs")]
+            assert all((t.hour, t.minute) == (5, 45) for t in starts)
+
+            run = api(url, "POST", f"/deployments/{served['ingest-local']['id']}/create_flow_run", {})
+
+            def finished():
+                state = api(url, "GET", f"/flow_runs/{run['id']}")["state"]
+                return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+            state = wait_for(finished, 240, "the ingest run")
+            assert state["type"] == "COMPLETED", state["message"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+            web.shutdown()
+    from transforms import catalog
+    from transforms.load import DataDir
+
+    _, rows = catalog.query(DataDir(data), "SELECT source_name, url FROM articles")
+    assert rows == [("local", page)]
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the local Prefect server stops with serve"
