@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from transforms.ids import stable_id
 from transforms.places import PLACE_LABELS, resolve_place
@@ -14,7 +14,9 @@ from transforms.reference import Actor, find, lookup, normalise, role_sector
 RESOLVED_LABELS = frozenset({"GPE", "NORP", "ORG", "FAC", "LOC"})
 # Organisations without a country that employ officials ("UN envoy X").
 OWNER_SECTORS = frozenset({"IGO", "NGO", "NGM", "IMG"})
-TITLE_JOINS = frozenset({"of", "for", "-", "'s", "’s"})  # "Secretary of State", "Secretary-General", "Russia's"
+TITLE_JOINS = frozenset(
+    {"of", "for", "-", "'s", "’s"}
+)  # "Secretary of State", "Secretary-General", "Russia's"
 FORMER = frozenset({"former", "ex", "ex-", "onetime", "then"})
 _EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
@@ -45,6 +47,11 @@ def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def word_sector(token: Token) -> str | None:
+    """CAMEO sector of a role word by its lemma, else as written ("troops" -> MIL)."""
+    return role_sector(token.lemma_) or role_sector(token.text)
+
+
 @dataclass
 class Mention:
     """An entity of the article: its span, tight offsets and text, its key, and the actor or country it names."""
@@ -68,7 +75,7 @@ def _prefix_actor(ent: Span) -> Actor | None:
         entry = find(ent[:cut].text)
         if entry and entry.actor.country:
             country = entry.actor.country
-            sector = role_sector(ent[-1].lemma_ or ent[-1].text)
+            sector = word_sector(ent[-1])
             if sector is None and entry.is_name:
                 sector = entry.actor.sector
             return Actor(country + (sector or ""), country, sector, entry.actor.name)
@@ -107,13 +114,17 @@ def _title_actor(ent: Span, ents_at: dict[int, Span]) -> Actor | None:
         words = other if other is not None else ent.doc[i : i + 1]
         if token.text.lower() in FORMER:
             former = True
-        elif other is None and token.pos_ not in ("PROPN", "NOUN", "ADJ") and token.text.lower() not in TITLE_JOINS:
+        elif (
+            other is None
+            and token.pos_ not in ("PROPN", "NOUN", "ADJ")
+            and token.text.lower() not in TITLE_JOINS
+        ):
             break
         found = _owner(words)
         if found is not None:
             owner = owner or found
         elif not beyond_of:  # "the military government of President X" is GOV, not MIL
-            sector = role_sector(words[-1].lemma_ or words[-1].text) or sector
+            sector = word_sector(words[-1]) or sector
         beyond_of = beyond_of or token.text.lower() == "of"
         i = words.start - 1
     if former and (owner or sector):  # CAMEO codes former officials as elites
@@ -125,7 +136,7 @@ def _appositive_actor(ent: Span) -> Actor | None:
     """Owner and sector from an apposition ("X, the head of Russian arms exporter Rosoboronexport")."""
     for appos in (c for c in ent.root.children if c.dep_ == "appos"):
         first, last = appos.left_edge.i, appos.right_edge.i + 1
-        role = role_sector(appos.lemma_ or appos.text)
+        role = word_sector(appos)
         owner = org_sector = None
         for other in ent.doc.ents:
             if first <= other.start and other.end <= last and other.label_ in RESOLVED_LABELS:

@@ -20,7 +20,7 @@ from transforms.events_context import (
     context,
     speech_verb,
 )
-from transforms.events_lexicon import LEXICON, Match, Pattern, key, match_noun, match_verb
+from transforms.events_lexicon import LEXICON, Match, Pattern, key, match_trigger
 from transforms.ids import sha256_hex, stable_id
 from transforms.places import Place, locate
 from transforms.reference import Actor
@@ -112,11 +112,11 @@ def _triggers(sent: Span) -> dict[int, Trigger]:
         pos = token.pos_
         match = None
         if pos == "VERB":
-            match = match_verb(token)
+            match = match_trigger(token, noun=False)
             if match is None and _obliged(token):
                 match = Match(DEMAND, (token,))
         elif pos in ("NOUN", "PROPN") and _noun_position(token):
-            match = match_noun(token)
+            match = match_trigger(token, noun=True)
         if match is not None and not _background(token):
             found[token.i] = Trigger(token, match, implicit=match.pattern is DEMAND)
     consumed = {t.i for trig in found.values() for t in trig.match.tokens if t.i != trig.token.i}
@@ -155,6 +155,11 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
             return None, False
         t = t.head
     return None, False
+
+
+def _speaker_word(ctx: Context) -> Token | None:
+    """The subject of the speech verb that reports the event, if any."""
+    return _subject(ctx.speech)[0] if ctx.speech is not None else None
 
 
 def _is_passive(token: Token) -> bool:
@@ -289,16 +294,12 @@ class SentenceCoder:
 
     def speaker(self, ctx: Context) -> ActorMention | None:
         """The actor quoted as saying it (subject of the speech verb)."""
-        if ctx.speech is None:
-            return None
-        subject, _ = _subject(ctx.speech)
+        subject = _speaker_word(ctx)
         return self.actors.resolve(subject) if subject is not None else None
 
     def speaker_text(self, ctx: Context) -> str | None:
         """The speaker as written (its noun phrase), even when it resolves to no code."""
-        if ctx.speech is None:
-            return None
-        subject, _ = _subject(ctx.speech)
+        subject = _speaker_word(ctx)
         if subject is None or subject.pos_ == "PRON":
             return None
         tokens = [t for t in subject.subtree if t.dep_ not in ("relcl", "punct") and t.i <= subject.i + 12]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from transforms.entities import Mention, resolve_entities
+from transforms.entities import Mention, resolve_entities, word_sector
 from transforms.reference import Actor, lookup, role_sector
 
 ACTOR_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"})
@@ -72,11 +72,13 @@ class Actors:
                     todo.extend(c for c in child.children if c.dep_ == "pobj")
         return sorted(out, key=lambda t: t.i)
 
+    def _modifiers(self, head: Token) -> list[Token]:
+        """The words that modify a noun and could name its owner (no determiners, pronouns or numbers)."""
+        return [t for t in self.np_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PRON", "NUM")]
+
     def _owner(self, head: Token) -> Actor | None:
         """The country, IGO or organisation a role noun belongs to: its modifiers, else 'in X' ("rebels in Ivory Coast")."""
-        for token in self.np_tokens(head):
-            if token.i == head.i or token.pos_ in ("DET", "PRON", "NUM"):
-                continue
+        for token in self._modifiers(head):
             actor = self._name_actor(token)
             if actor is not None:
                 return actor
@@ -102,7 +104,7 @@ class Actors:
                 if prep.dep_ == "prep" and prep.lower_ == "of":
                     pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
                     return self.role(pobj) if pobj is not None else None
-        return role_sector(head.lemma_) or role_sector(head.text)
+        return word_sector(head)
 
     def _span(self, tokens: list[Token]) -> Span:
         start = min(t.i for t in tokens)
@@ -129,7 +131,7 @@ class Actors:
                     for pobj in prep.children:
                         if pobj.dep_ == "pobj":
                             return self.resolve(pobj, depth + 1)
-        sector = role_sector(head.lemma_) or role_sector(head.text)
+        sector = word_sector(head)
         if sector is None:
             return None
         owner = self._owner(head)
@@ -148,9 +150,7 @@ class Actors:
 
     def modifier_actor(self, head: Token) -> ActorMention | None:
         """An actor named as a modifier of a non-actor noun ("Israeli air strikes", "Haiti's efforts")."""
-        for token in self.np_tokens(head):
-            if token.i == head.i or token.pos_ in ("DET", "PRON", "NUM"):
-                continue
+        for token in self._modifiers(head):
             found = self.resolve(token, 1) if token.i in self.ent_of else None
             if found is None:
                 actor = self._name_actor(token)
@@ -170,7 +170,7 @@ class Actors:
                 if other:
                     out.append(other)
         if first is not None:
-            sector = role_sector(head.lemma_) or role_sector(head.text)
+            sector = word_sector(head)
             for mod in self.np_tokens(head):
                 for conj in mod.children:
                     if conj.dep_ == "conj" and conj.i < head.i:

@@ -62,14 +62,11 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
     negated = threatened = hypothetical = intended = modal = conditional = scheduled = obligation = False
     for i, token in enumerate(chain):
         lemma = token.lemma_.lower()
-        if i and lemma in THREAT_VERBS:
-            threatened = True
-        if i and lemma in DENY_VERBS:
-            negated = True
-        if i and lemma in INTENT_VERBS:
-            intended = True
-        if i and lemma in ASPECT_VERBS:
-            scheduled = True
+        if i:  # the verbs that govern the trigger
+            threatened |= lemma in THREAT_VERBS
+            negated |= lemma in DENY_VERBS
+            intended |= lemma in INTENT_VERBS
+            scheduled |= lemma in ASPECT_VERBS
         for child in token.children:
             word = child.lower_
             if child.dep_ == "neg" or (child.dep_ == "dobj" and any(d.lower_ == "no" for d in child.children)):

@@ -129,18 +129,9 @@ def _match(pattern: Pattern, token: Token) -> tuple[Token, ...] | None:
     return tuple(sorted(found, key=lambda t: t.i))
 
 
-def match_verb(token: Token) -> Match | None:
-    """The longest verb pattern that matches at a verb token."""
-    for pattern in lexicon()[0].get(key(token), ()):
-        tokens = _match(pattern, token)
-        if tokens is not None:
-            return Match(pattern, tokens)
-    return None
-
-
-def match_noun(token: Token) -> Match | None:
-    """The longest noun pattern that matches at a noun token."""
-    for pattern in lexicon()[1].get(key(token), ()):
+def match_trigger(token: Token, *, noun: bool) -> Match | None:
+    """The longest verb (or event noun) pattern that matches at a token."""
+    for pattern in lexicon()[noun].get(key(token), ()):
         tokens = _match(pattern, token)
         if tokens is not None:
             return Match(pattern, tokens)

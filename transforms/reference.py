@@ -75,41 +75,23 @@ def entries() -> tuple[Entry, ...]:
             out.append(Entry(r["text"], label, actor, r["pattern"] == "1", is_name))
         return out
 
-    igos = [
-        Entry(
-            r["text"],
-            "ORG",
-            Actor(r["code"], None, r["sector"], r["name"]),
-            r["pattern"] == "1",
-            True,
-        )
-        for r in read_table("igos.tsv")
-    ]
-    groups = [
-        Entry(
-            r["text"],
-            r["label"],
-            Actor(r["code"], r["country"] or None, r["sector"] or None, r["name"]),
-            r["pattern"] == "1",
-            True,
-        )
-        for r in read_table("groups.tsv")
-    ]
-    companies = [
-        Entry(
-            r["text"],
-            "ORG",
-            Actor(r["country"] + r["sector"], r["country"], r["sector"], r["name"]),
-            r["pattern"] == "1",
-            True,
-        )
-        for r in read_table("companies.tsv")
+    named = [
+        *(
+            ("ORG", Actor(r["code"], None, r["sector"], r["name"]), r)
+            for r in read_table("igos.tsv")
+        ),
+        *(
+            (r["label"], Actor(r["code"], r["country"] or None, r["sector"] or None, r["name"]), r)
+            for r in read_table("groups.tsv")
+        ),
+        *(
+            ("ORG", Actor(r["country"] + r["sector"], r["country"], r["sector"], r["name"]), r)
+            for r in read_table("companies.tsv")
+        ),
     ]
     return (
         *country_rows("name", "alias"),
-        *igos,
-        *groups,
-        *companies,
+        *(Entry(r["text"], label, actor, r["pattern"] == "1", True) for label, actor, r in named),
         *country_rows("demonym"),
         *country_rows("seat", "capital"),
     )
