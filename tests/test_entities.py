@@ -299,6 +299,9 @@ def test_seed_article_entities(seed_rows):
     assert (interfax["label"], interfax["sector"]) == ("ORG", "MED")
     assert _first(rows, "$12 billion")["label"] == "MONEY"
     assert _first(rows, "Ankara")["actor_code"] == "TURGOV"
+    places = {r["text"]: r["country_code"] for r in rows if r["label"] == "GPE"}
+    assert places["Syria"] == "SYR" and places["Moscow"] == "RUS" and places["Washington"] == "USA"
+    assert all(places.values()), places
     assert {
         r["entity_key"] for r in rows if r["country_code"] == "USA" and r["sector"] is None
     } == {
