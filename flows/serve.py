@@ -148,7 +148,8 @@ def local_server(port: int, log_file: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/api"
     with log_file.open("ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+                                    "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # Ctrl-C stops serve first; serve then stops the server
     try:
         wait_until_healthy(process, url, log_file)
         yield url
