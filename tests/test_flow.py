@@ -6,6 +6,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from flows.ingest import ingest
@@ -110,3 +112,44 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(prefect_harness, nlp, tmp
     assert [r for (r,) in rows] == ["BINARY", "EMPTY", "JSONL_MALFORMED", "JSONL_NO_TEXT", "UNSUPPORTED_TYPE"]
     _, [(status, quarantined)] = catalog.query(data, "SELECT status, counts['quarantined'] FROM runs")
     assert (status, quarantined) == ("completed", 5)
+
+
+ACCORD = ("Chile and Peru sign a water accord\n\nChile and Peru signed an accord on shared rivers on Tuesday, officials "
+          "in Lima said. The agreement sets up a joint commission that will meet every year to divide the water.")
+
+
+def test_a_changed_file_replaces_its_rows_and_an_unchanged_one_is_skipped(prefect_harness, nlp, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "accord.txt").write_text(ACCORD)
+    (inputs / "talks.txt").write_text(ACCORD.replace("Chile", "Bolivia").replace("accord", "treaty"))
+    data = DataDir(tmp_path / "data")
+    ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    (inputs / "accord.txt").write_text(ACCORD.replace("signed an accord", "threatened to sanction each other"))
+    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    assert (summary.counts["replaced"], summary.counts["unchanged"], summary.counts["articles"]) == (1, 1, 1)
+    _, rows = catalog.query(data, "SELECT count(*), count(DISTINCT article_id), bool_or(text LIKE '%threatened%') FROM articles")
+    assert rows == [(2, 2, True)]
+    _, stale = catalog.query(data, "SELECT count(*) FROM event_mentions WHERE sentence LIKE '%signed an accord%'")
+    assert stale == [(0,)], "the old version's events are gone"
+
+
+def test_reprocess_redoes_articles_of_an_older_pipeline_from_the_raw_store(samples_run, tmp_path):
+    from flows.ingest import reprocess
+
+    source, _ = samples_run
+    data = DataDir(tmp_path / "copy")
+    shutil.copytree(source.root, data.root)
+    catalog.refresh(data)
+    before = {t: catalog.query(data, f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL")[1] for t in ("entities", "event_mentions")}
+    assert reprocess(RunOptions(data_dir=data.root)).counts["inputs"] == 0, "nothing is older than the current pipeline"
+    files = sorted((data.lake / "articles").rglob("*.parquet"))
+    older = pq.read_table(files[0])
+    pq.write_table(older.set_column(older.schema.get_field_index("pipeline_version"), "pipeline_version",
+                                    pa.array(["newsevents 0.0.1"] * older.num_rows)), files[0])
+    summary = reprocess(RunOptions(data_dir=data.root))
+    assert summary.counts["replaced"] == summary.counts["inputs"] == older.num_rows > 0
+    after = {t: catalog.query(data, f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL")[1] for t in ("entities", "event_mentions")}
+    assert after == before, "the same pipeline rebuilds the same rows from data/raw/"
+    _, [(versions,)] = catalog.query(data, "SELECT count(DISTINCT pipeline_version) FROM articles")
+    assert versions == 1

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.metadata import version
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from transforms.entities import extract_entities
 from transforms.errors import Reason, Rejection
-from transforms.events import code_events
+from transforms.events import CODER_VERSION, code_events
 
 
 @dataclass
@@ -52,3 +53,14 @@ def parse_one(nlp: Language, text: str) -> Doc | Exception:
         return nlp(text)
     except Exception as e:
         return e
+
+
+def pipeline_versions(nlp: Language) -> dict[str, str]:
+    """The versions an article's rows depend on: newsevents, trafilatura, spaCy, the model and the event coder."""
+    return {"newsevents": version("newsevents"), "trafilatura": version("trafilatura"), "spacy": version("spacy"),
+            "model": f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}", "coder": CODER_VERSION}
+
+
+def pipeline_version(nlp: Language) -> str:
+    """The pipeline versions as one string, stored with each article (`articles.pipeline_version`)."""
+    return "; ".join(f"{name} {value}" for name, value in pipeline_versions(nlp).items())

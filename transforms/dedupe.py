@@ -1,7 +1,8 @@
-"""ARTICLES -> NEW ARTICLES + DUPLICATES: drop what the lake has, mark exact duplicates of earlier text."""
+"""ARTICLES -> NEW ARTICLES + DUPLICATES: skip what the lake holds unchanged, mark exact duplicates of earlier text."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -13,48 +14,59 @@ from transforms.load import DataDir
 class Seen:
     """What the lake (and this run so far) already holds."""
 
-    article_ids: set[str] = field(default_factory=set)
+    raw_by_article: dict[str, str | None] = field(default_factory=dict)  # article_id -> raw_sha256 (None: reprocess it)
     first_by_text: dict[str, str] = field(default_factory=dict)  # text_sha256 -> article_id of the original
+    urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
     quarantine_ids: set[str] = field(default_factory=set)
 
 
 @dataclass
 class Deduped:
-    """One batch split three ways; `unchanged` are article ids already in the lake."""
+    """One batch split: new articles, duplicates of earlier text, ids stored unchanged, and ids whose rows are replaced."""
 
     new: list[dict] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
 
 
-def load_seen(data: DataDir) -> Seen:
-    """Ids and text hashes of the articles in the lake, and the quarantine ids."""
+def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
+    """Ids, raw and text hashes and URLs of the articles in the lake, and the quarantine ids; `stale` ids are to be redone."""
     seen = Seen()
     if data.has_files("articles"):
-        rows = duckdb.sql(
-            f"SELECT article_id, text_sha256, duplicate_of FROM read_parquet('{data.table_glob('articles')}') "
-            "ORDER BY ingested_at, article_id"
+        rows = duckdb.execute(
+            f"SELECT article_id, raw_sha256, text_sha256, duplicate_of, url, canonical_url "
+            f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) ORDER BY ingested_at, article_id"
         ).fetchall()
-        for article_id, text_sha, duplicate_of in rows:
-            seen.article_ids.add(article_id)
+        for article_id, raw_sha, text_sha, duplicate_of, url, canonical in rows:
+            seen.raw_by_article[article_id] = raw_sha
+            seen.urls.update(u for u in (url, canonical) if u and u.startswith(("http://", "https://")))
             if duplicate_of is None:
                 seen.first_by_text.setdefault(text_sha, article_id)
+    for article_id in stale:
+        seen.raw_by_article[article_id] = None
     if data.has_files("quarantine"):
-        seen.quarantine_ids = {r[0] for r in duckdb.sql(f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
+        seen.quarantine_ids = {r[0] for r in duckdb.execute(
+            f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
     return seen
 
 
 def dedupe(articles: list[dict], seen: Seen) -> Deduped:
-    """Split articles, in input order, into new ones, duplicates of earlier text, and ones already stored."""
+    """Split articles, in input order: stored with the same raw bytes (unchanged), new text, or a duplicate of earlier text.
+
+    An article stored before with other raw bytes (the page changed) or marked stale is processed again and replaces its rows.
+    """
     out = Deduped()
     for article in articles:
         article_id = article["article_id"]
-        if article_id in seen.article_ids:
-            out.unchanged.append(article_id)
-            continue
-        seen.article_ids.add(article_id)
+        if article_id in seen.raw_by_article:
+            if seen.raw_by_article[article_id] == article["raw_sha256"]:
+                out.unchanged.append(article_id)
+                continue
+            out.replaced.append(article_id)
+        seen.raw_by_article[article_id] = article["raw_sha256"]
         original = seen.first_by_text.get(article["text_sha256"])
-        if original is None:
+        if original is None or original == article_id:
             seen.first_by_text[article["text_sha256"]] = article_id
             out.new.append({**article, "duplicate_of": None})
         else:

@@ -4,6 +4,7 @@ A batch is written to `<data>/staging/<batch>/`, validated, then a journal listi
 (staged, final) pair is written, then each file is renamed into `<data>/lake/`. A crash before
 the journal leaves nothing visible; a crash after it is rolled forward by `recover` at the
 next start. A batch always writes the same file names, so publishing it again replaces.
+A batch that replaces articles also rewrites, in the same journal, the files holding their old rows.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import json
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
@@ -27,6 +30,7 @@ from transforms.errors import NewseventsError
 from transforms.tabulate import to_table
 
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+ARTICLE_TABLES = ("articles", "entities", "event_mentions")  # tables whose rows belong to one article
 
 
 class LakeBusy(NewseventsError):
@@ -99,11 +103,15 @@ def partition(day: date | datetime) -> str:
     return f"year={day.year:04d}/month={day.month:02d}"
 
 
-def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | datetime, dict]]]) -> dict[str, int]:
-    """Write each table's (partition date, row) pairs as one file per partition, atomically; returns rows per table."""
+def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | datetime, dict]]],
+            *, replacing: Collection[str] = ()) -> dict[str, int]:
+    """Write each table's (partition date, row) pairs as one file per partition, atomically; returns rows per table.
+
+    The stored rows of the articles in `replacing` are dropped from their files in the same commit.
+    """
     stage_dir = data.staging / batch_id
     shutil.rmtree(stage_dir, ignore_errors=True)
-    moves: list[tuple[str, str]] = []
+    moves, removes = retire_articles(data, stage_dir / "retired", replacing)
     written: dict[str, int] = {}
     for name, dated_rows in tables.items():
         if not dated_rows:
@@ -118,10 +126,37 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
             write_parquet(to_table(rows, schema, table=name), staged)
             moves.append((str(staged), str(data.lake / name / part / staged.name)))
         written[name] = len(dated_rows)
-    if moves:
-        commit(data, batch_id, moves)
+    if moves or removes:
+        commit(data, batch_id, moves, removes)
     shutil.rmtree(stage_dir, ignore_errors=True)
     return written
+
+
+def retire_articles(data: DataDir, stage_dir: Path, article_ids: Collection[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Staged rewrites (and removals) of the lake files holding rows of these articles, without those rows."""
+    moves: list[tuple[str, str]] = []
+    removes: list[str] = []
+    if not article_ids:
+        return moves, removes
+    con = duckdb.connect()
+    ids = sorted(article_ids)
+    for table in ARTICLE_TABLES:
+        if not data.has_files(table):
+            continue
+        files = [r[0] for r in con.execute(
+            f"SELECT DISTINCT filename FROM read_parquet('{data.table_glob(table)}', filename=true, union_by_name=true) "
+            "WHERE article_id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()]
+        for name in sorted(files):
+            stored = pq.read_table(name)
+            kept = stored.filter(pc.invert(pc.is_in(stored["article_id"], value_set=pa.array(ids))))
+            if kept.num_rows == 0:
+                removes.append(name)
+                continue
+            staged = stage_dir / Path(name).relative_to(data.lake)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            write_parquet(kept, staged)
+            moves.append((str(staged), name))
+    return moves, removes
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -17,9 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from transforms.errors import NewseventsError, Reason, Rejection
-from transforms.fetch_options import HTML_TYPES
 from transforms.ids import sha256_hex
-from transforms.read import RawDocument, document_from_bytes
+from transforms.read import RawDocument, document_from_bytes, record_to_document
 
 SUFFIX = ".zst"
 
@@ -68,23 +67,25 @@ class RawStore:
         return self.path(sha256).exists()
 
 
-def reread(rows: Iterable[dict], store: RawStore, *, content_types: frozenset[str] = HTML_TYPES) -> Iterator[RawDocument | Rejection]:
-    """Pages rebuilt from successful `fetches` rows (one per URL, the latest) and their stored bodies, for reprocessing.
+def reread(articles: Iterable[dict], store: RawStore) -> Iterator[RawDocument | Rejection]:
+    """Documents rebuilt from stored `articles` rows and their raw bytes, for reprocessing with the current pipeline.
 
-    Rows of robots.txt, feeds and sitemaps are skipped by their content type. The row keeps the media type
-    but not the charset parameter, so the charset comes from the page's meta tag or detection.
+    The stored publication date and source name stand in when the raw input does not carry them (--published,
+    a feed's date); a body missing from the store is rejected as UNREADABLE.
     """
-    for row in rows:
-        if row.get("error") or not row.get("body_sha256") or (row.get("content_type") or "text/html") not in content_types:
-            continue
+    for row in articles:
         try:
-            raw = store.get(row["body_sha256"])
+            raw = store.get(row["raw_sha256"])
         except NewseventsError as e:
-            yield Rejection(stage="fetch", reason=Reason.UNREADABLE, url=row["url"], detail=str(e))
+            yield Rejection(stage="reprocess", reason=Reason.UNREADABLE, url=row["url"], detail=str(e))
             continue
-        result = document_from_bytes(raw, location=row["url"], url=row.get("final_url") or row["url"],
-                                     input_format="web", is_html=True, content_type=row.get("content_type"))
-        if isinstance(result, Rejection):
-            yield replace(result, stage="fetch")
+        kind = row["input_format"]
+        if kind == "jsonl":
+            result = record_to_document(raw, row["url"], published=None)
         else:
-            yield replace(result, source_name=row.get("source_name"))
+            result = document_from_bytes(raw, location=row["url"], url=row["url"], input_format=kind, is_html=kind != "txt")
+        if isinstance(result, Rejection):
+            yield replace(result, stage="reprocess")
+        else:
+            yield replace(result, published_at=result.published_at or row["published_at"],
+                          source_name=result.source_name or row["source_name"])

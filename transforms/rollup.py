@@ -18,8 +18,8 @@ def rollup_sql(mentions_glob: str, articles_glob: str) -> str:
     WITH m AS (
         SELECT em.*, a.url AS article_url, a.tone, a.ingested_at,
                coalesce(a.source_domain, a.source_name, 'local') AS source
-        FROM read_parquet('{mentions_glob}') em
-        JOIN read_parquet('{articles_glob}') a USING (article_id)
+        FROM read_parquet('{mentions_glob}', union_by_name=true) em
+        JOIN read_parquet('{articles_glob}', union_by_name=true) a USING (article_id)
         WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
     ),
     top_code AS (
@@ -82,3 +82,13 @@ def months_of(mentions: list[dict]) -> set[date]:
     """The first day of each month the mentions' events fall in."""
     return {m["event_date"].replace(day=1) for m in mentions}
 
+
+
+def months_of_articles(data: DataDir, article_ids: list[str]) -> set[date]:
+    """The months of the stored event mentions of these articles (their events change when the articles are replaced)."""
+    if not data.has_files("event_mentions"):
+        return set()
+    rows = duckdb.execute(
+        f"SELECT DISTINCT CAST(date_trunc('month', event_date) AS DATE) FROM read_parquet('{data.table_glob('event_mentions')}', "
+        "union_by_name=true) WHERE article_id IN (SELECT unnest($ids))", {"ids": article_ids}).fetchall()
+    return {r[0] for r in rows}

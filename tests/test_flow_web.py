@@ -1,0 +1,93 @@
+"""The ingest flow fetching from a real HTTP server on 127.0.0.1: a feed, its pages, conditional GET, failures."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from flows.ingest import ingest
+from flows.options import RunOptions
+from transforms import catalog
+from transforms.fetch_options import FetchOptions
+from transforms.load import DataDir
+from transforms.sources import Source
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+PAGES = sorted(SAMPLES.glob("*.html"))
+ETAG = '"feed-v1"'
+
+pytestmark = [pytest.mark.flow, pytest.mark.model]
+
+
+class NewsSite(BaseHTTPRequestHandler):
+    """Serves the sample pages under /news/, an RSS feed of them plus one missing page, and robots.txt."""
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        if self.path == "/robots.txt":
+            return self.reply(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        if self.path == "/feed.xml":
+            if self.headers.get("If-None-Match") == ETAG:
+                return self.reply(304, b"", "application/rss+xml")
+            links = [f"/news/{p.name}" for p in PAGES] + ["/news/gone.html", "/private/secret.html"]
+            items = "".join(f"<item><title>{link}</title><link>http://{self.headers['Host']}{link}?utm_source=rss</link>"
+                            "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>" for link in links)
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Samples</title>{items}</channel></rss>'
+            return self.reply(200, body.encode(), "application/rss+xml", ETag=ETAG)
+        page = SAMPLES / self.path.removeprefix("/news/")
+        if self.path.startswith("/news/") and page.is_file():
+            return self.reply(200, page.read_bytes(), "text/html; charset=utf-8")
+        return self.reply(404, b"not here", "text/plain")
+
+    def reply(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NewsSite)
+    server.hits = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def options(data: DataDir, site, **changes) -> RunOptions:
+    feed = Source(name="samples", kind="feed", urls=(f"http://127.0.0.1:{site.server_port}/feed.xml",))
+    return RunOptions(data_dir=data.root, sources=(feed,), fetch=FetchOptions(allow_private=True, min_delay=0), **changes)
+
+
+def test_a_feed_is_fetched_into_articles_fetches_and_quarantine(prefect_harness, nlp, site, tmp_path):
+    data = DataDir(tmp_path / "data")
+    site.hits.clear()
+    summary = ingest([], options(data, site))
+    c = summary.counts
+    assert (c["articles"], c["quarantined"], c["inputs"]) == (len(PAGES), 2, len(PAGES) + 2)
+    _, articles = catalog.query(data, "SELECT url, source_domain, source_name FROM articles ORDER BY url")
+    assert [u for u, _, _ in articles] == sorted(f"http://127.0.0.1:{site.server_port}/news/{p.name}" for p in PAGES)
+    _, reasons = catalog.query(data, "SELECT reason, url FROM quarantine ORDER BY reason")
+    assert [r for r, _ in reasons] == ["FETCH_STATUS", "ROBOTS_DISALLOWED"]
+    _, fetches = catalog.query(data, "SELECT status, count(*) FROM fetches GROUP BY 1 ORDER BY 1")
+    assert fetches == [(200, len(PAGES) + 2), (404, 1)]  # robots.txt, the feed and the pages; the missing page
+    assert "/private/secret.html" not in site.hits
+    _, raw = catalog.query(data, "SELECT count(*) FROM articles WHERE raw_sha256 IN (SELECT body_sha256 FROM fetches)")
+    assert raw == [(len(PAGES),)], "every article's body is kept in data/raw/ under its hash"
+
+    site.hits.clear()
+    again = ingest([f"http://127.0.0.1:{site.server_port}/news/{PAGES[0].name}"], options(data, site))
+    assert (again.counts["articles"], again.counts["unchanged"], again.counts["inputs"]) == (0, 1, 1)
+    assert site.hits.count("/feed.xml") == 1 and not any(h.startswith("/news/") for h in site.hits)
+    _, statuses = catalog.query(data, "SELECT status FROM fetches WHERE url LIKE '%feed.xml' ORDER BY fetched_at")
+    assert statuses == [(200,), (304,)], "the second run asks with If-None-Match and gets 304"

@@ -1,0 +1,120 @@
+"""INPUTS -> RAW DOCUMENTS: local files, WARC archives, article URLs, feeds and sitemaps as one stream.
+
+`split_inputs` sorts what the command line names into local files, WARC files and URLs; `gather`
+yields, in a stable order, a RawDocument or a Rejection per input (every fetched or read body is
+kept in the raw store so `reprocess` can rebuild articles later), or `Known` for a URL the lake
+holds already. The `fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import chain
+from pathlib import Path
+
+from transforms.errors import Rejection
+from transforms.feeds import discover
+from transforms.fetch import Fetched, fetch
+from transforms.fetch_http import Client
+from transforms.fetch_options import FetchOptions
+from transforms.rawstore import RawStore
+from transforms.read import MAX_INPUT_BYTES, RawDocument, expand_paths, read_files
+from transforms.robots import RobotsCache
+from transforms.sources import Source, command_line_sources
+from transforms.warc import read_warc
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+URL_SCHEMES = ("http://", "https://")
+
+
+@dataclass(frozen=True)
+class Known:
+    """A URL not fetched because the lake holds its article already (counted as unchanged)."""
+
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """What a run reads: local files, WARC files and article URLs."""
+
+    files: tuple[Path, ...] = ()
+    warcs: tuple[Path, ...] = ()
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatherOptions:
+    """How inputs are read and fetched."""
+
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+    max_bytes: int = MAX_INPUT_BYTES
+    published: date | None = None
+    window: tuple[date, date] | None = None  # only articles a feed or sitemap dates within these days (backfill)
+
+
+def split_inputs(paths: Iterable[str]) -> Inputs:
+    """URLs apart from local paths, and WARC files apart from article files; a missing local path is an error."""
+    paths = list(paths)
+    urls = tuple(p for p in paths if p.lower().startswith(URL_SCHEMES))
+    files = expand_paths([p for p in paths if not p.lower().startswith(URL_SCHEMES)])
+    warcs = tuple(f for f in files if f.name.lower().endswith(WARC_SUFFIXES))
+    return Inputs(files=tuple(f for f in files if f not in warcs), warcs=warcs, urls=urls)
+
+
+def gather(
+    inputs: Inputs,
+    sources: Iterable[Source],
+    *,
+    options: GatherOptions,
+    store: RawStore,
+    known_urls: frozenset[str] | set[str],
+    state_path: Path,
+    on_fetch_rows: Callable[[list[dict]], None],
+) -> Iterator[RawDocument | Rejection | Known]:
+    """Every input's document, rejection or Known marker: local files, then WARC records, then the web."""
+    items = chain(read_files(inputs.files, max_bytes=options.max_bytes, published=options.published),
+                  *(read_warc(path, options=options.fetch) for path in inputs.warcs))
+    sources = [*sources, *command_line_sources(urls=inputs.urls)]
+    if sources:
+        items = chain(items, fetch_sources(sources, options=options.fetch, store=store, known_urls=known_urls,
+                                           state_path=state_path, on_fetch_rows=on_fetch_rows, window=options.window))
+    for item in items:
+        if isinstance(item, RawDocument):
+            store.put(item.raw)  # kept once, by content: `reprocess` rebuilds the article from it
+        yield item
+
+
+def fetch_sources(
+    sources: list[Source],
+    *,
+    options: FetchOptions,
+    store: RawStore,
+    known_urls: frozenset[str] | set[str],
+    state_path: Path,
+    on_fetch_rows: Callable[[list[dict]], None],
+    window: tuple[date, date] | None = None,
+) -> Iterator[RawDocument | Rejection | Known]:
+    """Discover the articles of feeds and sitemaps, then fetch them and the listed URLs (one robots.txt cache for all).
+
+    With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched.
+    """
+    robots = RobotsCache(Client(options))
+    found = discover(sources, options=options, store=store, state_path=None if window else state_path, robots=robots)
+    if window:
+        found.targets = [t for t in found.targets if t.published_at and window[0] <= t.published_at.date() <= window[1]]
+    for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
+        on_fetch_rows(list(done.rows))
+        if isinstance(done.result, Rejection):
+            yield done.result
+    for done in fetch(found.targets, options=options, store=store, known_urls=known_urls, robots=robots):
+        on_fetch_rows(list(done.rows))
+        yield outcome(done)
+
+
+def outcome(done: Fetched) -> RawDocument | Rejection | Known:
+    """What one fetched target contributes to the run."""
+    return Known(done.url) if done.result is None else done.result
+
