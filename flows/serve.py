@@ -177,11 +177,30 @@ def wait_until_healthy(process: subprocess.Popen, url: str, log_file: Path) -> N
     raise NewseventsError(f"the local Prefect server did not answer within {SERVER_STARTUP_SECONDS:.0f} s; see {log_file}")
 
 
+def register(deployments: list[RunnerDeployment], work_pool: str, limit: int | None) -> None:
+    """Register the deployments with an existing work pool for its workers to run; limit caps the pool's concurrent runs."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(work_pool)
+        except ObjectNotFound:
+            raise NewseventsError(f"work pool {work_pool!r} does not exist; create it with "
+                                  f"`prefect work-pool create {work_pool} --type process`") from None
+        if limit is not None:
+            client.update_work_pool(work_pool, WorkPoolUpdate(concurrency_limit=limit))
+    for deployment in deployments:
+        deployment.apply(work_pool_name=work_pool)
+        print(f"registered {deployment.flow_name}/{deployment.name} with work pool {work_pool}")
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of `newsevents serve`."""
     parser.add_argument("--sources", type=Path, help="sources file with cron schedules (default: <data-dir>/sources.toml)")
-    parser.add_argument("--limit", type=int, default=1,
-                        help="most flow runs at once (default 1: runs on one data directory take turns)")
+    parser.add_argument("--limit", type=int, help="most flow runs at once (default 1: runs on one data directory "
+                        "take turns); with --work-pool, sets the pool's concurrency limit")
     parser.add_argument("--timezone", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
     parser.add_argument("--maintenance-cron", help="when to compact and sync (default: the maintenance flow's daily "
                         "schedule, shown by --list); 'off' to serve no maintenance")
@@ -190,6 +209,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--allow-private", action="store_true", help="let the fetcher reach private and loopback addresses")
     parser.add_argument("--port", type=int, default=LOCAL_PORT,
                         help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PORT})")
+    parser.add_argument("--work-pool", help="register the deployments with this work pool of a Prefect server and exit; "
+                        "its workers run them (`prefect worker start --pool NAME`)")
     parser.add_argument("--list", action="store_true", help="print the deployments and their next runs, then exit")
     return parser
 
@@ -203,7 +224,7 @@ def command_serve(args: argparse.Namespace) -> int:
     sources_file = args.sources or data_dir / "sources.toml"
     if not sources_file.is_file():
         raise NewseventsError(f"{sources_file}: no such sources file; pass --sources FILE (see data/sources.example.toml)")
-    if args.limit < 1:
+    if args.limit is not None and args.limit < 1:
         raise NewseventsError(f"--limit must be at least 1, got {args.limit}")
     sources = load_sources(sources_file)
     deployments = build_deployments(
@@ -211,6 +232,8 @@ def command_serve(args: argparse.Namespace) -> int:
         maintenance_cron=None if args.maintenance_cron == "off" else args.maintenance_cron or DEFAULT_CRON,
         destinations=args.destination, fetch={"allow_private": True} if args.allow_private else {})
     api_url = get_current_settings().api.url
+    if args.work_pool and not api_url:
+        raise NewseventsError("--work-pool needs a Prefect server: start one (`prefect server start`) and set PREFECT_API_URL")
     if api_url and not args.list:
         check_prefect_api(api_url)
     unscheduled = [s.name for s in sources if not s.schedule]
@@ -219,12 +242,16 @@ def command_serve(args: argparse.Namespace) -> int:
     if args.list:
         print(describe(deployments))
         return 0
+    if args.work_pool:
+        register(deployments, args.work_pool, args.limit)
+        return 0
+    limit = args.limit or 1
     if api_url:
-        serve(*deployments, limit=args.limit)
+        serve(*deployments, limit=limit)
         return 0
     print(f"starting a local Prefect server: UI http://127.0.0.1:{args.port}, log {data_dir / 'logs' / 'prefect-server.log'}")
     with local_server(args.port, data_dir / "logs" / "prefect-server.log") as url:
         os.environ["PREFECT_API_URL"] = url  # for the flow-run processes the runner starts
         with temporary_settings(updates={PREFECT_API_URL: url}):
-            serve(*deployments, limit=args.limit)
+            serve(*deployments, limit=limit)
     return 0

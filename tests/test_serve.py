@@ -189,6 +189,33 @@ def test_busy_port_for_the_local_server_is_an_error(tmp_path):
     assert not (tmp_path / "server.log").exists()
 
 
+def test_work_pool_needs_a_prefect_server(sources_file, tmp_path):
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), pytest.raises(NewseventsError, match="--work-pool needs a Prefect server"):
+        command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool", "pool"))
+
+
+@pytest.mark.flow
+def test_work_pool_mode_registers_the_deployments_and_caps_the_pool(prefect_harness, sources_file, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="newsevents-pool", type="process"), overwrite=True)
+    with pytest.raises(NewseventsError, match="work pool 'no-such-pool' does not exist; create it with `prefect work-pool create"):
+        command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool", "no-such-pool"))
+    assert command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool",
+                                    "newsevents-pool", "--limit", "2", "--maintenance-cron", "0 2 * * *")) == 0
+    with get_client(sync_client=True) as client:
+        pool = client.read_work_pool("newsevents-pool")
+        registered = client.read_deployments(work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=["newsevents-pool"])))
+    assert pool.concurrency_limit == 2
+    assert {d.name: [s.schedule.cron for s in d.schedules] for d in registered} == {
+        "ingest-wire-world-and-1-more": ["*/30 * * * *"], "ingest-gazette": ["15 3 * * mon"], "maintenance": ["0 2 * * *"]}
+    assert {d.entrypoint for d in registered} == {"flows.serve.scheduled_ingest", "flows.maintenance.maintenance"}
+    assert all(d.parameters["data_dir"] == str(tmp_path.resolve()) and not d.paused for d in registered)
+
+
 SERVE = ("import sys, argparse, pathlib, flows.serve as s; p = s.add_serve_arguments(argparse.ArgumentParser()); "
          "p.add_argument('--data-dir', type=pathlib.Path); sys.exit(s.command_serve(p.parse_args(sys.argv[1:])))")
 
