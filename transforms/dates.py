@@ -55,8 +55,16 @@ def resolve_date(expression: str, published: date, *, future: bool = False) -> t
     """The (date, precision) an expression denotes relative to `published`, or None when it names no date.
 
     Month and year precision dates are the first day of their month or year. `future` picks the
-    upcoming month or weekday instead of the past one ("will start in July").
+    upcoming month or weekday instead of the past one ("will start in July"). A date outside the
+    calendar ("100000 years ago", "January 0000") names no date.
     """
+    try:
+        return _resolve(expression, published, future)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _resolve(expression: str, published: date, future: bool) -> tuple[date, str] | None:
     text = expression.strip().lower()
     if not text:
         return None

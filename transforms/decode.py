@@ -20,7 +20,9 @@ class DecodeError(ValueError):
 def looks_binary(raw: bytes, sample: int = 8192) -> bool:
     """True when the start of the bytes holds NUL or many control bytes (images, archives, executables)."""
     head = raw[:sample]
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # judge UTF-16 text by its characters
+        head = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8")
+    if b"\x00" in head:
         return True
     controls = sum(head.count(bytes([b])) for b in CONTROL_BYTES)
     return controls > MAX_CONTROL_SHARE * max(len(head), 1)

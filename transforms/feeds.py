@@ -135,7 +135,7 @@ def conditional_target(url: str, name: str, state: dict[str, dict[str, str]]) ->
 
 def unsafe_xml(raw: bytes, url: str) -> Rejection | None:
     """A rejection for XML that declares entities (entity expansion, external entities), else None."""
-    if ENTITY_DECLARATION.search(raw):
+    if ENTITY_DECLARATION.search(raw) or ENTITY_DECLARATION.search(raw.replace(b"\x00", b"")):  # UTF-16/32 too
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=url, payload=raw,
                          detail="XML declares entities (possible entity expansion or external entity attack); refused")
     return None

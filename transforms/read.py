@@ -10,6 +10,7 @@ from pathlib import Path
 
 from transforms.decode import DecodeError, decode_bytes, looks_binary
 from transforms.errors import NewseventsError, Reason, Rejection
+from transforms.urls import url_problem
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -95,6 +96,8 @@ def document_from_bytes(
         content = decode_bytes(raw, is_html=is_html, content_type=content_type)
     except DecodeError as e:
         return Rejection(stage=STAGE, reason=Reason.UNDECODABLE, url=location, detail=str(e), payload=raw)
+    if "\x00" in content:  # past the sample looks_binary reads
+        return Rejection(stage=STAGE, reason=Reason.BINARY, url=location, detail="text contains NUL characters", payload=raw)
     return RawDocument(location=location, url=url, input_format=input_format, raw=raw, content=content,
                        is_html=is_html, title=title, published_at=as_utc_datetime(published))
 
@@ -158,8 +161,8 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
         if record.get(key) is not None and not isinstance(record[key], str):
             return reject(Reason.BAD_FIELD, f"field {key!r} must be a string")
     url = record.get("url") or location
-    if not url.startswith(("http://", "https://", "file://")):
-        return reject(Reason.BAD_URL, f"url {url[:200]!r} is not an http(s) URL")
+    if not url.startswith("file://") and (problem := url_problem(url)):
+        return reject(Reason.BAD_URL, f"url {url[:200]!r}: {problem}")
     try:
         record_date = parse_datetime(record["published_at"]) if record.get("published_at") else None
     except ValueError:

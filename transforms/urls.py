@@ -43,7 +43,23 @@ def canonical_url(url: str) -> str:
     """The URL normalised by courlan (case, default port, sorted query, tracking parameters dropped) without its fragment."""
     normal = normalize_url(url.strip())
     parts = urlsplit(normal)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, remove_dot_segments(parts.path) or "/", parts.query, ""))
+
+
+def remove_dot_segments(path: str) -> str:
+    """The path with its "." and ".." segments (also as %2e) resolved as RFC 3986 5.2.4 does: what a server serves, and what robots.txt must judge."""
+    segments = path.split("/")
+    kept: list[str] = []
+    for i, segment in enumerate(segments):
+        dots = segment.lower().replace("%2e", ".")
+        if dots in (".", ".."):
+            if dots == ".." and len(kept) > 1:
+                kept.pop()
+            if i == len(segments) - 1:
+                kept.append("")  # "/a/b/.." is the folder "/a/"
+            continue
+        kept.append(segment)
+    return "/".join(kept)
 
 
 def origin(url: str) -> str:
