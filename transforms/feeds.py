@@ -9,6 +9,7 @@ levels and at most `max_sitemaps` sitemaps per run.
 from __future__ import annotations
 
 import calendar
+import io
 import json
 import os
 import re
@@ -145,8 +146,9 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
     """The article links of an RSS/Atom feed, in feed order, with their titles and dates."""
     if rejection := unsafe_xml(document.raw, document.location):
         return rejection
-    parsed = feedparser.parse(document.raw, resolve_relative_uris=False, sanitize_html=False)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    # a stream, never bytes: feedparser opens bytes that name a path as a local file ("/etc/passwd", "/dev/zero")
+    parsed = feedparser.parse(io.BytesIO(document.raw), resolve_relative_uris=False, sanitize_html=False)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         problem = parsed.get("bozo_exception") or "no feed entries"
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw,
                          detail=f"not an RSS or Atom feed: {' '.join(str(problem).split())[:200]}")
