@@ -14,9 +14,8 @@ from transforms.reference import Actor, find, lookup, normalise, role_sector
 RESOLVED_LABELS = frozenset({"GPE", "NORP", "ORG", "FAC", "LOC"})
 # Organisations without a country that employ officials ("UN envoy X").
 OWNER_SECTORS = frozenset({"IGO", "NGO", "NGM", "IMG"})
-TITLE_JOINS = frozenset(
-    {"of", "for", "-", "'s", "’s"}
-)  # "Secretary of State", "Secretary-General", "Russia's"
+# Words a title reads through: "Secretary of State", "Secretary-General", "Russia's envoy".
+TITLE_JOINS = frozenset({"of", "for", "-", "'s", "’s"})
 FORMER = frozenset({"former", "ex", "ex-", "onetime", "then"})
 _EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
@@ -82,13 +81,13 @@ def _prefix_actor(ent: Span) -> Actor | None:
     return None
 
 
-def _official(owner: Actor | None, sector: str | None, name: str = "") -> Actor | None:
+def _official(owner: Actor | None, sector: str | None) -> Actor | None:
     """An official's actor: an organisation without a country stands for its people (IGOUNO), else the
     owner's country with the role's sector, else the role alone (code "": no country)."""
     if owner is not None and owner.country is None:
         return owner
     if owner is None:
-        return Actor("", None, sector, name) if sector else None
+        return Actor("", None, sector, "") if sector else None
     return Actor(owner.country + (sector or ""), owner.country, sector, owner.name)
 
 
@@ -100,7 +99,8 @@ def _owner(span: Span) -> Actor | None:
 
 def _title_actor(ent: Span, ents_at: dict[int, Span]) -> Actor | None:
     """Owner and sector from the title words right before a person ("Turkish Foreign Minister X", "Russia's
-    ambassador X", "U.N. Secretary-General X", "opposition leader X": the leftmost role word before any "of" is the most telling).
+    ambassador X", "U.N. Secretary-General X"); the leftmost role word before any "of" is the most telling
+    ("opposition leader X" is OPP).
 
     A former official ("former President X") is an elite (ELI), as the CAMEO actor codebook has it.
     """

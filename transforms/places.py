@@ -60,13 +60,14 @@ def _capitals() -> dict[str, tuple[float, float]]:
 def resolve_place(name: str) -> Place | None:
     """Country and coordinates of a place name, the first that knows it: the reference tables (a country at its
     capital, a capital), the states and provinces, the cities (the most populous of the name)."""
-    city = _cities().get(normalise(name))
+    key = normalise(name)
+    city = _cities().get(key)
     actor = lookup(name)
     if actor and actor.country:
         if city and city[0] == actor.country:
             return Place(name, *city)
         return Place(name, actor.country, *_capitals().get(actor.country, (None, None)))
-    point = _regions().get(normalise(name)) or city
+    point = _regions().get(key) or city
     return Place(name, *point) if point else None
 
 
