@@ -245,7 +245,7 @@ class SentenceCoder:
         """Every actor named in the sentence, in order."""
         out = []
         for token in self.sent:
-            ent = self.actors.ent_of.get(token.i)
+            ent = self.actors.entity_at(token.i)
             if (ent is not None and ent.root.i != token.i) or token.pos_ not in ("PROPN", "NOUN", "ADJ"):
                 continue
             found = self.actors.resolve(token)

@@ -49,8 +49,12 @@ class Actors:
         self.named: dict[int, Mention] = {
             t.i: m for m in resolve_entities(doc) if m.ent.label_ in ACTOR_LABELS for t in m.ent
         }
-        self.ent_of: dict[int, Span] = {i: m.ent for i, m in self.named.items()}
         self.last_person: ActorMention | None = None  # for "he"/"she" in later sentences
+
+    def entity_at(self, i: int) -> Span | None:
+        """The actor-like entity (name, place, person) that token i is part of."""
+        named = self.named.get(i)
+        return named.ent if named is not None else None
 
     def _name_actor(self, token: Token) -> Actor | None:
         """Actor named by the entity at a token (a person only with a country or organisation), else by the word."""
@@ -117,7 +121,7 @@ class Actors:
         """The coded actor a noun phrase headed by `head` names, or None."""
         if head.pos_ == "PRON" or depth > 3:
             return None
-        ent = self.ent_of.get(head.i)
+        ent = self.entity_at(head.i)
         if ent is not None and ent.label_ == "PERSON":
             return self._person(ent, head)
         if ent is not None:
@@ -151,7 +155,7 @@ class Actors:
     def modifier_actor(self, head: Token) -> ActorMention | None:
         """An actor named as a modifier of a non-actor noun ("Israeli air strikes", "Haiti's efforts")."""
         for token in self._modifiers(head):
-            found = self.resolve(token, 1) if token.i in self.ent_of else None
+            found = self.resolve(token, 1) if token.i in self.named else None
             if found is None:
                 actor = self._name_actor(token)
                 if actor is not None:
