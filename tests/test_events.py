@@ -7,6 +7,7 @@ from spacy.tokens import Doc
 
 from schemas.tables import EVENT_MENTIONS
 from transforms.cameo import cameo_info
+from transforms.entities import extract_entities
 from transforms.events import CODER_VERSION, code_events
 from transforms.events_lexicon import lexicon
 
@@ -232,3 +233,27 @@ def test_unparsed_doc_codes_nothing():
     from spacy.vocab import Vocab
 
     assert code_events(Doc(Vocab(), words=["Canada", "attacked", "Peru"]), article_id="x", published=PUBLISHED) == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("U.N. Secretary-General Kofi Annan criticized Israel on Monday.", "IGOUNO"),
+        ("U.S. Secretary of State Warren Christopher met Russian officials in Geneva.", "USAGOV"),
+        ("Former Greek prime minister Andreas Papandreou demanded new elections.", "GRCELI"),
+    ],
+)
+def test_titled_people_are_coded_as_the_entities_table_codes_them(nlp, text, source):
+    doc = nlp(text)
+    row = code_events(doc, article_id="t", published=PUBLISHED)[0]
+    person = next(e for e in extract_entities(doc, article_id="t") if e["label"] == "PERSON")
+    assert row["actor1_code"] == person["actor_code"] == source
+    assert person["text"] in row["actor1_text"]
+
+
+@pytest.mark.model
+def test_an_event_in_a_state_is_placed_in_its_country(nlp):
+    row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
+    assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")
+    assert row["location_lat"] == pytest.approx(33.4, abs=0.2)
