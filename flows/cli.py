@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from flows.options import RunOptions
-from flows.runners import RUNNERS, check_reachable
+from flows.options import RUNNERS, RunOptions
+from flows.runners import check_reachable
 from transforms.errors import NewseventsError
 
+LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 DEMO_QUERIES = [
     ("Articles by source", "SELECT coalesce(source_domain, 'local file') AS source, count(*) AS articles, "
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--since", type=parse_date, required=True, help="first day (YYYY-MM-DD)")
     backfill.add_argument("--until", type=parse_date, required=True, help="last day, inclusive (YYYY-MM-DD)")
 
+    add_serve_arguments(with_data_dir(commands.add_parser(
+        "serve", help="serve the ingest and maintenance flows as Prefect deployments on the sources' cron schedules")))
+
     sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
     sql.add_argument("query")
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -105,6 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--until", type=parse_date, help="last event/article date to include (YYYY-MM-DD)")
     report.add_argument("--country", help="only events and articles involving this ISO 3166-1 alpha-3 country (e.g. TUR)")
     report.add_argument("--output", type=Path, help="HTML file to write (default: <data-dir>/reports/report.html)")
+    return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of `newsevents serve`."""
+    parser.add_argument("--sources", type=Path, help="sources file with cron schedules (default: <data-dir>/sources.toml)")
+    parser.add_argument("--limit", type=int, help="most flow runs at once (default 1: runs on one data directory "
+                        "take turns); with --work-pool, sets the pool's concurrency limit")
+    parser.add_argument("--timezone", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
+    parser.add_argument("--maintenance-cron", help="when to compact and sync (default: the maintenance flow's daily "
+                        "schedule, shown by --list); 'off' to serve no maintenance")
+    parser.add_argument("--destination", action="append", default=[],
+                        help="warehouse the maintenance flow syncs into (repeatable; see `newsevents sync`)")
+    parser.add_argument("--allow-private", action="store_true", help="let the fetcher reach private and loopback addresses")
+    parser.add_argument("--port", type=int, default=LOCAL_PREFECT_PORT,
+                        help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PREFECT_PORT})")
+    parser.add_argument("--work-pool", help="register the deployments with this work pool of a Prefect server and exit; "
+                        "its workers run them (`prefect worker start --pool NAME`)")
+    parser.add_argument("--list", action="store_true", help="print the deployments and their next runs, then exit")
     return parser
 
 
@@ -182,6 +205,12 @@ def report_summary(summary) -> int:
         print("newsevents: nothing could be read: every input was quarantined (see the quarantine table)", file=sys.stderr)
         return 1
     return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve_command
+
+    return serve_command(args)
 
 
 def command_reprocess(args: argparse.Namespace) -> int:
@@ -309,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda: command_run(args.paths, args),
         "reprocess": lambda: command_reprocess(args),
         "backfill": lambda: command_backfill(args),
+        "serve": lambda: command_serve(args),
         "sql": lambda: command_sql(args),
         "demo": lambda: command_demo(args),
         "extract": lambda: command_extract(args),

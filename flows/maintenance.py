@@ -66,7 +66,3 @@ def export(data_dir: Path, since: date, until: date, output: Path) -> str:
     """Write the events of a date range in the GDELT 2.0 layout."""
     return write_gdelt_files(data_dir, since, until, output)
 
-
-def serve_maintenance(data_dir: Path, destinations: list[str], *, cron: str = DEFAULT_CRON) -> None:
-    """Run the maintenance flow on a cron schedule until interrupted (Prefect's `serve`)."""
-    maintenance.serve(name="maintenance", cron=cron, parameters={"data_dir": str(data_dir), "destinations": destinations})

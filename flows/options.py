@@ -10,6 +10,8 @@ from transforms.fetch_options import FetchOptions
 from transforms.read import MAX_INPUT_BYTES
 from transforms.sources import Source
 
+RUNNERS = ("threads", "processes", "dask")
+
 
 @dataclass(frozen=True, kw_only=True)
 class RunOptions:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.options import RunOptions
 from transforms.errors import NewseventsError
 
-RUNNERS = ("threads", "processes", "dask")
+if TYPE_CHECKING:
+    from prefect.task_runners import TaskRunner
 
 
 def build_task_runner(options: RunOptions) -> TaskRunner:
     """The task runner the options ask for; a Dask address is checked before any work starts."""
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
     if options.dask_address:
         check_reachable(options.dask_address)
         from prefect_dask import DaskTaskRunner

@@ -29,7 +29,6 @@ from transforms.sources import Source, load_sources, parse_source
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
-LOCAL_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SERVER_STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
 TAGS = ["newsevents"]
 
@@ -196,26 +195,7 @@ def register(deployments: list[RunnerDeployment], work_pool: str, limit: int | N
         print(f"registered {deployment.flow_name}/{deployment.name} with work pool {work_pool}")
 
 
-def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of `newsevents serve`."""
-    parser.add_argument("--sources", type=Path, help="sources file with cron schedules (default: <data-dir>/sources.toml)")
-    parser.add_argument("--limit", type=int, help="most flow runs at once (default 1: runs on one data directory "
-                        "take turns); with --work-pool, sets the pool's concurrency limit")
-    parser.add_argument("--timezone", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
-    parser.add_argument("--maintenance-cron", help="when to compact and sync (default: the maintenance flow's daily "
-                        "schedule, shown by --list); 'off' to serve no maintenance")
-    parser.add_argument("--destination", action="append", default=[],
-                        help="warehouse the maintenance flow syncs into (repeatable; see `newsevents sync`)")
-    parser.add_argument("--allow-private", action="store_true", help="let the fetcher reach private and loopback addresses")
-    parser.add_argument("--port", type=int, default=LOCAL_PORT,
-                        help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PORT})")
-    parser.add_argument("--work-pool", help="register the deployments with this work pool of a Prefect server and exit; "
-                        "its workers run them (`prefect worker start --pool NAME`)")
-    parser.add_argument("--list", action="store_true", help="print the deployments and their next runs, then exit")
-    return parser
-
-
-def command_serve(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     """Check everything, then serve the deployments until interrupted (or print them with --list)."""
     from flows.cli import default_data_dir
     from flows.maintenance import DEFAULT_CRON

@@ -23,13 +23,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows.cli import build_parser
 from flows.serve import (
-    add_serve_arguments,
     build_deployments,
-    command_serve,
     cron_schedule,
     deployment_name,
     local_server,
+    serve_command,
 )
 from transforms.errors import NewseventsError
 from transforms.sources import Source, load_sources, parse_source
@@ -71,9 +71,7 @@ def sources_file(tmp_path) -> Path:
 
 
 def serve_args(*argv: str) -> argparse.Namespace:
-    parser = add_serve_arguments(argparse.ArgumentParser())
-    parser.add_argument("--data-dir", type=Path)  # flows/cli.py adds it to every command
-    return parser.parse_args(argv)
+    return build_parser().parse_args(["serve", *argv])
 
 
 def free_port() -> int:
@@ -135,16 +133,16 @@ def test_bad_plans_are_one_line_errors(call, message, tmp_path):
 
 def test_missing_sources_file_is_an_error_naming_it(tmp_path):
     with pytest.raises(NewseventsError, match=r"sources\.toml: no such sources file; pass --sources"):
-        command_serve(serve_args("--data-dir", str(tmp_path), "--list"))
+        serve_command(serve_args("--data-dir", str(tmp_path), "--list"))
     with pytest.raises(NewseventsError, match=r"nope\.toml: no such sources file"):
-        command_serve(serve_args("--sources", str(tmp_path / "nope.toml"), "--list"))
+        serve_command(serve_args("--sources", str(tmp_path / "nope.toml"), "--list"))
 
 
 def test_unparsable_schedule_stops_serve_before_any_work(tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text(SOURCES.replace('"15 3 * * mon"', '"15 3 * * funday"'), encoding="utf-8")
     with pytest.raises(NewseventsError, match=r"\(gazette\): schedule '15 3 \* \* funday' is not a cron expression"):
-        command_serve(serve_args("--sources", str(path), "--data-dir", str(tmp_path / "data")))
+        serve_command(serve_args("--sources", str(path), "--data-dir", str(tmp_path / "data")))
     assert not (tmp_path / "data").exists()
 
 
@@ -152,7 +150,7 @@ def test_unreachable_prefect_server_is_a_one_line_error(sources_file, tmp_path):
     url = f"http://127.0.0.1:{free_port()}/api"
     started = time.monotonic()
     with temporary_settings(updates={PREFECT_API_URL: url}), pytest.raises(NewseventsError) as error:
-        command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path / "data")))
+        serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path / "data")))
     assert f"Prefect server at PREFECT_API_URL={url} is unreachable" in str(error.value)
     assert "\n" not in str(error.value) and time.monotonic() - started < 10
     assert not (tmp_path / "data").exists()
@@ -163,12 +161,12 @@ def test_api_url_without_api_path_is_caught(sources_file, tmp_path):
         threading.Thread(target=web.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{web.server_address[1]}"
         with temporary_settings(updates={PREFECT_API_URL: url}), pytest.raises(NewseventsError, match="is not a Prefect API"):
-            command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path)))
+            serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path)))
         web.shutdown()
 
 
 def test_list_prints_deployments_and_their_next_runs(sources_file, tmp_path, capsys):
-    assert command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path),
+    assert serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path),
                                     "--maintenance-cron", "off", "--list")) == 0
     out = capsys.readouterr().out
     assert "not scheduled (no schedule in" in out and "by hand" in out
@@ -191,7 +189,7 @@ def test_busy_port_for_the_local_server_is_an_error(tmp_path):
 
 def test_work_pool_needs_a_prefect_server(sources_file, tmp_path):
     with temporary_settings(restore_defaults={PREFECT_API_URL}), pytest.raises(NewseventsError, match="--work-pool needs a Prefect server"):
-        command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool", "pool"))
+        serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool", "pool"))
 
 
 @pytest.mark.flow
@@ -203,8 +201,8 @@ def test_work_pool_mode_registers_the_deployments_and_caps_the_pool(prefect_harn
     with get_client(sync_client=True) as client:
         client.create_work_pool(WorkPoolCreate(name="newsevents-pool", type="process"), overwrite=True)
     with pytest.raises(NewseventsError, match="work pool 'no-such-pool' does not exist; create it with `prefect work-pool create"):
-        command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool", "no-such-pool"))
-    assert command_serve(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool",
+        serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool", "no-such-pool"))
+    assert serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path), "--work-pool",
                                     "newsevents-pool", "--limit", "2", "--maintenance-cron", "0 2 * * *")) == 0
     with get_client(sync_client=True) as client:
         pool = client.read_work_pool("newsevents-pool")
@@ -216,8 +214,7 @@ def test_work_pool_mode_registers_the_deployments_and_caps_the_pool(prefect_harn
     assert all(d.parameters["data_dir"] == str(tmp_path.resolve()) and not d.paused for d in registered)
 
 
-SERVE = ("import sys, argparse, pathlib, flows.serve as s; p = s.add_serve_arguments(argparse.ArgumentParser()); "
-         "p.add_argument('--data-dir', type=pathlib.Path); sys.exit(s.command_serve(p.parse_args(sys.argv[1:])))")
+SERVE = "import sys; from flows.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))"
 
 
 def api(url: str, method: str, path: str, body: dict | None = None):

@@ -1,0 +1,47 @@
+"""The task runners: a real local Dask cluster of 2 worker processes makes the same tables as the default threads."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from flows.ingest import run_ingest
+from flows.options import RunOptions
+from flows.runners import check_reachable
+from transforms import catalog
+from transforms.errors import NewseventsError
+from transforms.load import DataDir
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+RUN_COLUMNS = ("run_id", "ingested_at", "first_seen_at", "updated_at", "at")  # differ between any two runs by design
+
+
+def contents(data: DataDir, table: str) -> list[tuple]:
+    """Every row of a table but the columns that name the run, in a stable order."""
+    columns = [c for c in catalog.query(data, f"SELECT * FROM {table} LIMIT 0")[0] if c not in RUN_COLUMNS]
+    return catalog.query(data, f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")[1]
+
+
+@pytest.mark.flow
+@pytest.mark.model
+@pytest.mark.slow
+def test_dask_cluster_and_threads_make_identical_tables(prefect_harness, nlp, tmp_path):
+    threads = DataDir(tmp_path / "threads")
+    dask = DataDir(tmp_path / "dask")
+    run_ingest([str(SAMPLES)], RunOptions(data_dir=threads.root, batch_size=3))
+    summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=dask.root, batch_size=3, runner="dask", workers=2))
+    assert summary.counts["articles"] >= 12
+    for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
+        assert contents(dask, table) == contents(threads, table), table
+
+
+def test_an_unreachable_dask_address_is_a_one_line_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(NewseventsError, match=f"Dask scheduler at tcp://127.0.0.1:{port} is unreachable"):
+        check_reachable(f"tcp://127.0.0.1:{port}")
+    with pytest.raises(NewseventsError, match="must look like tcp://host:port"):
+        check_reachable("http://example")
