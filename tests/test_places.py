@@ -35,6 +35,7 @@ def test_country_wins_over_a_homonymous_city_abroad():
         ("Texas", "USA", 30.3, -97.7),
         ("Sindh", "PAK", 24.9, 67.0),
         ("Arizona's", "USA", 33.4, -112.1),
+        ("New York", "USA", 40.7, -74.0),  # the city news means, not the state capital
     ],
 )
 def test_states_and_provinces_win_over_homonymous_cities_abroad(name, country, lat, lon):
