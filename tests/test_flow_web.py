@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from flows.ingest import ingest
 from flows.options import RunOptions
@@ -91,3 +95,30 @@ def test_a_feed_is_fetched_into_articles_fetches_and_quarantine(prefect_harness,
     assert site.hits.count("/feed.xml") == 1 and not any(h.startswith("/news/") for h in site.hits)
     _, statuses = catalog.query(data, "SELECT status FROM fetches WHERE url LIKE '%feed.xml' ORDER BY fetched_at")
     assert statuses == [(200,), (304,)], "the second run asks with If-None-Match and gets 304"
+
+
+def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harness, nlp, site, tmp_path):
+    from flows.backfill import backfill
+
+    data = DataDir(tmp_path / "data")
+    summaries = backfill(date(2026, 11, 23), date(2026, 11, 25), options(data, site))
+    assert [s.counts["inputs"] for s in summaries] == [0, len(PAGES) + 2, 0]  # the feed dates every item 24 November
+    _, runs = catalog.query(data, "SELECT count(*) FROM runs")
+    assert runs == [(3,)]
+    _, windows = catalog.query(data, "SELECT json_extract_string(params, '$.window[0]') FROM runs ORDER BY 1")
+    assert windows == [("2026-11-23",), ("2026-11-24",), ("2026-11-25",)]
+
+
+def test_a_warc_archive_is_ingested_record_by_record(prefect_harness, nlp, tmp_path):
+    archive = tmp_path / "news.warc.gz"
+    with archive.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for page in PAGES:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(f"https://news.example/{page.name}", "response",
+                                                          payload=io.BytesIO(page.read_bytes()), http_headers=headers))
+    data = DataDir(tmp_path / "data")
+    summary = ingest([str(archive)], RunOptions(data_dir=data.root))
+    assert (summary.counts["articles"], summary.counts["inputs"]) == (len(PAGES), len(PAGES))
+    _, rows = catalog.query(data, "SELECT DISTINCT input_format FROM articles")
+    assert rows == [("warc",)]
