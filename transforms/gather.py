@@ -75,43 +75,33 @@ def gather(
     on_fetch_rows: Callable[[list[dict]], None],
 ) -> Iterator[RawDocument | Rejection | Known]:
     """Every input's document, rejection or Known marker: local files, then WARC records, then the web."""
+
+    def web() -> Iterator[RawDocument | Rejection | Known]:
+        """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
+
+        With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched.
+        """
+        robots = RobotsCache(Client(options.fetch))
+        window = options.window
+        found = discover(all_sources, options=options.fetch, store=store, state_path=None if window else state_path, robots=robots)
+        if window:
+            found.targets = [t for t in found.targets if t.published_at and window[0] <= t.published_at.date() <= window[1]]
+        for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
+            on_fetch_rows(list(done.rows))
+            if isinstance(done.result, Rejection):
+                yield done.result
+        for done in fetch(found.targets, options=options.fetch, store=store, known_urls=known_urls, robots=robots):
+            on_fetch_rows(list(done.rows))
+            yield outcome(done)
+
+    all_sources = [*sources, *command_line_sources(urls=inputs.urls)]
     items = chain(read_files(inputs.files, max_bytes=options.max_bytes, published=options.published),
-                  *(read_warc(path, options=options.fetch) for path in inputs.warcs))
-    sources = [*sources, *command_line_sources(urls=inputs.urls)]
-    if sources:
-        items = chain(items, fetch_sources(sources, options=options.fetch, store=store, known_urls=known_urls,
-                                           state_path=state_path, on_fetch_rows=on_fetch_rows, window=options.window))
+                  *(read_warc(path, options=options.fetch) for path in inputs.warcs),
+                  web() if all_sources else ())
     for item in items:
         if isinstance(item, RawDocument):
             store.put(item.raw)  # kept once, by content: `reprocess` rebuilds the article from it
         yield item
-
-
-def fetch_sources(
-    sources: list[Source],
-    *,
-    options: FetchOptions,
-    store: RawStore,
-    known_urls: frozenset[str] | set[str],
-    state_path: Path,
-    on_fetch_rows: Callable[[list[dict]], None],
-    window: tuple[date, date] | None = None,
-) -> Iterator[RawDocument | Rejection | Known]:
-    """Discover the articles of feeds and sitemaps, then fetch them and the listed URLs (one robots.txt cache for all).
-
-    With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched.
-    """
-    robots = RobotsCache(Client(options))
-    found = discover(sources, options=options, store=store, state_path=None if window else state_path, robots=robots)
-    if window:
-        found.targets = [t for t in found.targets if t.published_at and window[0] <= t.published_at.date() <= window[1]]
-    for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
-        on_fetch_rows(list(done.rows))
-        if isinstance(done.result, Rejection):
-            yield done.result
-    for done in fetch(found.targets, options=options, store=store, known_urls=known_urls, robots=robots):
-        on_fetch_rows(list(done.rows))
-        yield outcome(done)
 
 
 def outcome(done: Fetched) -> RawDocument | Rejection | Known:
