@@ -83,7 +83,9 @@ def write_hostile_inputs(folder: Path, outside: Path) -> dict[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
+def hostile_run(tmp_path_factory, prefect_harness):
+    from prefect.settings import PREFECT_API_URL
+
     root = tmp_path_factory.mktemp("hostile")
     inputs, outside, data = root / "in", root / "outside", root / "data"
     expected = write_hostile_inputs(inputs, outside)
@@ -92,7 +94,8 @@ def hostile_run(tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
     with open(logs / "out", "wb") as out, open(logs / "err", "wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(inputs), "--data-dir", str(data),
-                                 "--published", "2026-02-10"], cwd=root, stdout=out, stderr=err)
+                                 "--published", "2026-02-10"], cwd=root, stdout=out, stderr=err,
+                                env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()})
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not the largest of all children
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"root": root, "inputs": inputs, "outside": outside, "data": data, "expected": expected, "before": before,
