@@ -221,13 +221,15 @@ def command_reprocess(args: argparse.Namespace) -> int:
 
 def command_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
+    from flows.runners import one_prefect_api
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
     options = run_options(args)
     if not options.sources:
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
-    statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
+    with one_prefect_api(options):
+        statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
     return max(statuses, default=0)
 
 

@@ -27,7 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.options import RunOptions
 from flows.progress import RunProgress
-from flows.runners import build_task_runner
+from flows.runners import build_task_runner, one_prefect_api
 from transforms import catalog
 from transforms.analyse import Analysis, analyse, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions, clean_document
@@ -302,12 +302,14 @@ def publish_run_artifact(summary: RunSummary) -> None:
 
 def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:
     """Run the ingest flow with the task runner the options ask for."""
-    return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
+    with one_prefect_api(options):
+        return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
 
 
 def run_reprocess(options: RunOptions, *, everything: bool = False) -> RunSummary:
     """Run the reprocess flow with the task runner the options ask for."""
-    return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
+    with one_prefect_api(options):
+        return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
 
 
 def check_accounting(summary: RunSummary) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -30,6 +33,32 @@ def build_task_runner(options: RunOptions) -> TaskRunner:
     if options.runner == "processes":
         return ProcessPoolTaskRunner(max_workers=options.workers)
     return ThreadPoolTaskRunner(max_workers=options.workers)
+
+
+@contextmanager
+def one_prefect_api(options: RunOptions) -> Iterator[None]:
+    """Give worker processes (processes, a local Dask cluster) the run's Prefect API, so none starts its own server."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    if options.runner == "threads" or options.dask_address or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    url = get_current_settings().api.url  # a server or test harness this process uses already
+    server = None
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start(timeout=get_current_settings().server.ephemeral.startup_timeout_seconds)
+        url = server.api_url
+    os.environ["PREFECT_API_URL"] = url  # inherited by the worker processes started from here on
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        del os.environ["PREFECT_API_URL"]
+        if server is not None:
+            server.stop()
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
