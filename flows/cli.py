@@ -148,7 +148,7 @@ def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
-    """The run options the command line asks for; a bad sources file or Dask address is an error here, before any work."""
+    """The run options the command line asks for; a bad sources file, Dask address or model is an error here, before any work."""
     from transforms.fetch_options import FetchOptions
     from transforms.nlp import load_nlp
     from transforms.sources import command_line_sources, load_sources
@@ -161,9 +161,9 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                          model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
                          workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None),
                          sources=tuple(sources), fetch=fetch)
-    load_nlp(options.model)
     if options.dask_address:
         check_reachable(options.dask_address)
+    load_nlp(options.model)
     return options
 
 
@@ -190,11 +190,10 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
     from flows.ingest import run_ingest
     from transforms.gather import split_inputs
 
-    options = run_options(args)
     split_inputs(paths)  # a missing path is an error before anything runs
-    if not paths and not options.sources:
+    if not (paths or args.feed or args.sitemap or args.sources):
         raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
-    return report_summary(run_ingest(paths, options))
+    return report_summary(run_ingest(paths, run_options(args)))
 
 
 def report_summary(summary) -> int:
@@ -225,9 +224,9 @@ def command_backfill(args: argparse.Namespace) -> int:
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
-    options = run_options(args)
-    if not options.sources:
+    if not (args.feed or args.sitemap or args.sources):
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
+    options = run_options(args)
     with one_prefect_api(options):
         statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
     return max(statuses, default=0)
@@ -248,7 +247,8 @@ def command_demo(args: argparse.Namespace) -> int:
 
     data_dir = (args.data_dir or default_data_dir()).resolve()
     print(f"Ingesting the samples in {SAMPLES} into {data_dir} ...")
-    status = command_run([str(SAMPLES)], argparse.Namespace(data_dir=data_dir, model=args.model))
+    run = build_parser().parse_args(["run", str(SAMPLES), "--data-dir", str(data_dir), *(["--model", args.model] if args.model else [])])
+    status = command_run(run.paths, run)
     for title, sql in DEMO_QUERIES:
         print(f"\n== {title}\n{sql}\n")
         print_rows(*query(DataDir(data_dir), sql), "table")

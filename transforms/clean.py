@@ -178,7 +178,7 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
         source_name=result.sitename or None,
         declared_url=declared,
         extractor="trafilatura",
-        extractor_version=version("trafilatura"),
+        extractor_version=extractor_version("trafilatura"),
     )
 
 
@@ -193,7 +193,7 @@ def extract_plaintext(doc: RawDocument) -> Extracted:
     kept = remove_furniture(lines, title=title)
     return Extracted(title=title, text=normalise_text("\n\n".join(join_paragraphs(kept))), authors=[],
                      published_at_text=None, source_name=None, declared_url=None,
-                     extractor="plaintext", extractor_version=newsevents_version())
+                     extractor="plaintext", extractor_version=extractor_version("newsevents"))
 
 
 def remove_furniture(lines: list[str], *, title: str | None = None) -> list[str]:
@@ -391,6 +391,7 @@ def page_date(value: str | None) -> datetime | None:
 
 
 @cache
-def newsevents_version() -> str:
-    """Version of the installed newsevents package."""
-    return version("newsevents")
+@cache
+def extractor_version(package: str) -> str:
+    """Version of an installed package (read once: importlib.metadata scans the environment each time)."""
+    return version(package)

@@ -22,7 +22,7 @@ from transforms.events_context import (
 )
 from transforms.events_lexicon import LEXICON, Match, Pattern, key, match_trigger
 from transforms.ids import sha256_hex, stable_id
-from transforms.places import Place, locate
+from transforms.places import Place, locate, sentence_ents
 from transforms.reference import Actor
 
 CODER_VERSION = "1.0+verbs." + sha256_hex(LEXICON.read_bytes())[:8]
@@ -375,7 +375,7 @@ def _trigger_span(doc: Doc, match: Match) -> tuple[int, int]:
 def _event_date(sent: Span, token: Token, published: date, future: bool) -> tuple[date, str]:
     """The date of the event: a DATE entity in the trigger's clause, else in the sentence, else the publication date."""
     subtree = {t.i for t in token.subtree}
-    dates = [e for e in sent.ents if e.label_ == "DATE"]
+    dates = [e for e in sentence_ents(sent) if e.label_ == "DATE"]
     for ent in sorted(dates, key=lambda e: e.root.i not in subtree):
         resolved = resolve_date(ent.text, published, future=future)
         if resolved is not None:
@@ -484,7 +484,7 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         "sentence_end_char": sent.end_char,
         "sentence": sent.text,
         "is_lead": index < LEAD_SENTENCES,
-        "trigger": doc.text[start:end],
+        "trigger": sent.text[start - sent.start_char:end - sent.start_char],  # Doc.text would join the whole document
         "trigger_start_char": start,
         "trigger_end_char": end,
         "cameo_code": code,

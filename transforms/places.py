@@ -79,11 +79,29 @@ def _attached_place(token: Token) -> bool:
     return head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPS
 
 
+def sentence_ents(sentence: Span) -> tuple[Span, ...]:
+    """The entities inside a sentence, as Span.ents gives them, grouped by sentence once per document (Span.ents walks them all)."""
+    doc = sentence.doc
+    by_sentence = doc.user_data.get("newsevents.sentence_ents")
+    if by_sentence is None:
+        by_sentence, ents, i = {}, list(doc.ents), 0
+        for sent in doc.sents:
+            while i < len(ents) and ents[i].start < sent.start:
+                i += 1
+            j = i
+            while j < len(ents) and ents[j].end <= sent.end:
+                j += 1
+            by_sentence[sent.start, sent.end], i = tuple(ents[i:j]), j
+        doc.user_data["newsevents.sentence_ents"] = by_sentence
+    found = by_sentence.get((sentence.start, sentence.end))
+    return found if found is not None else tuple(sentence.ents)  # a span that is not one of the document's sentences
+
+
 def locate(sentence: Span, trigger: Token) -> Place | None:
     """The place of the event triggered by `trigger`: a place entity governed by in/at/near, nearest the trigger's clause first."""
     subtree = {t.i for t in trigger.subtree}
     candidates = []
-    for ent in sentence.ents:
+    for ent in sentence_ents(sentence):
         if ent.label_ not in PLACE_LABELS or not _attached_place(ent.root):
             continue
         candidates.append((ent.root.i not in subtree, abs(ent.root.i - trigger.i), ent))
