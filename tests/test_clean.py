@@ -26,7 +26,7 @@ from transforms.ids import stable_id
 from transforms.read import RawDocument, document_from_bytes, expand_paths, read_files
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-ROW_FIELDS = {f.name for f in ARTICLES} - {"duplicate_of", "ingested_at", "run_id"}
+ROW_FIELDS = {f.name for f in ARTICLES} - {"duplicate_of", "ingested_at", "run_id", "pipeline_version"}  # set when stored
 
 WIRE_STORY = """Ministers from Ghana and Togo met in Accra on Friday to discuss a dispute over fishing rights in the Gulf of Guinea.
 

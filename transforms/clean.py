@@ -97,7 +97,7 @@ class Extracted:
 
 
 def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) -> dict | Rejection:
-    """The article row for a document (all ARTICLES fields but duplicate_of, ingested_at, run_id), or its rejection."""
+    """The article row for a document (all ARTICLES fields but duplicate_of, ingested_at, run_id, pipeline_version), or its rejection."""
     extracted = extract_html(doc, options) if doc.is_html else extract_plaintext(doc)
     if isinstance(extracted, Rejection):
         return extracted
