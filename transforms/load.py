@@ -5,6 +5,9 @@ A batch is written to `<data>/staging/<batch>/`, validated, then a journal listi
 the journal leaves nothing visible; a crash after it is rolled forward by `recover` at the
 next start. A batch always writes the same file names, so publishing it again replaces.
 A batch that replaces articles also rewrites, in the same journal, the files holding their old rows.
+The months of the event mentions a batch adds or retires go into a rollup backlog before the batch
+is visible, and leave it when the events of those months are rewritten: a crash between the two
+is caught up by `recover`.
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ class DataDir:
     def lock_file(self) -> Path:
         return self.root / "newsevents.lock"
 
+    @property
+    def rollup_backlog(self) -> Path:
+        return self.root / "rollup-backlog.json"
+
     def table_glob(self, table: str) -> str:
         """The explicit glob of a table's Parquet files (never matches staging)."""
         return str(self.lake / table / "year=*" / "month=*" / "*.parquet")
@@ -127,6 +134,7 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
             moves.append((str(staged), str(data.lake / name / part / staged.name)))
         written[name] = len(dated_rows)
     if moves or removes:
+        note_rollup(data, {row["event_date"] for _, row in tables.get("event_mentions", ())})
         commit(data, batch_id, moves, removes)
     shutil.rmtree(stage_dir, ignore_errors=True)
     return written
@@ -149,6 +157,9 @@ def retire_articles(data: DataDir, stage_dir: Path, article_ids: Collection[str]
         for name in sorted(files):
             stored = pq.read_table(name)
             kept = stored.filter(pc.invert(pc.is_in(stored["article_id"], value_set=pa.array(ids))))
+            if table == "event_mentions":
+                retired = stored.filter(pc.is_in(stored["article_id"], value_set=pa.array(ids)))
+                note_rollup(data, set(retired["event_date"].to_pylist()))
             if kept.num_rows == 0:
                 removes.append(name)
                 continue
@@ -207,6 +218,43 @@ def recover(data: DataDir) -> None:
         for entry in data.staging.iterdir():
             if entry != data.journal:
                 shutil.rmtree(entry, ignore_errors=True)
+    if backlog := rollup_backlog(data):
+        from transforms.rollup import rollup  # the rollup writes through this module
+
+        rollup(data, {date.fromisoformat(f"{month}-01") for month in backlog})
+        clear_rollup(data, backlog)
+
+
+def rollup_backlog(data: DataDir) -> set[str]:
+    """Months (YYYY-MM) whose events must be recomputed because mentions changed since their rollup."""
+    return set(json.loads(data.rollup_backlog.read_text())) if data.rollup_backlog.exists() else set()
+
+
+def note_rollup(data: DataDir, days: set[date]) -> None:
+    """Add the months of these event dates to the rollup backlog, durably, before the mentions become visible."""
+    backlog = rollup_backlog(data)
+    months = backlog | {f"{day.year:04d}-{day.month:02d}" for day in days if day is not None}
+    if months != backlog:
+        write_backlog(data, months)
+
+
+def clear_rollup(data: DataDir, months: set[str]) -> None:
+    """Take months whose events were just rewritten off the rollup backlog."""
+    backlog = rollup_backlog(data)
+    if backlog & months:
+        write_backlog(data, backlog - months)
+
+
+def write_backlog(data: DataDir, months: set[str]) -> None:
+    """Replace the backlog file atomically (removed when empty)."""
+    if not months:
+        data.rollup_backlog.unlink(missing_ok=True)
+        return
+    tmp = data.rollup_backlog.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sorted(months)))
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, data.rollup_backlog)
 
 
 def replace_partitions(data: DataDir, table: str, file_name: str, rows_by_partition: dict[str, list[dict]]) -> int:
@@ -228,4 +276,6 @@ def replace_partitions(data: DataDir, table: str, file_name: str, rows_by_partit
     if moves:
         commit(data, batch_id, moves)
     shutil.rmtree(stage_dir, ignore_errors=True)
+    if table == "events":
+        clear_rollup(data, {part.replace("year=", "").replace("/month=", "-") for part in rows_by_partition})
     return sum(len(r) for r in rows_by_partition.values())
