@@ -1,7 +1,8 @@
 """Hostile inputs: each is quarantined with its reason or handled, memory stays bounded, nothing outside the data dir changes.
 
-Files go through the real `newsevents run`; feeds, pages over HTTP and WARC archives go through their
-stage functions (discover, fetch, read_warc) against a local server, as the command wires them.
+One real `newsevents run` reads hostile files, a hostile WARC, a page URL and a feed URL from a local
+server; the stage functions (discover, fetch, read_warc) get the cases a command line cannot set up
+(a "public" host redirecting to private addresses, encodings, timings).
 """
 
 from __future__ import annotations
@@ -79,7 +80,22 @@ def write_hostile_inputs(folder: Path, outside: Path) -> dict[str, str | None]:
     (folder / "secret-link.txt").symlink_to(outside / "secret.txt")
     (folder / "outside-dir").symlink_to(outside, target_is_directory=True)
     (folder / "loop").symlink_to("..", target_is_directory=True)
+    write_warc(folder / "archive.warc.gz", [
+        ("https://news.example.org/bomb", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], gzip_bomb(GIB)),
+        ("https://user:secret@news.example.org/creds", [("Content-Type", "text/html")], b"<p>hello</p>"),
+        ("file:///etc/passwd", [("Content-Type", "text/html")], b"<p>root:x:0:0</p>"),
+        ("https://news.example.org/archived", [("Content-Type", "text/html")], f"<html><p>{ARTICLE} Archived.</p></html>".encode()),
+    ])
     return expected
+
+
+def write_warc(path: Path, records: list[tuple[str, list[tuple[str, str]], bytes]]) -> None:
+    """A gzipped WARC of HTTP 200 response records (target URI, HTTP headers, payload)."""
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for uri, headers, body in records:
+            writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
+                                                          http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")))
 
 
 @pytest.fixture(scope="module")
@@ -90,15 +106,22 @@ def hostile_run(tmp_path_factory, prefect_harness):
     inputs, outside, data = root / "in", root / "outside", root / "data"
     expected = write_hostile_inputs(inputs, outside)
     before = {"in": snapshot(inputs), "outside": snapshot(outside), "root": sorted(p.name for p in root.iterdir())}
+    site = Site({"/lol.xml": (200, {"Content-Type": "application/rss+xml"}, LOL.format(enc="utf-8").encode()),
+                 "/bomb": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip_bomb(GIB))})
+    web = {site.base + "/lol.xml": "FEED_MALFORMED", site.base + "/bomb": "TOO_LARGE"}
     started = time.monotonic()
     logs = tmp_path_factory.mktemp("logs")
-    with open(logs / "out", "wb") as out, open(logs / "err", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(inputs), "--data-dir", str(data),
-                                 "--published", "2026-02-10"], cwd=root, stdout=out, stderr=err,
-                                env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()})
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not the largest of all children
+    try:
+        with open(logs / "out", "wb") as out, open(logs / "err", "wb") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(inputs), site.base + "/bomb",
+                                     "--feed", site.base + "/lol.xml", "--allow-private", "--data-dir", str(data),
+                                     "--published", "2026-02-10"], cwd=root, stdout=out, stderr=err,
+                                    env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()})
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not the largest of all children
+    finally:
+        site.shutdown()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"root": root, "inputs": inputs, "outside": outside, "data": data, "expected": expected, "before": before,
+    return {"root": root, "inputs": inputs, "outside": outside, "data": data, "expected": expected, "web": web, "before": before,
             "code": proc.returncode, "stdout": (logs / "out").read_text(), "stderr": (logs / "err").read_text(),
             "peak_kb": usage.ru_maxrss, "seconds": time.monotonic() - started}
 
@@ -121,8 +144,12 @@ def test_hostile_files_are_quarantined_with_their_reason_or_read(hostile_run):
     articles = {row[0] for row in lake_query(run["data"], "SELECT url FROM articles")}
     got = {name: reasons.get(uri[name], "article" if uri[name] in articles else "missing") for name in run["expected"]}
     assert got == {name: reason or "article" for name, reason in run["expected"].items()}
-    assert len(articles) + len(reasons) == len(run["expected"])  # the symlinks were not followed
-    print(f"\nhostile run: {len(run['expected'])} inputs in {run['seconds']:.0f} s, peak RSS {run['peak_kb'] // 1024} MB")
+    warc = (run["inputs"] / "archive.warc.gz").resolve().as_uri()
+    assert sorted(r for url, r in reasons.items() if url.startswith(warc)) == ["BAD_URL", "BAD_URL", "TOO_LARGE"]
+    assert lake_query(run["data"], "SELECT count(*) FROM articles WHERE canonical_url = 'https://news.example.org/archived'") == [(1,)]
+    assert {url: reasons.get(url) for url in run["web"]} == run["web"]
+    assert len(articles) + len(reasons) == len(run["expected"]) + 4 + len(run["web"])  # no symlink was followed
+    print(f"\nhostile run: {len(articles) + len(reasons)} inputs in {run['seconds']:.0f} s, peak RSS {run['peak_kb'] // 1024} MB")
 
 
 @pytest.mark.flow
@@ -204,18 +231,13 @@ def test_gzip_bomb_over_http_stops_at_the_decoded_cap():
 
 
 def test_gzip_bomb_and_hostile_target_uris_inside_a_warc(tmp_path):
-    records = [
+    path = tmp_path / "hostile.warc.gz"
+    write_warc(path, [
         ("https://news.example.org/bomb", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], gzip_bomb(GIB)),
         ("https://user:secret@news.example.org/creds", [("Content-Type", "text/html")], b"<p>hello</p>"),
         ("file:///etc/passwd", [("Content-Type", "text/html")], b"<p>root:x:0:0</p>"),
         ("https://news.example.org/fine", [("Content-Type", "text/html")], f"<html><p>{ARTICLE}</p></html>".encode()),
-    ]
-    path = tmp_path / "hostile.warc.gz"
-    with open(path, "wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        for uri, headers, body in records:
-            writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
-                                                          http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")))
+    ])
     before = peak_rss_kb()
     results = list(read_warc(path, options=FetchOptions()))
     assert [r.reason if isinstance(r, Rejection) else "document" for r in results] == [
