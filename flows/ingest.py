@@ -301,14 +301,14 @@ def publish_run_artifact(summary: RunSummary) -> None:
 
 
 def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:
-    """Run the ingest flow with the task runner the options ask for."""
-    with one_prefect_api(options):
+    """Run the ingest flow with the task runner the options ask for (a busy data dir is refused before the flow starts)."""
+    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
         return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
 
 
 def run_reprocess(options: RunOptions, *, everything: bool = False) -> RunSummary:
-    """Run the reprocess flow with the task runner the options ask for."""
-    with one_prefect_api(options):
+    """Run the reprocess flow with the task runner the options ask for (a busy data dir is refused before the flow starts)."""
+    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
         return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
 
 

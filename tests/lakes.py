@@ -1,8 +1,13 @@
-"""Small lakes built from hand-made rows (no NLP), for the compaction, export and sync tests."""
+"""Small lakes built from hand-made rows (no NLP), for the compaction, export and sync tests; a second lock holder."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from transforms.ids import stable_id
 from transforms.load import DataDir, publish
@@ -18,7 +23,7 @@ def article(n: int, *, published: date, run_id: str, ingested_at: datetime, titl
         "authors": ["A. Writer"], "published_at": datetime(published.year, published.month, published.day, 9, tzinfo=UTC),
         "language": "en", "text": text, "text_sha256": stable_id("text", n), "word_count": len(text.split()), "tone": -1.5 + n,
         "extractor": "plaintext", "extractor_version": "1", "input_format": "txt", "raw_sha256": stable_id("raw", n),
-        "duplicate_of": None, "ingested_at": ingested_at, "run_id": run_id,
+        "duplicate_of": None, "ingested_at": ingested_at, "run_id": run_id, "pipeline_version": "newsevents 0.1.0",
     }
 
 
@@ -74,3 +79,18 @@ def two_runs(data: DataDir) -> None:
     ingest(data, "b2", [a3], [mention(a3, event="aid", event_date=date(2026, 1, 10), cameo="070", quad=2, goldstein=7.0,
                                       actor1=("IGOUNO", None), actor2=("SYR", "SYR"), location=(None, None, None, None))],
            "20260111T120000Z-bbbbbb", t2)
+
+
+@contextmanager
+def held_by_another_process(root: Path) -> Iterator[int]:
+    """A second process holding the data dir's lock while the block runs; yields its pid."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from transforms.load import DataDir, exclusive\n"
+         "with exclusive(DataDir(Path(sys.argv[1]))):\n    print('held', flush=True); time.sleep(120)", str(root)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()

@@ -12,7 +12,7 @@ import pytest
 
 from flows.cli import main
 from schemas.tables import ARTICLES
-from tests.lakes import article, mention, two_runs
+from tests.lakes import article, held_by_another_process, mention, two_runs
 from transforms.compact import compact, merge
 from transforms.load import DataDir, publish, recover, write_journal
 
@@ -139,11 +139,11 @@ def test_the_command_line_compacts_and_reports(tmp_path, capsys):
 
 @pytest.mark.parametrize("table", ["articles", "event_mentions"])
 def test_compaction_while_another_process_holds_the_lake_is_refused(tmp_path, table):
-    from transforms.load import LakeBusy, exclusive
+    from transforms.load import LakeBusy
 
     data = DataDir(tmp_path)
     two_runs(data)
-    with exclusive(data), pytest.raises(LakeBusy):
+    with held_by_another_process(data.root), pytest.raises(LakeBusy):
         compact(data)
     assert len(files(data, table)) == 2
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime
 
 import pyarrow.parquet as pq
 import pytest
 
-from transforms.errors import Reason, Rejection
-from transforms.load import DataDir, LakeBusy, exclusive, publish, recover
-from transforms.tabulate import SchemaMismatch, to_table
 from schemas.tables import QUARANTINE
+from tests.lakes import held_by_another_process
+from transforms.errors import Reason, Rejection
+from transforms.load import HELD, DataDir, LakeBusy, exclusive, publish, recover
+from transforms.tabulate import SchemaMismatch, to_table
 
 
 def quarantine_row(n: int, at: datetime) -> dict:
@@ -69,11 +69,11 @@ def test_a_crash_before_the_journal_leaves_nothing_visible(tmp_path):
 
 def test_a_second_holder_of_the_data_dir_is_refused(tmp_path):
     data = DataDir(tmp_path)
-    with exclusive(data):
-        with pytest.raises(LakeBusy, match=f"pid {os.getpid()}"), exclusive(data):
-            pass
-    with exclusive(data):  # released after use
+    with held_by_another_process(data.root) as pid, pytest.raises(LakeBusy, match=f"pid {pid}"), exclusive(data):
         pass
+    with exclusive(data), exclusive(data):  # released after use; holds nest within one process
+        assert HELD[data.root.resolve()] == 2
+    assert data.root.resolve() not in HELD
 
 
 def test_rows_that_do_not_fit_the_schema_are_refused():

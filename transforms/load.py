@@ -82,9 +82,20 @@ class DataDir:
         return any((self.lake / table).glob("year=*/month=*/*.parquet"))
 
 
+HELD: dict[Path, int] = {}  # data dirs this process holds, with how deeply the holds nest
+
+
 @contextmanager
 def exclusive(data: DataDir) -> Iterator[None]:
-    """Hold the data directory for this process; a second process is refused at once."""
+    """Hold the data directory for this process; a second process is refused at once (holds nest within a process)."""
+    key = Path(data.root).resolve()
+    if key in HELD:
+        HELD[key] += 1
+        try:
+            yield
+        finally:
+            HELD[key] -= 1
+        return
     data.root.mkdir(parents=True, exist_ok=True)
     with open(data.lock_file, "a+") as handle:
         try:
@@ -97,10 +108,12 @@ def exclusive(data: DataDir) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        HELD[key] = 1
         try:
             recover(data)
             yield
         finally:
+            del HELD[key]
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
