@@ -217,3 +217,21 @@ def test_a_duckdb_warehouse_held_by_another_process_fails_cleanly_and_recovers(t
     assert counts(f"duckdb://{target}", "newsevents")["runs"] == 2, "nothing was loaded"
     assert sync(data, f"duckdb://{target}").rows["runs"] == 1
     assert counts(f"duckdb://{target}", "newsevents") == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
+
+
+def test_quarantine_rows_sync_and_compact(tmp_path, destination):
+    from transforms.compact import compact
+    from transforms.errors import Reason, Rejection
+    from transforms.load import publish
+
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    for n in (1, 2):  # two files in one partition; `at` is a keyword in DuckDB's SQL
+        row = Rejection(stage="read", reason=Reason.EMPTY, url=f"file:///in/{n}.txt", detail="input is empty").to_row(
+            "20260110T120000Z-aaaaaa", datetime(2026, 1, 10, 12, n, tzinfo=UTC))
+        publish(data, f"q{n}", {"quarantine": [(row["at"], row)]})
+    compact(data)
+    merged = list((data.lake / "quarantine").rglob("*.parquet"))
+    assert len(merged) == 1 and pq.read_metadata(merged[0]).num_rows == 2
+    assert sync(data, destination, dataset=dataset).rows["quarantine"] == 2
+    assert query(destination, f"SELECT reason, count(*) FROM {dataset}.quarantine GROUP BY 1") == [("EMPTY", 2)]

@@ -102,7 +102,7 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], path: P
                        {"files": paths}).fetchall()[0][0]
     batches = con.sql(
         f"""SELECT * EXCLUDE (filename) FROM read_parquet($files, union_by_name=true, filename=true, hive_partitioning=false)
-        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {LATEST_BY[table]} DESC NULLS LAST, filename DESC) = 1
+        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY "{LATEST_BY[table]}" DESC NULLS LAST, filename DESC) = 1
         ORDER BY {key}""",
         params={"files": paths},
     ).to_arrow_reader(BATCH_ROWS)

@@ -140,8 +140,8 @@ def changed_rows_sql(data: DataDir, table: str) -> str:
     nested = [f.name for f in spec.schema if pa.types.is_nested(f.type)]  # lists and maps travel as JSON text
     replace = f" REPLACE ({', '.join(f'to_json({n}) AS {n}' for n in nested)})" if nested else ""
     return f"""SELECT *{replace} FROM read_parquet('{data.table_glob(table)}', union_by_name=true, hive_partitioning=false)
-        WHERE $since IS NULL OR {CURSORS[table]} > $since
-        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {ORDER_BY[table]} DESC NULLS LAST) = 1"""
+        WHERE $since IS NULL OR "{CURSORS[table]}" > $since
+        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY "{ORDER_BY[table]}" DESC NULLS LAST) = 1"""
 
 
 def drift(pipeline, *, exclude: list[str]) -> dict[str, str]:
