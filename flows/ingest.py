@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -289,7 +289,8 @@ def new_run_id(started_at: datetime) -> str:
 
 
 def publish_run_artifact(summary: RunSummary) -> None:
-    """A Prefect artifact of the run: counts per stage, quarantine reasons and fetch outcomes per domain."""
+    """Prefect artifacts of the run: a markdown report (counts per stage, quarantine reasons, fetch outcomes per domain)
+    and a table of the counts."""
     lines = [f"# Run {summary.run_id}", "", "| stage | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.counts.items()]
     lines += ["", "| quarantine reason | inputs |", "|---|---|"]
@@ -298,6 +299,8 @@ def publish_run_artifact(summary: RunSummary) -> None:
         lines += ["", "| domain | outcome | attempts |", "|---|---|---|"]
         lines += [f"| {d} | {outcome} | {n} |" for d, outcomes in summary.domains.items() for outcome, n in outcomes.items()]
     create_markdown_artifact("\n".join(lines), key="ingest-run", description=summary.line())
+    create_table_artifact([{"stage": k, "count": v} for k, v in summary.counts.items()], key="ingest-run-counts",
+                          description=f"Counts of run {summary.run_id}")
 
 
 def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -153,3 +154,16 @@ def test_reprocess_redoes_articles_of_an_older_pipeline_from_the_raw_store(sampl
     assert after == before, "the same pipeline rebuilds the same rows from data/raw/"
     _, [(versions,)] = catalog.query(data, "SELECT count(DISTINCT pipeline_version) FROM articles")
     assert versions == 1
+
+
+def test_the_run_publishes_a_report_and_a_table_artifact(samples_run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, summary = samples_run
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run", "ingest-run-counts"])))
+    report = [a for a in artifacts if a.key == "ingest-run" and summary.run_id in a.data]
+    assert report and "| NOT_ENGLISH | 1 |" in report[0].data and f"| articles | {summary.counts['articles']} |" in report[0].data
+    tables = [a for a in artifacts if a.key == "ingest-run-counts" and summary.run_id in (a.description or "")]
+    assert tables and {"stage": "inputs", "count": summary.counts["inputs"]} in json.loads(tables[0].data)
