@@ -33,7 +33,23 @@ DEMO_QUERIES = [
 
 def default_data_dir() -> Path:
     """NEWSEVENTS_DATA_DIR when set, else ./data."""
-    return Path(os.environ.get("NEWSEVENTS_DATA_DIR", "data"))
+    return data_dir_path(os.environ.get("NEWSEVENTS_DATA_DIR", "data"))
+
+
+def data_dir_path(value: str) -> Path:
+    """A data directory must be a local folder: the lake's lock and atomic publishing need a POSIX file system."""
+    if "://" in value:
+        raise NewseventsError(f"data directory {value!r} is a URL; object storage is not supported yet, use a local "
+                              "folder (docs/operations.md#object-storage)")
+    return Path(value)
+
+
+def data_dir_argument(value: str) -> Path:
+    """--data-dir, checked as the parser reads it."""
+    try:
+        return data_dir_path(value)
+    except NewseventsError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def parse_date(value: str) -> date:
@@ -54,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
+        p.add_argument("--data-dir", type=data_dir_argument, default=None, help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
         return p
 
     run = with_run_options(with_data_dir(commands.add_parser(
