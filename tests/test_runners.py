@@ -10,18 +10,11 @@ import pytest
 from flows.ingest import run_ingest
 from flows.options import RunOptions
 from flows.runners import check_reachable
-from transforms import catalog
+from tests.hostile import table_rows
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-RUN_COLUMNS = ("run_id", "ingested_at", "first_seen_at", "updated_at", "at")  # differ between any two runs by design
-
-
-def contents(data: DataDir, table: str) -> list[tuple]:
-    """Every row of a table but the columns that name the run, in a stable order."""
-    columns = [c for c in catalog.query(data, f"SELECT * FROM {table} LIMIT 0")[0] if c not in RUN_COLUMNS]
-    return catalog.query(data, f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")[1]
 
 
 @pytest.mark.flow
@@ -34,7 +27,7 @@ def test_dask_cluster_and_threads_make_identical_tables(prefect_harness, nlp, tm
     summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=dask.root, batch_size=3, runner="dask", workers=2))
     assert summary.counts["articles"] >= 12
     for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
-        assert contents(dask, table) == contents(threads, table), table
+        assert table_rows(dask.root, table) == table_rows(threads.root, table), table
 
 
 def test_an_unreachable_dask_address_is_a_one_line_error():
