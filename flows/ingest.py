@@ -154,8 +154,9 @@ class Batches:
         self.counts["duplicates"] += sum(1 for _, a in articles if a["duplicate_of"] is not None)
         self.counts["entities"] += len(entities)
         self.counts["event_mentions"] += len(mentions)
-        self.counts["replaced"] += len(split.replaced)
-        self.flush(articles, entities, mentions, split.replaced)
+        replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
+        self.counts["replaced"] += len(replaced)
+        self.flush(articles, entities, mentions, replaced)
         self.progress.advance(inputs)
 
     def reject(self, rejections: list[Rejection]) -> None:
