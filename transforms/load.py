@@ -270,25 +270,24 @@ def write_backlog(data: DataDir, months: set[str]) -> None:
     os.replace(tmp, data.rollup_backlog)
 
 
-def replace_partitions(data: DataDir, table: str, file_name: str, rows_by_partition: dict[str, list[dict]]) -> int:
-    """Rewrite one named file per partition (used by rollups); an empty partition's file is removed."""
-    schema = TABLES[table].schema
+def replace_partitions(data: DataDir, table: str, file_name: str, parts: dict[str, pa.Table]) -> int:
+    """Rewrite one named file per partition (used by rollups) from tables in the table's schema; an empty partition's file is removed."""
     batch_id = f"{table}-{file_name}"
     stage_dir = data.staging / batch_id
     shutil.rmtree(stage_dir, ignore_errors=True)
     moves: list[tuple[str, str]] = []
-    for part, rows in sorted(rows_by_partition.items()):
+    for part, rows in sorted(parts.items()):
         final = data.lake / table / part / f"{file_name}.parquet"
-        if not rows:
+        if rows.num_rows == 0:
             final.unlink(missing_ok=True)
             continue
         staged = stage_dir / table / part / final.name
         staged.parent.mkdir(parents=True, exist_ok=True)
-        write_parquet(to_table(rows, schema, table=table), staged)
+        write_parquet(rows, staged)
         moves.append((str(staged), str(final)))
     if moves:
         commit(data, batch_id, moves)
     shutil.rmtree(stage_dir, ignore_errors=True)
     if table == "events":
-        clear_rollup(data, {part.replace("year=", "").replace("/month=", "-") for part in rows_by_partition})
-    return sum(len(r) for r in rows_by_partition.values())
+        clear_rollup(data, {part.replace("year=", "").replace("/month=", "-") for part in parts})
+    return sum(rows.num_rows for rows in parts.values())

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from schemas.tables import TABLES, TIMESTAMP
 from transforms.load import DataDir, partition, replace_partitions
+from transforms.tabulate import conform
 
 ROLLUP_FILE = "part-rollup"
 PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE 3 END"
@@ -66,16 +70,14 @@ def rollup(data: DataDir, months: set[date]) -> int:
     if not months or not (data.has_files("event_mentions") and data.has_files("articles")):
         return 0
     keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months})
-    with duckdb.connect() as con:
-        cursor = con.execute(rollup_sql(data.table_glob("event_mentions"), data.table_glob("articles")), {"months": keys})
-        columns = [d[0] for d in cursor.description]
-        rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
-    now = datetime.now(UTC)
-    by_partition: dict[str, list[dict]] = {partition(date.fromisoformat(k + "-01")): [] for k in keys}
-    for row in rows:
-        row["updated_at"] = now
-        by_partition[partition(row["event_date"])].append(row)
-    return replace_partitions(data, "events", ROLLUP_FILE, dict(by_partition))
+    with duckdb.connect() as con:  # Arrow, not Python rows: a month of events stays columnar in memory
+        found = con.sql(rollup_sql(data.table_glob("event_mentions"), data.table_glob("articles")), params={"months": keys}).to_arrow_table()
+    found = found.append_column("updated_at", pa.array([datetime.now(UTC)] * found.num_rows, TIMESTAMP))
+    month_of_row = pc.strftime(found["event_date"], format="%Y-%m")
+    schema = TABLES["events"].schema
+    parts = {partition(date.fromisoformat(k + "-01")): conform(found.filter(pc.equal(month_of_row, k)), schema, table="events")
+             for k in keys}
+    return replace_partitions(data, "events", ROLLUP_FILE, parts)
 
 
 def months_of(mentions: list[dict]) -> set[date]:

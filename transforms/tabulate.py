@@ -1,4 +1,4 @@
-"""ROWS -> ARROW: build a table from dict rows, refusing rows that do not match the schema exactly."""
+"""ROWS -> ARROW: build a table from dict rows (or conform a query's Arrow result), refusing what does not match the schema."""
 
 from __future__ import annotations
 
@@ -25,4 +25,18 @@ def to_table(rows: list[dict], schema: pa.Schema, *, table: str) -> pa.Table:
     try:
         return pa.Table.from_pylist(rows, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
+        raise SchemaMismatch(f"{table}: {e}") from e
+
+
+def conform(found: pa.Table, schema: pa.Schema, *, table: str) -> pa.Table:
+    """An Arrow result (a query's) in the table's schema: the same columns, required fields filled, types cast."""
+    if set(found.column_names) != set(schema.names):
+        extra, missing = sorted(set(found.column_names) - set(schema.names)), sorted(set(schema.names) - set(found.column_names))
+        raise SchemaMismatch(f"{table}: unknown fields {extra}, missing fields {missing}")
+    for f in schema:
+        if not f.nullable and found[f.name].null_count:
+            raise SchemaMismatch(f"{table}: required field {f.name!r} is null")
+    try:
+        return found.select(schema.names).cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
         raise SchemaMismatch(f"{table}: {e}") from e
