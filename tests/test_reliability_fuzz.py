@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from transforms.analyse import analyse
@@ -205,6 +205,7 @@ SENTENCES = ["Kenya and Ethiopia signed a water agreement in Nairobi on Tuesday.
 @pytest.mark.model
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(SENTENCES), st.lists(NASTY, max_size=3).map("".join)), min_size=1, max_size=5))
+@example(parts=[(SENTENCES[0], "\u200d\u2028"), (SENTENCES[4], "")])  # CI found "Tuesday.\u200d\u2028" as an entity
 def test_entity_and_event_offsets_slice_the_stored_text_whatever_characters_surround_them(nlp, parts):
     text = " ".join(noise + sentence + noise for sentence, noise in parts)
     article = {"article_id": "fuzz", "text": text, "url": "file:///fuzz.txt", "published_at": None}

@@ -17,16 +17,16 @@ OWNER_SECTORS = frozenset({"IGO", "NGO", "NGM", "IMG"})
 # Words a title reads through: "Secretary of State", "Secretary-General", "Russia's envoy".
 TITLE_JOINS = frozenset({"of", "for", "-", "'s", "’s"})
 FORMER = frozenset({"former", "ex", "ex-", "onetime", "then"})
-_EDGE = frozenset(" \t\r\n\u00a0\"'“”‘’,;:!?/\\|-–—*•·<>")
+_EDGE = frozenset("\"'“”‘’,;:!?/\\|-–—*•·<>\u200b\u200c\u200d\u2060\ufeff")  # and any white space
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
 def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
-    """Offsets without surrounding white space, quotes, dashes or unbalanced brackets."""
+    """Offsets without surrounding white space, zero-width marks, quotes, dashes or unbalanced brackets."""
     while start < end:
-        if text[start] in _EDGE:
+        if text[start] in _EDGE or text[start].isspace():
             start += 1
-        elif text[end - 1] in _EDGE:
+        elif text[end - 1] in _EDGE or text[end - 1].isspace():
             end -= 1
         elif text[start] in _PAIRS and _PAIRS[text[start]] not in text[start:end]:
             start += 1
