@@ -236,15 +236,14 @@ def command_reprocess(args: argparse.Namespace) -> int:
 
 def command_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
-    from flows.runners import one_prefect_api
-    from transforms.load import DataDir, exclusive
+    from flows.ingest import before_flows
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
     if not (args.feed or args.sitemap or args.sources):
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
     options = run_options(args)
-    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
+    with before_flows(options):
         statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
     return max(statuses, default=0)
 

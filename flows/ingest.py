@@ -13,10 +13,12 @@ import secrets
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 from prefect import flow, task
@@ -93,8 +95,8 @@ class Batches:
         self.options, self.data, self.seen = options, data, seen
         self.run_id, self.started_at, self.progress = run_id, started_at, progress
         self.clean_options = CleanOptions(languages=options.languages)
-        self.versions = pipeline_versions(load_nlp(options.model))
-        self.version = pipeline_version(load_nlp(options.model))
+        nlp = load_nlp(options.model)
+        self.versions, self.version = pipeline_versions(nlp), pipeline_version(nlp)
         self.in_flight = 2 * options.workers
         self.counts: Counter = Counter()
         self.reasons: Counter = Counter()
@@ -168,7 +170,7 @@ class Batches:
     def fetched(self, rows: list[dict]) -> None:
         """Queue the `fetches` rows of a target's attempts and count their outcome per domain."""
         for row in rows:
-            domain = (row["url"].split("/")[2] if "://" in row["url"] else row["url"]).lower()
+            domain = urlsplit(row["url"]).hostname or row["url"]
             self.domains.setdefault(domain, Counter())[row["error"] or f"HTTP {row['status']}"] += 1
         self.counts["fetches"] += len(rows)
         self.fetches += [{**row, "run_id": self.run_id} for row in rows]
@@ -304,15 +306,22 @@ def publish_run_artifact(summary: RunSummary) -> None:
                           description=f"Counts of run {summary.run_id}")
 
 
+@contextmanager
+def before_flows(options: RunOptions) -> Iterator[None]:
+    """Hold the data dir (a busy one is refused before any flow starts) and give worker processes one Prefect API."""
+    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
+        yield
+
+
 def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:
     """Run the ingest flow with the task runner the options ask for (a busy data dir is refused before the flow starts)."""
-    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
+    with before_flows(options):
         return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
 
 
 def run_reprocess(options: RunOptions, *, everything: bool = False) -> RunSummary:
     """Run the reprocess flow with the task runner the options ask for (a busy data dir is refused before the flow starts)."""
-    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
+    with before_flows(options):
         return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
 
 
