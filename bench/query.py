@@ -320,7 +320,7 @@ def build_lake(single: Path, data: DataDir, files_per_month: int) -> None:
         source = pq.ParquetFile(single / f"{table}.parquet")
         for group, first in enumerate(manifest[table]):
             part = source.read_row_group(group)
-            folder = tmp.lake / table / f"year={first[:4]}" / f"month={first[5:7]}"
+            folder = tmp.lake.path / table / f"year={first[:4]}" / f"month={first[5:7]}"
             folder.mkdir(parents=True, exist_ok=True)
             size = -(-part.num_rows // files_per_month)
             for n in range(files_per_month):
@@ -384,7 +384,7 @@ def main() -> None:
             began = time.perf_counter()
             build_lake(single, data, files_per_month)
             print(f"(lake with {files_per_month} file(s) per partition: {time.perf_counter() - began:.0f} s, "
-                  f"{folder_size(data.lake) / 1e6:,.0f} MB)", flush=True)
+                  f"{folder_size(data.lake.path) / 1e6:,.0f} MB)", flush=True)
         views = catalog.connect(data)
         settings(views, args.threads, args.metadata_cache)
         for name, sql in QUERIES.items():

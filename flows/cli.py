@@ -37,11 +37,24 @@ def default_data_dir() -> Path:
 
 
 def data_dir_path(value: str) -> Path:
-    """A data directory must be a local folder: the lake's lock and atomic publishing need a POSIX file system."""
+    """A data directory must be a local folder: its lock, staging and journal need a POSIX file system."""
     if "://" in value:
-        raise NewseventsError(f"data directory {value!r} is a URL; object storage is not supported yet, use a local "
-                              "folder (docs/operations.md#object-storage)")
+        raise NewseventsError(f"data directory {value!r} is a URL; it must be a local folder. To keep the tables in object "
+                              f"storage, give --lake {value} (docs/operations.md#object-storage)")
     return Path(value)
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    """The data directory a command works on, pointed first at --lake (or $NEWSEVENTS_LAKE) when that names another lake."""
+    from transforms.lake import choose, is_location
+    from transforms.load import DataDir, exclusive
+
+    root = (args.data_dir or default_data_dir()).resolve()
+    where = getattr(args, "lake", None) or os.environ.get("NEWSEVENTS_LAKE")
+    if where and not is_location(root, where):
+        with exclusive(DataDir(root)):
+            choose(root, where)
+    return root
 
 
 def data_dir_argument(value: str) -> Path:
@@ -71,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--data-dir", type=data_dir_argument, default=None, help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
+        p.add_argument("--lake", metavar="PATH|URL", help="keep the tables here, e.g. s3://bucket/news (default: $NEWSEVENTS_LAKE, "
+                       "else the lake the data directory was last given, else DATA_DIR/lake); remembered by the data directory")
         return p
 
     run = with_run_options(with_data_dir(commands.add_parser(
@@ -173,7 +188,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                *command_line_sources(feeds=getattr(args, "feed", []), sitemaps=getattr(args, "sitemap", []))]
     fetch = FetchOptions(allow_private=getattr(args, "allow_private", False), refetch=getattr(args, "refetch", False),
                          **({"user_agent": args.user_agent} if getattr(args, "user_agent", None) else {}))
-    options = RunOptions(data_dir=(args.data_dir or default_data_dir()).resolve(), published=getattr(args, "published", None),
+    options = RunOptions(data_dir=data_dir(args), published=getattr(args, "published", None),
                          model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
                          workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None),
                          sources=tuple(sources), fetch=fetch)
@@ -252,7 +267,7 @@ def command_sql(args: argparse.Namespace) -> int:
     from transforms.catalog import query
     from transforms.load import DataDir
 
-    columns, rows = query(DataDir((args.data_dir or default_data_dir()).resolve()), args.query)
+    columns, rows = query(DataDir(data_dir(args)), args.query)
     print_rows(columns, rows, args.format)
     return 0
 
@@ -261,15 +276,15 @@ def command_demo(args: argparse.Namespace) -> int:
     from transforms.catalog import query
     from transforms.load import DataDir
 
-    data_dir = (args.data_dir or default_data_dir()).resolve()
-    print(f"Ingesting the samples in {SAMPLES} into {data_dir} ...")
-    run = build_parser().parse_args(["run", str(SAMPLES), "--data-dir", str(data_dir), *(["--model", args.model] if args.model else [])])
+    root = data_dir(args)
+    print(f"Ingesting the samples in {SAMPLES} into {root} ...")
+    run = build_parser().parse_args(["run", str(SAMPLES), "--data-dir", str(root), *(["--model", args.model] if args.model else [])])
     status = command_run(run.paths, run)
     for title, sql in DEMO_QUERIES:
         print(f"\n== {title}\n{sql}\n")
-        print_rows(*query(DataDir(data_dir), sql), "table")
-    print(f"\nAsk your own: newsevents sql \"SELECT ...\" --data-dir {data_dir}   (tables: docs/tables.md)")
-    command_report(argparse.Namespace(data_dir=data_dir, since=None, until=None, country=None, output=None))
+        print_rows(*query(DataDir(root), sql), "table")
+    print(f"\nAsk your own: newsevents sql \"SELECT ...\" --data-dir {root}   (tables: docs/tables.md)")
+    command_report(argparse.Namespace(data_dir=root, lake=None, since=None, until=None, country=None, output=None))
     return status
 
 
@@ -321,7 +336,7 @@ def command_compact(args: argparse.Namespace) -> int:
     from transforms.compact import compact
     from transforms.load import DataDir
 
-    print(compact(DataDir((args.data_dir or default_data_dir()).resolve())).line())
+    print(compact(DataDir(data_dir(args))).line())
     return 0
 
 
@@ -330,7 +345,7 @@ def command_report(args: argparse.Namespace) -> int:
     from transforms.report import ReportOptions, write_report
 
     options = ReportOptions(since=args.since, until=args.until, country=args.country, output=args.output)
-    print(f"Report: {write_report(DataDir((args.data_dir or default_data_dir()).resolve()), options)}")
+    print(f"Report: {write_report(DataDir(data_dir(args)), options)}")
     return 0
 
 
@@ -338,7 +353,7 @@ def command_export(args: argparse.Namespace) -> int:
     from transforms.gdelt import export_gdelt
     from transforms.load import DataDir
 
-    print(export_gdelt(DataDir((args.data_dir or default_data_dir()).resolve()), args.since, args.until, args.output).line())
+    print(export_gdelt(DataDir(data_dir(args)), args.since, args.until, args.output).line())
     return 0
 
 
@@ -346,7 +361,7 @@ def command_sync(args: argparse.Namespace) -> int:
     from transforms.load import DataDir
     from transforms.warehouse import sync
 
-    print(sync(DataDir((args.data_dir or default_data_dir()).resolve()), args.destination, dataset=args.dataset).line())
+    print(sync(DataDir(data_dir(args)), args.destination, dataset=args.dataset).line())
     return 0
 
 

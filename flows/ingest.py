@@ -20,7 +20,6 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -37,7 +36,7 @@ from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_r
 from transforms.errors import NewseventsError, Rejection
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import DataDir, exclusive, publish
-from transforms.nlp import load_nlp
+from transforms.nlp import load_nlp, model_meta
 from transforms.rawstore import RawStore, reread
 from transforms.read import RawDocument
 from transforms.rollup import months_of, months_of_articles, rollup
@@ -95,9 +94,10 @@ class Batches:
         self.options, self.data, self.seen = options, data, seen
         self.run_id, self.started_at, self.progress = run_id, started_at, progress
         self.clean_options = CleanOptions(languages=options.languages)
-        nlp = load_nlp(options.model)
-        self.versions, self.version = pipeline_versions(nlp), pipeline_version(nlp)
+        meta = model_meta(options.model)
+        self.versions, self.version = pipeline_versions(meta), pipeline_version(meta)
         self.in_flight = 2 * options.workers
+        self.tail = False  # every input is read: the last batches' analyses are split across the workers
         self.counts: Counter = Counter()
         self.reasons: Counter = Counter()
         self.domains: dict[str, Counter] = {}
@@ -106,7 +106,7 @@ class Batches:
         self.fetches: list[dict] = []
         self.published = 0
         self.cleaning: deque[tuple[PrefectFuture, int]] = deque()
-        self.analysing: deque[tuple[PrefectFuture | None, Deduped, int]] = deque()
+        self.analysing: deque[tuple[list[PrefectFuture], Deduped, int]] = deque()
 
     def run(self, items: Iterable[RawDocument | Rejection | Known]) -> None:
         """Process every input of the stream."""
@@ -117,14 +117,16 @@ class Batches:
             documents = [item for item in batch if isinstance(item, RawDocument)]
             self.cleaning.append((clean_batch.submit(documents, self.clean_options), len(batch)))
             self.drain(self.in_flight)
+        self.tail = True
         self.drain(0)
         self.flush([], [], [], [])
 
     def drain(self, keep: int) -> None:
-        """Finish the oldest batches until at most `keep` are in flight at each stage."""
+        """Finish the oldest batches until at most `keep` are in flight at each stage (at the end, every cleaned batch
+        goes to analysis before the flow waits for the last analyses, so that the workers share them)."""
         while len(self.cleaning) > keep:
             self.cleaned(*self.cleaning.popleft())
-            while len(self.analysing) > keep:
+            while len(self.analysing) > self.in_flight:
                 self.analysed(*self.analysing.popleft())
         while len(self.analysing) > keep:
             self.analysed(*self.analysing.popleft())
@@ -135,12 +137,22 @@ class Batches:
         self.reject(rejections)
         split = dedupe(articles, self.seen)
         self.counts["unchanged"] += len(split.unchanged)
-        analysis = analyse_batch.submit(split.new, self.options.model, self.started_at.date()) if split.new else None
-        self.analysing.append((analysis, split, inputs))
+        self.analysing.append((self.analyse(split.new), split, inputs))
 
-    def analysed(self, future: PrefectFuture | None, split: Deduped, inputs: int) -> None:
+    def analyse(self, articles: list[dict]) -> list[PrefectFuture]:
+        """Submit the analysis of a batch's new articles: in the tail of the run one part per worker, so that no worker
+        waits idle while another analyses a whole last batch."""
+        size = -(-len(articles) // (self.options.workers if self.tail else 1)) or 1
+        return [analyse_batch.submit(articles[i:i + size], self.options.model, self.started_at.date())
+                for i in range(0, len(articles), size)]
+
+    def analysed(self, futures: list[PrefectFuture], split: Deduped, inputs: int) -> None:
         """Publish one batch: its articles, duplicates, entities, event mentions and the rejections gathered so far."""
-        analysis = future.result() if future is not None else Analysis()
+        analysis = Analysis()
+        for part in (future.result() for future in futures):
+            analysis.entities.update(part.entities)
+            analysis.event_mentions.update(part.event_mentions)
+            analysis.rejections.update(part.rejections)
         self.reject(list(analysis.rejections.values()))
         now = datetime.now(UTC)
         articles, entities, mentions = [], [], []
@@ -224,7 +236,7 @@ def reprocess(options: RunOptions, everything: bool = False) -> RunSummary:
     """Rebuild from data/raw/ the articles an older pipeline made (all of them when `everything`), replacing their rows."""
     data = DataDir(options.data_dir)
     store = RawStore(options.data_dir)
-    current = pipeline_version(load_nlp(options.model))
+    current = pipeline_version(model_meta(options.model))
     rows = stale_articles(data, None if everything else current) if data.has_files("articles") else []
 
     def stream(_: Batches) -> Iterator[RawDocument | Rejection]:
@@ -236,13 +248,14 @@ def reprocess(options: RunOptions, everything: bool = False) -> RunSummary:
 
 def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
     """The stored articles (originals before their duplicates) not made by the current pipeline version (all when None)."""
-    cursor = duckdb.execute(
-        "SELECT article_id, url, input_format, raw_sha256, published_at, source_name "
-        f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
-        "WHERE $version IS NULL OR pipeline_version IS DISTINCT FROM $version "
-        "ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    with data.connect() as con:
+        cursor = con.execute(
+            "SELECT article_id, url, input_format, raw_sha256, published_at, source_name "
+            f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
+            "WHERE $version IS NULL OR pipeline_version IS DISTINCT FROM $version "
+            "ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, total: int | None,
@@ -253,7 +266,9 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
     run_id = new_run_id(started_at)
     data = DataDir(options.data_dir)
     with exclusive(data):
-        load_nlp(options.model)  # a missing model stops the run before any work
+        model_meta(options.model)  # a missing model stops the run before any work
+        if options.runner == "threads" and not options.dask_address:
+            load_nlp(options.model)  # the worker threads share this process's model: built once, before they start
         with RunProgress(total) as progress:
             batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
             batches.run(stream(batches))

@@ -197,10 +197,10 @@ def register(deployments: list[RunnerDeployment], work_pool: str, limit: int | N
 
 def serve_command(args: argparse.Namespace) -> int:
     """Check everything, then serve the deployments until interrupted (or print them with --list)."""
-    from flows.cli import default_data_dir
+    from flows import cli
     from flows.maintenance import DEFAULT_CRON
 
-    data_dir = (args.data_dir or default_data_dir()).resolve()
+    data_dir = cli.data_dir(args)
     sources_file = args.sources or data_dir / "sources.toml"
     if not sources_file.is_file():
         raise NewseventsError(f"{sources_file}: no such sources file; pass --sources FILE (see data/sources.example.toml)")

@@ -10,10 +10,10 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
+from transforms.load import DataDir
 
 COUNTRIES = ["France", "Germany", "Japan", "India", "Brazil", "Kenya", "Egypt", "Turkey", "Mexico", "Canada", "Nigeria", "Chile"]
 VERBS = ["met with", "criticised", "signed an agreement with", "threatened", "praised", "accused", "visited", "condemned"]
@@ -68,25 +68,25 @@ def stray_files(lake: Path) -> list[Path]:
 
 
 def table_rows(data_dir: Path, table: str) -> list[tuple]:
-    """A table's rows as DuckDB reads them from the lake's explicit globs, without run-specific columns, sorted."""
-    glob = str(data_dir / "lake" / table / "year=*" / "month=*" / "*.parquet")
-    if not list((data_dir / "lake" / table).glob("year=*/month=*/*.parquet")):
+    """A table's rows as DuckDB reads them from the lake's explicit glob (wherever the lake is), without run-specific columns, sorted."""
+    data = DataDir(data_dir)
+    if not data.has_files(table):
         return []
     exclude = RUN_SPECIFIC.get(table, [])
     columns = [c for c in TABLES[table].schema.names if c not in exclude]
-    with duckdb.connect() as con:
-        rows = con.execute(f"SELECT {', '.join(columns)} FROM read_parquet('{glob}', union_by_name=true)").fetchall()
+    with data.connect() as con:
+        rows = con.execute(f"SELECT {', '.join(columns)} FROM read_parquet('{data.table_glob(table)}', union_by_name=true)").fetchall()
     return sorted(rows, key=repr)
 
 
 def duplicate_keys(data_dir: Path, table: str) -> list[tuple]:
     """Primary-key values that occur more than once in a table."""
-    glob = str(data_dir / "lake" / table / "year=*" / "month=*" / "*.parquet")
-    if not list((data_dir / "lake" / table).glob("year=*/month=*/*.parquet")):
+    data = DataDir(data_dir)
+    if not data.has_files(table):
         return []
     key = ", ".join(TABLES[table].primary_key)
-    with duckdb.connect() as con:
-        return con.execute(f"SELECT {key}, count(*) FROM read_parquet('{glob}', union_by_name=true) "
+    with data.connect() as con:
+        return con.execute(f"SELECT {key}, count(*) FROM read_parquet('{data.table_glob(table)}', union_by_name=true) "
                            f"GROUP BY ALL HAVING count(*) > 1").fetchall()
 
 

@@ -79,7 +79,7 @@ def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message
     out = newsevents(*args, *(["--data-dir", str(tmp_path / "data")] if message else []), cwd=tmp_path)
     assert (out.returncode, out.stdout) == (2, "")
     if message is None:  # an argparse error: usage line, then the message
-        assert "object storage is not supported yet" in out.stderr.splitlines()[-1]
+        assert "give --lake s3://bucket/news" in out.stderr.splitlines()[-1]
     else:
         assert out.stderr.startswith(f"newsevents: {message}") and len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "data").exists() and list(tmp_path.iterdir()) == []

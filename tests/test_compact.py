@@ -18,7 +18,7 @@ from transforms.load import DataDir, publish, recover, write_journal
 
 
 def files(data: DataDir, table: str) -> list[str]:
-    return sorted(str(p.relative_to(data.lake / table)) for p in (data.lake / table).glob("year=*/month=*/*.parquet"))
+    return sorted(str(p.relative_to(data.lake.path / table)) for p in (data.lake.path / table).glob("year=*/month=*/*.parquet"))
 
 
 def rows(data: DataDir, sql: str) -> list[tuple]:
@@ -74,8 +74,8 @@ def test_the_events_rollup_is_recomputed_for_touched_months(tmp_path):
 def test_files_written_before_a_column_was_added_read_it_as_null(tmp_path):
     data = DataDir(tmp_path)
     two_runs(data)
-    part = data.lake / "articles" / "year=2026" / "month=01"
-    small = sorted(part.glob("*.parquet"))
+    part = data.lake.path / "articles" / "year=2026" / "month=01"
+    small = sorted(str(p) for p in part.glob("*.parquet"))
     for path in small:  # as if tone and duplicate_of were added later, and only the second file had tone
         table = pq.read_table(path).drop_columns(["duplicate_of"] + (["tone"] if path == small[0] else []))
         pq.write_table(table, path)
@@ -89,8 +89,8 @@ def test_files_written_before_a_column_was_added_read_it_as_null(tmp_path):
 def test_a_crash_after_the_journal_is_finished_by_recover(tmp_path):
     data = DataDir(tmp_path)
     two_runs(data)
-    part = data.lake / "articles" / "year=2026" / "month=01"
-    small = sorted(part.glob("*.parquet"))
+    part = data.lake.path / "articles" / "year=2026" / "month=01"
+    small = sorted(str(p) for p in part.glob("*.parquet"))
     staged = data.staging / "compact-x" / "articles" / "year=2026" / "month=01" / "part-compact-x.parquet"
     staged.parent.mkdir(parents=True)
     merge(duckdb.connect(), "articles", small, staged)

@@ -20,7 +20,7 @@ def quarantine_row(n: int, at: datetime) -> dict:
 
 
 def lake_rows(data: DataDir, table: str) -> int:
-    return sum(pq.read_metadata(p).num_rows for p in (data.lake / table).glob("year=*/month=*/*.parquet"))
+    return sum(pq.read_metadata(p).num_rows for p in (data.lake.path / table).glob("year=*/month=*/*.parquet"))
 
 
 def test_rows_land_in_hive_partitions_by_date(tmp_path):
@@ -28,7 +28,7 @@ def test_rows_land_in_hive_partitions_by_date(tmp_path):
     rows = [quarantine_row(1, datetime(2026, 1, 5, tzinfo=UTC)), quarantine_row(2, datetime(2026, 2, 7, tzinfo=UTC))]
     written = publish(data, "b1", {"quarantine": [(r["at"], r) for r in rows]})
     assert written == {"quarantine": 2}
-    files = sorted(str(p.relative_to(data.lake)) for p in data.lake.rglob("*.parquet"))
+    files = sorted(str(p.relative_to(data.lake.path)) for p in data.lake.path.rglob("*.parquet"))
     assert files == ["quarantine/year=2026/month=01/part-b1.parquet", "quarantine/year=2026/month=02/part-b1.parquet"]
     assert not any(data.staging.glob("b1*")), "staging is cleared after a publish"
 
@@ -47,7 +47,7 @@ def test_a_crash_after_the_journal_is_rolled_forward(tmp_path):
     staged.parent.mkdir(parents=True)
     row = quarantine_row(3, datetime(2026, 3, 1, tzinfo=UTC))
     pq.write_table(to_table([row], QUARANTINE, table="quarantine"), staged)
-    final = data.lake / "quarantine" / "year=2026" / "month=03" / "part-b9.parquet"
+    final = data.lake.path / "quarantine" / "year=2026" / "month=03" / "part-b9.parquet"
     data.journal.mkdir(parents=True)
     (data.journal / "b9.json").write_text(json.dumps([[str(staged), str(final)]]))
     recover(data)
@@ -63,7 +63,7 @@ def test_a_crash_before_the_journal_leaves_nothing_visible(tmp_path):
     (data.journal).mkdir(parents=True)
     (data.journal / "b7.tmp").write_text("[[")
     recover(data)
-    assert not data.lake.exists() or not list(data.lake.rglob("*.parquet"))
+    assert not data.lake.path.exists() or not list(data.lake.path.rglob("*.parquet"))
     assert not (data.staging / "b7").exists() and not list(data.journal.iterdir())
 
 
@@ -94,4 +94,4 @@ def test_a_refused_batch_publishes_nothing(tmp_path):
     bad = {**quarantine_row(2, datetime(2026, 2, 5, tzinfo=UTC)), "stage": None}
     with pytest.raises(SchemaMismatch):
         publish(data, "b2", {"quarantine": [(good["at"], good)], "runs": [(date(2026, 2, 5), bad)]})
-    assert not data.lake.exists() or not list(data.lake.rglob("*.parquet"))
+    assert not data.lake.path.exists() or not list(data.lake.path.rglob("*.parquet"))

@@ -72,7 +72,7 @@ def third_run(data: DataDir) -> None:
 
 
 def lake_snapshot(data: DataDir) -> dict[str, float]:
-    return {str(p): p.stat().st_mtime for p in data.lake.rglob("*.parquet")}
+    return {str(p): p.stat().st_mtime for p in data.lake.path.rglob("*.parquet")}
 
 
 def test_first_incremental_and_repeated_syncs_never_duplicate(tmp_path, destination):
@@ -114,7 +114,7 @@ def test_a_column_added_to_the_lake_is_added_to_the_warehouse(tmp_path, destinat
     sync(data, destination, dataset=dataset)
     row = article(5, published=date(2026, 1, 12), run_id="20260113T000000Z-ffffff", ingested_at=datetime(2026, 1, 13, tzinfo=UTC))
     newer = pa.Table.from_pylist([{**row, "paywalled": True}])
-    part = data.lake / "articles" / "year=2026" / "month=01"
+    part = data.lake.path / "articles" / "year=2026" / "month=01"
     pq.write_table(newer, part / "part-newer.parquet")
     assert sync(data, destination, dataset=dataset).rows["articles"] == 1
     assert query(destination, f"SELECT count(*), count(paywalled), bool_or(paywalled) FROM {dataset}.articles") == [(4, 1, True)]
@@ -193,7 +193,7 @@ def test_the_maintenance_flow_compacts_then_syncs(tmp_path, prefect_harness):
     target = f"duckdb://{tmp_path / 'w.duckdb'}"
     lines = maintenance(data.root, [target], dataset="ne")
     assert lines[0].startswith("compacted 3 partitions") and "3 articles" in lines[1]
-    assert len(list((data.lake / "articles").rglob("*.parquet"))) == 1
+    assert len(list((data.lake.path / "articles").rglob("*.parquet"))) == 1
     assert counts(target, "ne") == {"articles": 3, "event_mentions": 4, "events": 3, "runs": 2}
 
 
@@ -231,7 +231,7 @@ def test_quarantine_rows_sync_and_compact(tmp_path, destination):
             "20260110T120000Z-aaaaaa", datetime(2026, 1, 10, 12, n, tzinfo=UTC))
         publish(data, f"q{n}", {"quarantine": [(row["at"], row)]})
     compact(data)
-    merged = list((data.lake / "quarantine").rglob("*.parquet"))
+    merged = list((data.lake.path / "quarantine").rglob("*.parquet"))
     assert len(merged) == 1 and pq.read_metadata(merged[0]).num_rows == 2
     assert sync(data, destination, dataset=dataset).rows["quarantine"] == 2
     assert query(destination, f"SELECT reason, count(*) FROM {dataset}.quarantine GROUP BY 1") == [("EMPTY", 2)]

@@ -55,12 +55,12 @@ def parse_one(nlp: Language, text: str) -> Doc | Exception:
         return e
 
 
-def pipeline_versions(nlp: Language) -> dict[str, str]:
-    """The versions an article's rows depend on: newsevents, trafilatura, spaCy, the model and the event coder."""
+def pipeline_versions(meta: dict) -> dict[str, str]:
+    """The versions an article's rows depend on: newsevents, trafilatura, spaCy, the model (its meta) and the event coder."""
     return {"newsevents": version("newsevents"), "trafilatura": version("trafilatura"), "spacy": version("spacy"),
-            "model": f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}", "coder": CODER_VERSION}
+            "model": f"{meta['lang']}_{meta['name']}-{meta['version']}", "coder": CODER_VERSION}
 
 
-def pipeline_version(nlp: Language) -> str:
+def pipeline_version(meta: dict) -> str:
     """The pipeline versions as one string, stored with each article (`articles.pipeline_version`)."""
-    return "; ".join(f"{name} {value}" for name, value in pipeline_versions(nlp).items())
+    return "; ".join(f"{name} {value}" for name, value in pipeline_versions(meta).items())

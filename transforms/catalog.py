@@ -1,13 +1,12 @@
 """LAKE -> DUCKDB: the catalog of views over the Parquet lake, and queries through it.
 
-Views hold absolute paths, so any DuckDB client that opens the catalog file sees the tables
-whatever its working directory. The catalog records the lake path it was made for; when the
-data directory has moved, the next newsevents command rewrites the views.
+Views hold absolute paths (URLs for a lake on object storage), so any DuckDB client that opens
+the catalog file sees the tables whatever its working directory; newsevents' own connections
+register the lake's fsspec file system. The catalog records the lake location it was made for;
+when the data directory has moved or was pointed at another lake, the next command rewrites the views.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import duckdb
 
@@ -23,7 +22,7 @@ def refresh(data: DataDir) -> None:
     """(Re)create one view per table over the lake's current files."""
     data.root.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(data.catalog))
+        con = data.connect(str(data.catalog))
     except duckdb.Error as e:
         raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
     with con:
@@ -31,7 +30,7 @@ def refresh(data: DataDir) -> None:
         for name in TABLES:
             con.execute(view_sql(name, data.table_glob(name), has_files=data.has_files(name)))
         con.execute(f"DELETE FROM {META_TABLE}")
-        con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now())", [str(data.lake.resolve())])
+        con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now())", [data.lake.url()])
 
 
 def is_current(data: DataDir) -> bool:
@@ -43,7 +42,7 @@ def is_current(data: DataDir) -> bool:
             row = con.execute(f"SELECT lake_path FROM {META_TABLE}").fetchone()
     except duckdb.Error:
         return False
-    return row is not None and Path(row[0]) == data.lake.resolve()
+    return row is not None and row[0] == data.lake.url()
 
 
 def connect(data: DataDir) -> duckdb.DuckDBPyConnection:
@@ -51,7 +50,7 @@ def connect(data: DataDir) -> duckdb.DuckDBPyConnection:
     if not is_current(data):
         refresh(data)
     try:
-        return duckdb.connect(str(data.catalog), read_only=True)
+        return data.connect(str(data.catalog), read_only=True)
     except duckdb.Error as e:
         raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
 

@@ -3,8 +3,9 @@
 Each merged file is staged in a folder of its own, a journal records the commit (move the merged
 file in, remove the small files), and then the staged folder and the partition folder are swapped
 in one atomic step (Linux renameat2 RENAME_EXCHANGE), so a reader lists either every small file or
-the merged one. Where the system cannot swap, the journal is carried out file by file; a crash at
-any point is finished by `load.recover`.
+the merged one. Where the system cannot swap, and on object storage, the journal is carried out
+file by file (the merged file first, so a reader meanwhile may see a key twice, never none); a
+crash at any point is finished by `load.recover`.
 """
 
 from __future__ import annotations
@@ -61,43 +62,40 @@ class Compaction:
 def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
     """Merge every partition holding min_files files or more into one file, holding the data directory meanwhile."""
     with exclusive(data):
-        parts = [p for table in LATEST_BY for p in sorted((data.lake / table).glob("year=*/month=*"))
-                 if len(list(p.glob("*.parquet"))) >= min_files]
-        if not parts:
+        lake = data.lake
+        files = {(table, part): found for table in LATEST_BY for part in lake.partitions(table)
+                 if len(found := lake.files(table, part)) >= min_files}
+        if not files:
             return Compaction(0, 0, 0, 0, 0, 0)
-        files = {p: sorted(p.glob("*.parquet")) for p in parts}
-        batch_id = "compact-" + stable_id(*(str(f) for fs in files.values() for f in fs))
+        batch_id = "compact-" + stable_id(*(f for fs in files.values() for f in fs))
         stage_root = data.staging / batch_id
         shutil.rmtree(stage_root, ignore_errors=True)
         moves: list[tuple[str, str]] = []
-        swaps: list[tuple[Path, Path]] = []
         rows_before = rows_after = 0
-        with duckdb.connect() as con:
+        with data.connect() as con:
             months = touched_months(con, data, files)
-            for part, part_files in files.items():
-                table = part.parent.parent.name
-                staged = stage_root / part.relative_to(data.lake) / f"part-{batch_id}.parquet"
+            for (table, part), part_files in files.items():
+                staged = stage_root / table / part / f"part-{batch_id}.parquet"
                 staged.parent.mkdir(parents=True)
                 read, written = merge(con, table, part_files, staged)
-                moves.append((str(staged), str(part / staged.name)))
-                swaps.append((staged.parent, part))
+                moves.append((str(staged), lake.url(table, part, staged.name)))
                 rows_before, rows_after = rows_before + read, rows_after + written
-        journal = write_journal(data, batch_id, moves, [str(f) for fs in files.values() for f in fs])
-        for staged, part in swaps:
-            if not exchange(staged, part):
-                break  # this system cannot swap folders: the journal moves and removes file by file
-        roll_forward(journal)
+        journal = write_journal(data, batch_id, moves, [f for fs in files.values() for f in fs])
+        if lake.local:
+            for table, part in files:
+                if not exchange(stage_root / table / part, lake.path / table / part):
+                    break  # this system cannot swap folders: the journal moves and removes file by file
+        roll_forward(lake, journal)
         shutil.rmtree(stage_root, ignore_errors=True)
         events = rollup(data, months)
-    return Compaction(len(parts), sum(map(len, files.values())), len(parts), rows_before, rows_after, events)
+    return Compaction(len(files), sum(map(len, files.values())), len(files), rows_before, rows_after, events)
 
 
-def merge(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], path: Path) -> tuple[int, int]:
+def merge(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], path: Path) -> tuple[int, int]:
     """Write the latest copy of each primary key among the files' rows to path, batch by batch, in the table's
     current schema; returns the rows read and the rows written."""
     spec = TABLES[table]
     key = ", ".join(spec.primary_key)
-    paths = [str(f) for f in files]
     read = con.execute("SELECT count(*) FROM read_parquet($files, union_by_name=true, hive_partitioning=false)",
                        {"files": paths}).fetchall()[0][0]
     batches = con.sql(
@@ -120,10 +118,10 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, files: list[Path], path: P
     return read, written
 
 
-def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[Path, list[Path]]) -> set[date]:
+def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[tuple[str, str], list[str]]) -> set[date]:
     """Event months whose rollup can change: those of the mentions being merged and of the mentions of the articles being merged."""
     def of(table: str) -> list[str]:
-        return [str(f) for part, fs in files.items() if part.parent.parent.name == table for f in fs]
+        return [f for (name, _), fs in files.items() if name == table for f in fs]
 
     mentions, articles = of("event_mentions"), of("articles")
     queries, params = [], {}

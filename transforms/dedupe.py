@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import duckdb
-
 from transforms.load import DataDir
 
 
@@ -33,21 +31,22 @@ class Deduped:
 def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
     """Ids, raw and text hashes and URLs of the articles in the lake, and the quarantine ids; `stale` ids are to be redone."""
     seen = Seen()
-    if data.has_files("articles"):
-        rows = duckdb.execute(
-            f"SELECT article_id, raw_sha256, text_sha256, duplicate_of, url, canonical_url "
-            f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) ORDER BY ingested_at, article_id"
-        ).fetchall()
-        for article_id, raw_sha, text_sha, duplicate_of, url, canonical in rows:
-            seen.raw_by_article[article_id] = raw_sha
-            seen.urls.update(u for u in (url, canonical) if u and u.startswith(("http://", "https://")))
-            if duplicate_of is None:
-                seen.first_by_text.setdefault(text_sha, article_id)
+    with data.connect() as con:
+        if data.has_files("articles"):
+            rows = con.execute(
+                f"SELECT article_id, raw_sha256, text_sha256, duplicate_of, url, canonical_url "
+                f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) ORDER BY ingested_at, article_id"
+            ).fetchall()
+            for article_id, raw_sha, text_sha, duplicate_of, url, canonical in rows:
+                seen.raw_by_article[article_id] = raw_sha
+                seen.urls.update(u for u in (url, canonical) if u and u.startswith(("http://", "https://")))
+                if duplicate_of is None:
+                    seen.first_by_text.setdefault(text_sha, article_id)
+        if data.has_files("quarantine"):
+            seen.quarantine_ids = {r[0] for r in con.execute(
+                f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
     for article_id in stale:
         seen.raw_by_article[article_id] = None
-    if data.has_files("quarantine"):
-        seen.quarantine_ids = {r[0] for r in duckdb.execute(
-            f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
     return seen
 
 

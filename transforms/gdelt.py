@@ -95,7 +95,7 @@ def read_lake(data: DataDir, since: date, until: date) -> tuple[list[dict], list
         FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false) em
         JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)
         WHERE em.event_id IN (SELECT event_id FROM ev)"""
-    with duckdb.connect() as con:
+    with data.connect() as con:
         con.execute(f"""CREATE TEMP TABLE ev AS SELECT * FROM read_parquet('{data.table_glob("events")}', union_by_name=true,
                         hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""", {"since": since, "until": until})
         con.execute(f"CREATE TEMP TABLE m AS {mentions_sql}")

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError
+from transforms.lake import Lake, location
 from transforms.tabulate import to_table
 
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
@@ -46,9 +48,10 @@ class DataDir:
 
     root: Path
 
-    @property
-    def lake(self) -> Path:
-        return self.root / "lake"
+    @cached_property
+    def lake(self) -> Lake:
+        """Where the tables' files live: `lake/` here, or the path or URL the data directory was pointed at."""
+        return Lake(location(self.root))
 
     @property
     def staging(self) -> Path:
@@ -76,10 +79,14 @@ class DataDir:
 
     def table_glob(self, table: str) -> str:
         """The explicit glob of a table's Parquet files (never matches staging)."""
-        return str(self.lake / table / "year=*" / "month=*" / "*.parquet")
+        return self.lake.table_glob(table)
 
     def has_files(self, table: str) -> bool:
-        return any((self.lake / table).glob("year=*/month=*/*.parquet"))
+        return self.lake.has_files(table)
+
+    def connect(self, database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection that can read the lake wherever it is."""
+        return self.lake.connect(database, read_only=read_only)
 
 
 HELD: dict[Path, int] = {}  # data dirs this process holds, with how deeply the holds nest
@@ -144,7 +151,7 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
             staged = stage_dir / name / part / f"part-{batch_id}.parquet"
             staged.parent.mkdir(parents=True, exist_ok=True)
             write_parquet(to_table(rows, schema, table=name), staged)
-            moves.append((str(staged), str(data.lake / name / part / staged.name)))
+            moves.append((str(staged), data.lake.url(name, part, staged.name)))
         written[name] = len(dated_rows)
     if moves or removes:
         note_rollup(data, {row["event_date"] for _, row in tables.get("event_mentions", ())})
@@ -159,16 +166,16 @@ def retire_articles(data: DataDir, stage_dir: Path, article_ids: Collection[str]
     removes: list[str] = []
     if not article_ids:
         return moves, removes
-    con = duckdb.connect()
     ids = sorted(article_ids)
     for table in ARTICLE_TABLES:
         if not data.has_files(table):
             continue
-        files = [r[0] for r in con.execute(
-            f"SELECT DISTINCT filename FROM read_parquet('{data.table_glob(table)}', filename=true, union_by_name=true) "
-            "WHERE article_id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()]
+        with data.connect() as con:
+            files = [r[0] for r in con.execute(
+                f"SELECT DISTINCT filename FROM read_parquet('{data.table_glob(table)}', filename=true, union_by_name=true) "
+                "WHERE article_id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()]
         for name in sorted(files):
-            stored = pq.read_table(name)
+            stored = data.lake.read_table(name)
             kept = stored.filter(pc.invert(pc.is_in(stored["article_id"], value_set=pa.array(ids))))
             if table == "event_mentions":
                 retired = stored.filter(pc.is_in(stored["article_id"], value_set=pa.array(ids)))
@@ -176,7 +183,7 @@ def retire_articles(data: DataDir, stage_dir: Path, article_ids: Collection[str]
             if kept.num_rows == 0:
                 removes.append(name)
                 continue
-            staged = stage_dir / Path(name).relative_to(data.lake)
+            staged = stage_dir / data.lake.relative(name)
             staged.parent.mkdir(parents=True, exist_ok=True)
             write_parquet(kept, staged)
             moves.append((str(staged), name))
@@ -192,7 +199,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> None:
     """Journal the moves (and lake files to remove after them) durably, then perform them; `recover` finishes a journal left by a crash."""
-    roll_forward(write_journal(data, batch_id, moves, removes))
+    roll_forward(data.lake, write_journal(data, batch_id, moves, removes))
 
 
 def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> Path:
@@ -207,16 +214,15 @@ def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], re
     return journal
 
 
-def roll_forward(journal: Path) -> None:
+def roll_forward(lake: Lake, journal: Path) -> None:
     """Move every staged file of a journal still in staging into the lake, remove the files it retires, then drop it."""
     entry = json.loads(journal.read_text())
     moves, removes = (entry, []) if isinstance(entry, list) else (entry["moves"], entry["removes"])
     for staged, final in moves:
         if os.path.exists(staged):
-            os.makedirs(os.path.dirname(final), exist_ok=True)
-            os.replace(staged, final)
+            lake.put(staged, final)
     for path in removes:
-        Path(path).unlink(missing_ok=True)
+        lake.remove(path)
     journal.unlink()
 
 
@@ -226,7 +232,7 @@ def recover(data: DataDir) -> None:
         for leftover in data.journal.glob("*.tmp"):
             leftover.unlink()
         for journal in sorted(data.journal.glob("*.json")):
-            roll_forward(journal)
+            roll_forward(data.lake, journal)
     if data.staging.exists():
         for entry in data.staging.iterdir():
             if entry != data.journal:
@@ -277,14 +283,14 @@ def replace_partitions(data: DataDir, table: str, file_name: str, parts: dict[st
     shutil.rmtree(stage_dir, ignore_errors=True)
     moves: list[tuple[str, str]] = []
     for part, rows in sorted(parts.items()):
-        final = data.lake / table / part / f"{file_name}.parquet"
+        final = data.lake.url(table, part, f"{file_name}.parquet")
         if rows.num_rows == 0:
-            final.unlink(missing_ok=True)
+            data.lake.remove(final)
             continue
-        staged = stage_dir / table / part / final.name
+        staged = stage_dir / table / part / f"{file_name}.parquet"
         staged.parent.mkdir(parents=True, exist_ok=True)
         write_parquet(rows, staged)
-        moves.append((str(staged), str(final)))
+        moves.append((str(staged), final))
     if moves:
         commit(data, batch_id, moves)
     shutil.rmtree(stage_dir, ignore_errors=True)

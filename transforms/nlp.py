@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -132,15 +133,29 @@ def load_nlp(model: str | None = None) -> Language:
     return _build(model or model_name())
 
 
+def model_meta(model: str | None = None) -> dict:
+    """The model's meta.json (lang, name, version, ...) read without loading the model: a process that only needs to
+    know the model is installed, and its version, does not pay the load."""
+    name = model or model_name()
+    try:
+        return spacy.util.get_model_meta(Path(name) if Path(name).is_dir() else spacy.util.get_package_path(name))
+    except (OSError, ImportError) as e:
+        raise _not_installed(name) from e
+
+
+def _not_installed(name: str) -> NewseventsError:
+    return NewseventsError(
+        f"spaCy model {name!r} is not installed: install the package {name} "
+        f"(e.g. `uv add {name}`) or choose another model with {MODEL_ENV}=NAME"
+    )
+
+
 @cache
 def _build(name: str) -> Language:
     try:
         nlp = spacy.load(name)
     except OSError as e:
-        raise NewseventsError(
-            f"spaCy model {name!r} is not installed: install the package {name} "
-            f"(e.g. `uv add {name}`) or choose another model with {MODEL_ENV}=NAME"
-        ) from e
+        raise _not_installed(name) from e
     if "parser" in nlp.pipe_names:
         nlp.add_pipe(PARAGRAPHS, before="parser")
     ruler = nlp.add_pipe(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from schemas.tables import TABLES, TIMESTAMP
 from transforms.load import DataDir, partition, replace_partitions
@@ -14,6 +12,9 @@ from transforms.tabulate import conform
 
 ROLLUP_FILE = "part-rollup"
 PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE 3 END"
+# Ties never depend on the order DuckDB reads rows in (which changes with the months a query covers and its threads):
+# mode() takes the smallest of equally frequent values, and the coordinates are the first mention's that has any.
+FIRST_PLACED = "(location_lat IS NULL, ingested_at, article_id, sentence_index, event_mention_id)"
 
 
 def rollup_sql(mentions_glob: str, articles_glob: str) -> str:
@@ -38,14 +39,14 @@ def rollup_sql(mentions_glob: str, articles_glob: str) -> str:
                min(event_date) AS event_date,
                arg_min(date_precision, {PRECISION_RANK}) AS date_precision,
                any_value(actor1_code) AS actor1_code, any_value(actor1_country) AS actor1_country,
-               any_value(actor1_sector) AS actor1_sector, mode(actor1_text) AS actor1_name,
+               any_value(actor1_sector) AS actor1_sector, mode(actor1_text ORDER BY actor1_text) AS actor1_name,
                any_value(actor2_code) AS actor2_code, any_value(actor2_country) AS actor2_country,
-               any_value(actor2_sector) AS actor2_sector, mode(actor2_text) AS actor2_name,
-               mode(modality) AS modality,
+               any_value(actor2_sector) AS actor2_sector, mode(actor2_text ORDER BY actor2_text) AS actor2_name,
+               mode(modality ORDER BY modality) AS modality,
                count_if(negated) * 2 > count(*) AS negated,
-               mode(location_name) AS location_name, any_value(location_country) AS location_country,
-               arg_max(location_lat, location_lat IS NOT NULL) AS location_lat,
-               arg_max(location_lon, location_lon IS NOT NULL) AS location_lon,
+               mode(location_name ORDER BY location_name) AS location_name, any_value(location_country) AS location_country,
+               arg_min(location_lat, {FIRST_PLACED}) AS location_lat,
+               arg_min(location_lon, {FIRST_PLACED}) AS location_lon,
                count(*)::INTEGER AS num_mentions,
                count(DISTINCT source)::INTEGER AS num_sources,
                count(DISTINCT article_id)::INTEGER AS num_articles,
@@ -69,15 +70,14 @@ def rollup(data: DataDir, months: set[date]) -> int:
     """Recompute the events of the given months (any day of each) from every mention in the lake."""
     if not months or not (data.has_files("event_mentions") and data.has_files("articles")):
         return 0
-    keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months})
-    with duckdb.connect() as con:  # Arrow, not Python rows: a month of events stays columnar in memory
-        found = con.sql(rollup_sql(data.table_glob("event_mentions"), data.table_glob("articles")), params={"months": keys}).to_arrow_table()
-    found = found.append_column("updated_at", pa.array([datetime.now(UTC)] * found.num_rows, TIMESTAMP))
-    month_of_row = pc.strftime(found["event_date"], format="%Y-%m")
-    schema = TABLES["events"].schema
-    parts = {partition(date.fromisoformat(k + "-01")): conform(found.filter(pc.equal(month_of_row, k)), schema, table="events")
-             for k in keys}
-    return replace_partitions(data, "events", ROLLUP_FILE, parts)
+    sql = rollup_sql(data.table_glob("event_mentions"), data.table_glob("articles"))
+    now, schema, events = datetime.now(UTC), TABLES["events"].schema, 0
+    with data.connect() as con:
+        for first in sorted({m.replace(day=1) for m in months}):  # one month in memory at a time, written before the next
+            found = con.sql(sql, params={"months": [f"{first:%Y-%m}"]}).to_arrow_table()  # Arrow, not Python rows
+            found = found.append_column("updated_at", pa.array([now] * found.num_rows, TIMESTAMP))
+            events += replace_partitions(data, "events", ROLLUP_FILE, {partition(first): conform(found, schema, table="events")})
+    return events
 
 
 def months_of(mentions: list[dict]) -> set[date]:
@@ -90,7 +90,8 @@ def months_of_articles(data: DataDir, article_ids: list[str]) -> set[date]:
     """The months of the stored event mentions of these articles (their events change when the articles are replaced)."""
     if not data.has_files("event_mentions"):
         return set()
-    rows = duckdb.execute(
-        f"SELECT DISTINCT CAST(date_trunc('month', event_date) AS DATE) FROM read_parquet('{data.table_glob('event_mentions')}', "
-        "union_by_name=true) WHERE article_id IN (SELECT unnest($ids))", {"ids": article_ids}).fetchall()
+    with data.connect() as con:
+        rows = con.execute(
+            f"SELECT DISTINCT CAST(date_trunc('month', event_date) AS DATE) FROM read_parquet('{data.table_glob('event_mentions')}', "
+            "union_by_name=true) WHERE article_id IN (SELECT unnest($ids))", {"ids": article_ids}).fetchall()
     return {r[0] for r in rows}

@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -103,7 +102,7 @@ class Reads:
         def rows() -> Iterator[pa.RecordBatch]:
             if not self.data.has_files(table):
                 return
-            with duckdb.connect() as con:
+            with self.data.connect() as con:
                 sql = changed_rows_sql(self.data, table)
                 for batch in con.sql(sql, params={"since": self.since.get(table)}).to_arrow_reader(BATCH_ROWS):
                     if batch.num_rows:

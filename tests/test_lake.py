@@ -1,0 +1,156 @@
+"""The lake on object storage: a real S3 API on loopback (moto's server) holds the same tables a local lake does."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import fsspec
+import pytest
+
+from flows.cli import main
+from flows.ingest import run_ingest
+from flows.options import RunOptions
+from schemas.tables import TABLES
+from tests.hostile import table_rows
+from tests.lakes import article, two_runs
+from transforms import catalog
+from transforms.compact import compact
+from transforms.lake import LOCATION_FILE, choose
+from transforms.load import DataDir, publish, recover, write_journal, write_parquet
+from transforms.tabulate import to_table
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+TABLE_NAMES = ("articles", "entities", "event_mentions", "events", "quarantine", "runs")
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """An S3 endpoint on 127.0.0.1 with a bucket `news`; the AWS settings point every client there while the tests run."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    settings = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
+    before = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    fs = fsspec.filesystem("s3", skip_instance_cache=True)
+    fs.mkdir("news")
+    yield fs
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    server.stop()
+
+
+def on_s3(tmp_path: Path, name: str) -> DataDir:
+    """A data directory whose lake is s3://news/<name>."""
+    root = tmp_path / name
+    choose(root, f"s3://news/{name}")
+    return DataDir(root)
+
+
+def keys(fs, prefix: str) -> list[str]:
+    return sorted(p.removeprefix(f"news/{prefix}/") for p in fs.find(f"news/{prefix}"))
+
+
+def test_publish_rollup_replace_and_compact_make_the_same_tables_as_a_local_lake(s3, tmp_path):
+    local, remote = DataDir(tmp_path / "local"), on_s3(tmp_path, "same")
+    for data in (local, remote):
+        two_runs(data)
+        newer = article(1, published=date(2026, 1, 9), run_id="20260201T000000Z-cccccc",
+                        ingested_at=datetime(2026, 2, 1, tzinfo=UTC), title="Corrected story 1")
+        publish(data, "b3", {"articles": [(newer["published_at"], newer)]}, replacing={newer["article_id"]})
+    for table in TABLE_NAMES:
+        assert table_rows(remote.root, table) == table_rows(local.root, table), table
+    title = TABLES["articles"].schema.names.index("title")
+    assert [r[title] for r in table_rows(remote.root, "articles") if r[0] == newer["article_id"]] == ["Corrected story 1"]
+    assert not (remote.root / "lake").exists(), "nothing of the lake is written locally"
+    before = keys(s3, "same")
+    assert "articles/year=2026/month=01/part-b3.parquet" in before and len(before) > 6
+
+    assert compact(remote).files_after == compact(local).files_after
+    for table in TABLE_NAMES:
+        assert table_rows(remote.root, table) == table_rows(local.root, table), table
+    after = keys(s3, "same")
+    assert len([k for k in after if k.startswith("articles/")]) == 1
+    assert not list(remote.staging.glob("*/*")) and not list(remote.journal.glob("*"))
+
+
+def test_a_journal_left_by_a_crash_is_uploaded_by_recover(s3, tmp_path):
+    data = on_s3(tmp_path, "crash")
+    staged = data.staging / "b1" / "runs" / "year=2026" / "month=03" / "part-b1.parquet"
+    staged.parent.mkdir(parents=True)
+    row = {"run_id": "r1", "flow": "ingest", "started_at": datetime(2026, 3, 1, tzinfo=UTC),
+           "finished_at": datetime(2026, 3, 1, tzinfo=UTC), "status": "completed", "params": "{}", "counts": {}, "versions": {}}
+    write_parquet(to_table([row], TABLES["runs"].schema, table="runs"), staged)
+    write_journal(data, "b1", [(str(staged), data.lake.url("runs", "year=2026/month=03", staged.name))])
+    assert keys(s3, "crash") == ["_newsevents_lake.json"], "before recovery only the marker is in the bucket"
+    recover(data)
+    assert keys(s3, "crash") == ["_newsevents_lake.json", "runs/year=2026/month=03/part-b1.parquet"]
+    assert not staged.exists() and not list(data.journal.glob("*"))
+    assert [r[0] for r in table_rows(data.root, "runs")] == ["r1"]
+
+
+@pytest.mark.flow
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_samples_ingested_into_a_bucket_equal_a_local_run_and_sql_reads_them(prefect_harness, nlp, s3, tmp_path, capsys):
+    local, remote = DataDir(tmp_path / "local"), on_s3(tmp_path, "flow")
+    run_ingest([str(SAMPLES)], RunOptions(data_dir=local.root, batch_size=5))
+    summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=remote.root, batch_size=5))
+    assert summary.counts["articles"] >= 12 and summary.counts["events"] > 0
+    for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
+        assert table_rows(remote.root, table) == table_rows(local.root, table), table
+    assert not (remote.root / "lake").exists()
+    assert catalog.query(remote, "SELECT count(*) FROM events")[1] == [(summary.counts["events"],)]
+
+    capsys.readouterr()
+    assert main(["sql", "SELECT count(*) AS n FROM articles", "--format", "csv", "--data-dir", str(remote.root)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", str(summary.counts["articles"] + summary.counts["duplicates"])]
+
+
+def test_the_lake_option_is_remembered_by_the_data_directory(s3, tmp_path, capsys):
+    root = tmp_path / "data"
+    assert main(["sql", "SELECT 1", "--data-dir", str(root), "--lake", "s3://news/remembered/"]) == 0
+    assert (root / LOCATION_FILE).read_text().strip() == "s3://news/remembered/"
+    assert DataDir(root).lake.url("x") == "s3://news/remembered/x"
+    assert main(["sql", "SELECT 1", "--data-dir", str(root)]) == 0
+    assert DataDir(root).lake.url() == "s3://news/remembered"
+    assert main(["sql", "SELECT 1", "--data-dir", str(root), "--lake", str(tmp_path / "here")]) == 0
+    assert DataDir(root).lake.local and DataDir(root).lake.path == tmp_path / "here"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(("lake", "message"), [
+    ("nosuch://x/y", "lake nosuch://x/y: Protocol not known: nosuch"),
+    ("memory://x", "lake memory://x: an in-memory file system ends with the process"),
+    ("s3://no-such-bucket/x", "lake s3://no-such-bucket/x cannot be written: "),
+])
+def test_a_lake_that_cannot_be_used_is_a_one_line_error(s3, tmp_path, capsys, lake, message):
+    assert main(["sql", "SELECT 1", "--data-dir", str(tmp_path / "data"), "--lake", lake]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsevents: {message}") and err.count("\n") == 1, err
+    assert not (tmp_path / "data" / LOCATION_FILE).exists(), "a lake that failed the check is not remembered"
+
+
+def test_an_unreachable_endpoint_is_a_one_line_error(s3, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["sql", "SELECT 1", "--data-dir", str(tmp_path / "data"), "--lake", "s3://news/away"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsevents: lake s3://news/away cannot be written: ") and err.count("\n") == 1, err
+

@@ -1,0 +1,131 @@
+"""Where the published Parquet files live: a local folder, or an fsspec URL (s3://, gs://, az://, ...).
+
+A data directory keeps its working state on local disk (lock, staging, journal, raw bodies,
+catalog). Its lake is `<data>/lake/` unless `<data>/lake-location` names another place, which
+`choose` writes once the place has answered. Every lake file is written whole, by a rename on
+a local disk or by one object upload elsewhere, so readers never see a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from transforms.errors import NewseventsError
+
+LOCATION_FILE = "lake-location"
+MARKER = "_newsevents_lake.json"  # written at the lake's root when a data directory is pointed there
+EPHEMERAL = {"memory"}  # protocols whose files end with the process: refused as a data directory's lake
+
+
+class Lake:
+    """A lake's file system and root, and the few operations the lake needs from it."""
+
+    def __init__(self, location: str | Path):
+        self.location = str(location)
+        try:
+            self.fs, root = fsspec.core.url_to_fs(self.location, use_listings_cache=False, skip_instance_cache=True)
+        except (ImportError, ValueError) as e:
+            raise NewseventsError(f"lake {self.location}: {str(e).splitlines()[0]}") from e
+        self.local = isinstance(self.fs, LocalFileSystem)
+        self.root = root.rstrip("/")
+
+    @property
+    def path(self) -> Path:
+        """The lake's folder; only a local lake has one."""
+        if not self.local:
+            raise NewseventsError(f"lake {self.location} is not a local folder")
+        return Path(self.root)
+
+    def url(self, *parts: str) -> str:
+        """A place in the lake as DuckDB and the journal name it: a plain path when local, a URL otherwise."""
+        path = "/".join([self.root, *parts])
+        return path if self.local else self.fs.unstrip_protocol(path)
+
+    def table_glob(self, table: str) -> str:
+        """The explicit glob of a table's Parquet files."""
+        return self.url(table, "year=*", "month=*", "*.parquet")
+
+    def files(self, table: str, partition: str = "year=*/month=*") -> list[str]:
+        """The table's Parquet files (of one `year=YYYY/month=MM` partition, when given), sorted."""
+        found = self.fs.glob(f"{self.root}/{table}/{partition}/*.parquet")
+        return sorted(p if self.local else self.fs.unstrip_protocol(p) for p in found)
+
+    def has_files(self, table: str) -> bool:
+        return bool(self.files(table))
+
+    def partitions(self, table: str) -> list[str]:
+        """The `year=YYYY/month=MM` partitions of a table that hold files."""
+        return sorted({self.relative(f).split("/", 1)[1].rsplit("/", 1)[0] for f in self.files(table)})
+
+    def relative(self, url: str) -> str:
+        """A lake file's path below the lake root (table/year=YYYY/month=MM/name.parquet)."""
+        path = url if self.local else self.fs._strip_protocol(url)
+        return path[len(self.root) + 1:]
+
+    def put(self, staged: str, final: str) -> None:
+        """Make a staged local file a lake file in one step (a rename, or one upload), then drop the staged copy."""
+        if self.local:
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(staged, final)
+            return
+        self.fs.put_file(staged, self.fs._strip_protocol(final))
+        os.unlink(staged)
+
+    def remove(self, final: str) -> None:
+        """Remove a lake file; one already gone is fine."""
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(final if self.local else self.fs._strip_protocol(final))
+
+    def read_table(self, url: str) -> pa.Table:
+        return pq.read_table(url if self.local else self.fs._strip_protocol(url), filesystem=None if self.local else self.fs)
+
+    def connect(self, database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection that can read this lake (its fsspec file system registered when remote)."""
+        con = duckdb.connect(database, read_only=read_only)
+        if not self.local:
+            con.execute("SET autoload_known_extensions = false")  # the fsspec file system, not a downloaded httpfs
+            con.register_filesystem(self.fs)
+        return con
+
+
+def location(root: Path) -> str:
+    """The lake location a data directory uses: the one it was given, else its `lake/` folder."""
+    chosen = root / LOCATION_FILE
+    return chosen.read_text().strip() if chosen.exists() else str(root / "lake")
+
+
+def is_location(root: Path, where: str) -> bool:
+    """True when the data directory's lake is at this path or URL already."""
+    return given(where).url() == Lake(location(root)).url()
+
+
+def given(where: str) -> Lake:
+    """The lake a path or URL from the user names (a relative path is taken from the working directory)."""
+    return Lake(where if "://" in where else Path(where).resolve())
+
+
+def choose(root: Path, where: str) -> Lake:
+    """Point a data directory's lake at a path or URL, after writing and listing a marker file there."""
+    lake = given(where)
+    if set(lake.fs.protocol if isinstance(lake.fs.protocol, tuple) else [lake.fs.protocol]) & EPHEMERAL:
+        raise NewseventsError(f"lake {where}: an in-memory file system ends with the process; use a folder or a bucket")
+    try:
+        if lake.local:
+            lake.fs.makedirs(lake.root, exist_ok=True)
+        lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps({"newsevents_lake": 1, "data_dir": str(root)}).encode())
+        lake.fs.ls(lake.root)
+    except Exception as e:  # every backend raises its own errors; the user needs one line
+        detail = str(e).splitlines()[0] if str(e) else ""
+        raise NewseventsError(f"lake {where} cannot be written: {type(e).__name__}: {detail}") from e
+    root.mkdir(parents=True, exist_ok=True)
+    (root / LOCATION_FILE).write_text(lake.location + "\n")
+    return lake
