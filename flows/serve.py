@@ -33,8 +33,11 @@ SERVER_STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_
 TAGS = ["newsevents"]
 
 
+PROCESSING = ("model", "batch_size", "runner", "workers", "dask_address")  # RunOptions a deployment carries from `serve`
+
+
 @flow(name="scheduled-ingest")
-def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = None) -> str:
+def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = None, processing: dict | None = None) -> str:
     """Fetch and ingest the given sources (tables of the sources file) into data_dir; returns the run's summary line."""
     from flows.ingest import run_ingest
     from flows.options import RunOptions
@@ -45,7 +48,10 @@ def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = No
         fetch_options = FetchOptions(**(fetch or {}))
     except TypeError as e:
         raise NewseventsError(f"deployment parameter fetch: {e}") from None
-    options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options)
+    unknown = set(processing or {}) - set(PROCESSING)
+    if unknown:
+        raise NewseventsError(f"deployment parameter processing: unknown {', '.join(sorted(unknown))}")
+    options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options, **(processing or {}))
     return run_ingest([], options).line()
 
 
@@ -74,7 +80,7 @@ def cron_schedule(cron: str, timezone: str | None) -> CronSchedule:
 
 def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | None = None,
                       maintenance_cron: str | None = None, destinations: list[str] | None = None,
-                      fetch: dict | None = None) -> list[RunnerDeployment]:
+                      fetch: dict | None = None, processing: dict | None = None) -> list[RunnerDeployment]:
     """One ingest deployment per distinct schedule (sources sharing it run together), then the maintenance one."""
     groups = schedule_groups(sources)
     if not groups:
@@ -87,7 +93,7 @@ def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | 
     data = str(data_dir.resolve())
     deployments = []
     for cron, group in groups.items():
-        parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}}
+        parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}, "processing": processing or {}}
         deployments.append(scheduled_ingest.to_deployment(
             deployment_name(group), schedules=[cron_schedule(cron, timezone)], parameters=parameters, tags=TAGS,
             description=f"Ingest {', '.join(s.name for s in group)} on {cron!r}.",
@@ -207,10 +213,13 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise NewseventsError(f"--limit must be at least 1, got {args.limit}")
     sources = load_sources(sources_file)
+    options = cli.run_options(args)  # the model, a Dask address: checked now, not at the first scheduled run
+    processing = {name: getattr(options, name) for name in PROCESSING}
+    fetch = {name: value for name, value in (("allow_private", args.allow_private), ("user_agent", args.user_agent)) if value}
     deployments = build_deployments(
         sources, data_dir, timezone=args.timezone,
         maintenance_cron=None if args.maintenance_cron == "off" else args.maintenance_cron or DEFAULT_CRON,
-        destinations=args.destination, fetch={"allow_private": True} if args.allow_private else {})
+        destinations=args.destination, fetch=fetch, processing=processing)
     api_url = get_current_settings().api.url
     if args.work_pool and not api_url:
         raise NewseventsError("--work-pool needs a Prefect server: start one (`prefect server start`) and set PREFECT_API_URL")

@@ -29,6 +29,7 @@ from flows.serve import (
     cron_schedule,
     deployment_name,
     local_server,
+    scheduled_ingest,
     serve_command,
 )
 from transforms.errors import NewseventsError
@@ -98,11 +99,12 @@ def test_sources_sharing_a_schedule_share_one_deployment(sources_file, tmp_path)
 
 def test_parameters_survive_json_and_rebuild_the_same_sources(sources_file, tmp_path):
     sources = load_sources(sources_file)
-    deployments = build_deployments(sources, tmp_path, fetch={"allow_private": True})
+    processing = {"model": None, "batch_size": 8, "runner": "processes", "workers": 3, "dask_address": None}
+    deployments = build_deployments(sources, tmp_path, fetch={"allow_private": True}, processing=processing)
     stored = [json.loads(json.dumps(d.parameters)) for d in deployments]
     rebuilt = [parse_source(entry, "test") for params in stored for entry in params["sources"]]
     assert sorted(rebuilt, key=lambda s: s.name) == sorted([s for s in sources if s.schedule], key=lambda s: s.name)
-    assert all(params["fetch"] == {"allow_private": True} for params in stored)
+    assert all(params["fetch"] == {"allow_private": True} and params["processing"] == processing for params in stored)
     assert len(deployments) == 2, "no maintenance deployment unless asked for"
 
 
@@ -124,6 +126,8 @@ def test_timezone_applies_to_every_schedule(sources_file, tmp_path):
     (lambda tmp: build_deployments([Source(name="x", kind="feed", urls=("https://e.org/f",), schedule="0 * * * *")], tmp,
                                    timezone="Mars/Olympus"), "'Mars/Olympus' is not an IANA name"),
     (lambda tmp: cron_schedule("0 25 * * *", None), "'0 25 * * *' is not a cron expression"),
+    (lambda tmp: scheduled_ingest.fn([], str(tmp), processing={"workers": 2, "threads": 4}),
+     "deployment parameter processing: unknown threads"),
 ])
 def test_bad_plans_are_one_line_errors(call, message, tmp_path):
     with pytest.raises(NewseventsError, match=re.escape(message)) as error:
@@ -249,7 +253,8 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_RUNNER_POLL_FREQUENCY="2")
         process = subprocess.Popen([sys.executable, "-c", SERVE, "--sources", str(sources), "--data-dir", str(data),
-                                    "--port", str(port), "--allow-private", "--destination", "duckdb:///w.duckdb"],
+                                    "--port", str(port), "--allow-private", "--destination", "duckdb:///w.duckdb",
+                                    "--batch-size", "3", "--user-agent", "newsevents-test/1"],
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         url = f"http://127.0.0.1:{port}/api"
         try:
@@ -266,6 +271,9 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
             assert {name: [s["schedule"]["cron"] for s in d["schedules"]] for name, d in served.items()} == {
                 "ingest-local": ["0 6 1 1 *"], "ingest-later": ["45 5 * * *"], "maintenance": ["30 3 * * *"]}
             assert served["maintenance"]["parameters"]["destinations"] == ["duckdb:///w.duckdb"]
+            local = served["ingest-local"]["parameters"]
+            assert local["fetch"] == {"allow_private": True, "user_agent": "newsevents-test/1"}
+            assert local["processing"] == {"model": None, "batch_size": 3, "runner": "threads", "workers": 2, "dask_address": None}
 
             def scheduled():
                 runs = api(url, "POST", "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [served["ingest-later"]["id"]]}}})
