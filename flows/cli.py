@@ -46,13 +46,13 @@ def data_dir_path(value: str) -> Path:
 
 def data_dir(args: argparse.Namespace) -> Path:
     """The data directory a command works on, pointed first at --lake (or $NEWSEVENTS_LAKE) when that names another lake."""
-    from transforms.lake import choose, is_location
+    from transforms.lake import choose, is_writer
     from transforms.load import DataDir, exclusive
 
     root = (args.data_dir or default_data_dir()).resolve()
     where = getattr(args, "lake", None) or os.environ.get("NEWSEVENTS_LAKE")
-    if where and not is_location(root, where):
-        with exclusive(DataDir(root)):
+    if where and not is_writer(root, where):
+        with exclusive(DataDir(root), claiming=True):
             choose(root, where)
     return root
 

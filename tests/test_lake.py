@@ -154,3 +154,16 @@ def test_an_unreachable_endpoint_is_a_one_line_error(s3, tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert err.startswith("newsevents: lake s3://news/away cannot be written: ") and err.count("\n") == 1, err
 
+
+
+def test_a_lake_has_one_writer_and_giving_the_lake_again_moves_it(s3, tmp_path, capsys):
+    first, second, lake = tmp_path / "first", tmp_path / "second", "s3://news/shared"
+    assert main(["compact", "--data-dir", str(first), "--lake", lake]) == 0
+    assert main(["compact", "--data-dir", str(second), "--lake", lake]) == 0
+    capsys.readouterr()
+    assert main(["compact", "--data-dir", str(first)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsevents: lake {lake} is written by data directory {second} on ") and err.count("\n") == 1, err
+    assert main(["sql", "SELECT count(*) FROM articles", "--data-dir", str(first)]) == 0, "reading needs no writer's role"
+    assert main(["compact", "--data-dir", str(first), "--lake", lake]) == 0
+    assert main(["compact", "--data-dir", str(second)]) == 2

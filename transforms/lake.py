@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 from pathlib import Path
 
 import duckdb
@@ -88,6 +89,19 @@ class Lake:
     def read_table(self, url: str) -> pa.Table:
         return pq.read_table(url if self.local else self.fs._strip_protocol(url), filesystem=None if self.local else self.fs)
 
+    def check_writer(self, root: Path) -> None:
+        """Refuse a data directory that is not the last one pointed at this lake (a lake has one writer)."""
+        if self.url() == Lake(root / "lake").url():
+            return  # the data directory's own folder
+        try:
+            marker = json.loads(self.fs.cat_file(f"{self.root}/{MARKER}"))
+        except FileNotFoundError:
+            marker = None
+        if marker != writer(root):
+            other = f"data directory {marker.get('data_dir')} on {marker.get('host')}" if isinstance(marker, dict) else "no data directory"
+            raise NewseventsError(f"lake {self.location} is written by {other}; a lake has one writer. To make {root} its writer, "
+                                  f"give --lake {self.location} again (docs/operations.md#object-storage)")
+
     def connect(self, database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection that can read this lake (its fsspec file system registered when remote)."""
         con = duckdb.connect(database, read_only=read_only)
@@ -97,15 +111,27 @@ class Lake:
         return con
 
 
+def writer(root: Path) -> dict:
+    """What the marker at a lake's root says of the data directory that writes it."""
+    return {"newsevents_lake": 1, "host": socket.gethostname(), "data_dir": str(root)}
+
+
 def location(root: Path) -> str:
     """The lake location a data directory uses: the one it was given, else its `lake/` folder."""
     chosen = root / LOCATION_FILE
     return chosen.read_text().strip() if chosen.exists() else str(root / "lake")
 
 
-def is_location(root: Path, where: str) -> bool:
-    """True when the data directory's lake is at this path or URL already."""
-    return given(where).url() == Lake(location(root)).url()
+def is_writer(root: Path, where: str) -> bool:
+    """True when the data directory's lake is at this path or URL already, and the data directory is its writer."""
+    lake = Lake(location(root))
+    if given(where).url() != lake.url():
+        return False
+    try:
+        lake.check_writer(root)
+    except NewseventsError:
+        return False
+    return True
 
 
 def given(where: str) -> Lake:
@@ -114,14 +140,14 @@ def given(where: str) -> Lake:
 
 
 def choose(root: Path, where: str) -> Lake:
-    """Point a data directory's lake at a path or URL, after writing and listing a marker file there."""
+    """Point a data directory's lake at a path or URL, and make it the lake's writer, after writing and listing the marker there."""
     lake = given(where)
     if set(lake.fs.protocol if isinstance(lake.fs.protocol, tuple) else [lake.fs.protocol]) & EPHEMERAL:
         raise NewseventsError(f"lake {where}: an in-memory file system ends with the process; use a folder or a bucket")
     try:
         if lake.local:
             lake.fs.makedirs(lake.root, exist_ok=True)
-        lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps({"newsevents_lake": 1, "data_dir": str(root)}).encode())
+        lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps(writer(root)).encode())
         lake.fs.ls(lake.root)
     except Exception as e:  # every backend raises its own errors; the user needs one line
         detail = str(e).splitlines()[0] if str(e) else ""

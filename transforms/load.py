@@ -93,8 +93,10 @@ HELD: dict[Path, int] = {}  # data dirs this process holds, with how deeply the 
 
 
 @contextmanager
-def exclusive(data: DataDir) -> Iterator[None]:
-    """Hold the data directory for this process; a second process is refused at once (holds nest within a process)."""
+def exclusive(data: DataDir, *, claiming: bool = False) -> Iterator[None]:
+    """Hold the data directory for this process; a second process is refused at once (holds nest within a process).
+
+    The data directory must also be its lake's writer, unless it is `claiming` the lake (pointing it elsewhere)."""
     key = Path(data.root).resolve()
     if key in HELD:
         HELD[key] += 1
@@ -117,6 +119,8 @@ def exclusive(data: DataDir) -> Iterator[None]:
         handle.flush()
         HELD[key] = 1
         try:
+            if not claiming:
+                data.lake.check_writer(data.root)
             recover(data)
             yield
         finally:
