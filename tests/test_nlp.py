@@ -11,6 +11,7 @@ from transforms.nlp import (
     entity_patterns,
     gap_patterns,
     load_nlp,
+    model_meta,
     model_name,
 )
 
@@ -29,6 +30,12 @@ def test_missing_model_raises_a_one_line_message_naming_the_package():
     assert "\n" not in message
     assert "newsevents_no_such_model" in message
     assert MODEL_ENV in message
+
+
+def test_model_meta_is_read_without_loading_and_a_missing_model_is_the_same_error(nlp):
+    assert {k: model_meta()[k] for k in ("lang", "name", "version")} == {k: nlp.meta[k] for k in ("lang", "name", "version")}
+    with pytest.raises(NewseventsError, match="newsevents_no_such_model"):
+        model_meta("newsevents_no_such_model")
 
 
 def test_patterns_come_from_the_reference_tables_without_leading_articles():

@@ -17,16 +17,19 @@ PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE
 FIRST_PLACED = "(location_lat IS NULL, ingested_at, article_id, sentence_index, event_mention_id)"
 
 
-def rollup_sql(mentions_glob: str, articles_glob: str) -> str:
-    """The query grouping mentions into events for the months given as parameter $months (list of 'YYYY-MM')."""
+def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
+    """The mentions of the months given as parameter $months (list of 'YYYY-MM'), with what the rollup needs of their articles."""
     return f"""
-    WITH m AS (
-        SELECT em.*, a.url AS article_url, a.tone, a.ingested_at,
-               coalesce(a.source_domain, a.source_name, 'local') AS source
-        FROM read_parquet('{mentions_glob}', union_by_name=true) em
-        JOIN read_parquet('{articles_glob}', union_by_name=true) a USING (article_id)
-        WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
-    ),
+    SELECT em.*, a.url AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
+    FROM read_parquet('{mentions_glob}', union_by_name=true) em
+    JOIN read_parquet('{articles_glob}', union_by_name=true) a USING (article_id)
+    WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
+    """
+
+
+# Groups the mentions (a table of `mentions_sql` rows) whose event date is in [$first, $next) into events.
+EVENTS_SQL = f"""
+    WITH m AS (SELECT * FROM mentions WHERE event_date >= $first AND event_date < $next),
     top_code AS (
         SELECT event_id, cameo_code, any_value(cameo_base) AS cameo_base, any_value(cameo_root) AS cameo_root,
                any_value(quad_class) AS quad_class, any_value(goldstein) AS goldstein,
@@ -63,18 +66,22 @@ def rollup_sql(mentions_glob: str, articles_glob: str) -> str:
            g.num_sources, g.num_articles, g.avg_tone, g.first_seen_at, g.first_source_url, g.first_sentence
     FROM grouped g JOIN top_code t USING (event_id)
     ORDER BY g.event_date, g.event_id
-    """
+"""
 
 
 def rollup(data: DataDir, months: set[date]) -> int:
     """Recompute the events of the given months (any day of each) from every mention in the lake."""
     if not months or not (data.has_files("event_mentions") and data.has_files("articles")):
         return 0
-    sql = rollup_sql(data.table_glob("event_mentions"), data.table_glob("articles"))
+    keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months})
     now, schema, events = datetime.now(UTC), TABLES["events"].schema, 0
-    with data.connect() as con:
-        for first in sorted({m.replace(day=1) for m in months}):  # one month in memory at a time, written before the next
-            found = con.sql(sql, params={"months": [f"{first:%Y-%m}"]}).to_arrow_table()  # Arrow, not Python rows
+    with data.connect() as con:  # one scan of the lake; then one month's groups in memory at a time, written before the next
+        con.execute(f"CREATE TEMP TABLE mentions AS {mentions_sql(data.table_glob('event_mentions'), data.table_glob('articles'))}",
+                    {"months": keys})
+        for key in keys:
+            first = date.fromisoformat(f"{key}-01")
+            found = con.sql(EVENTS_SQL, params={"first": first, "next": date(first.year + first.month // 12, first.month % 12 + 1, 1)})
+            found = found.to_arrow_table()  # Arrow, not Python rows
             found = found.append_column("updated_at", pa.array([now] * found.num_rows, TIMESTAMP))
             events += replace_partitions(data, "events", ROLLUP_FILE, {partition(first): conform(found, schema, table="events")})
     return events
