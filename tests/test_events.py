@@ -138,6 +138,14 @@ def test_relative_dates(nlp):
 
 
 @pytest.mark.model
+def test_a_date_bounding_a_span_of_time_is_not_the_event_date(nlp):
+    row = only(nlp, "Japan criticised China yesterday over exports frozen since 2021.")
+    assert (row["event_date"], row["date_precision"]) == (date(2024, 5, 14), "day")
+    row = only(nlp, "Germany accused Russia of the attack, which Moscow has denied since 2019.")
+    assert row["event_date"] == date(2024, 5, 15), "no date of its own: the publication date"
+
+
+@pytest.mark.model
 def test_no_source_actor_no_event(nlp):
     assert code(nlp, "Someone attacked the building last night.") == []
 

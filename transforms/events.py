@@ -373,14 +373,25 @@ def _trigger_span(doc: Doc, match: Match) -> tuple[int, int]:
 
 
 def _event_date(sent: Span, token: Token, published: date, future: bool) -> tuple[date, str]:
-    """The date of the event: a DATE entity in the trigger's clause, else in the sentence, else the publication date."""
+    """The date of the event: a DATE entity in the trigger's clause, else in the sentence, else the publication date.
+
+    A date that opens or closes a span of time ("frozen since 2021", "until March") is not the event's date."""
     subtree = {t.i for t in token.subtree}
-    dates = [e for e in sentence_ents(sent) if e.label_ == "DATE"]
+    dates = [e for e in sentence_ents(sent) if e.label_ == "DATE" and not _bounds_a_span(e)]
     for ent in sorted(dates, key=lambda e: e.root.i not in subtree):
         resolved = resolve_date(ent.text, published, future=future)
         if resolved is not None:
             return resolved
     return published, DAY
+
+
+SPAN_BOUNDS = {"since", "until", "till"}
+
+
+def _bounds_a_span(ent: Span) -> bool:
+    """True for a date that starts with, or follows, a word bounding a span of time."""
+    before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    return before in SPAN_BOUNDS or ent[0].lower_ in SPAN_BOUNDS
 
 
 def _actor_fields(prefix: str, mention: ActorMention | None) -> dict:
