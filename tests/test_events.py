@@ -138,6 +138,16 @@ def test_relative_dates(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(("text", "target"), [
+    ("EU ministers, meeting in Luxembourg, banned the officials from travelling.", None),
+    ("Protesters in Nairobi blocked a road to show their anger at France's trade policies.", "FRA"),
+    ("Israeli jets, flying over Lebanon, struck targets in Syria.", "SYR"),
+])
+def test_the_place_where_the_source_is_is_not_the_target(nlp, text, target):
+    assert only(nlp, text)["actor2_code"] == target
+
+
+@pytest.mark.model
 def test_a_date_bounding_a_span_of_time_is_not_the_event_date(nlp):
     row = only(nlp, "Japan criticised China yesterday over exports frozen since 2021.")
     assert (row["event_date"], row["date_precision"]) == (date(2024, 5, 14), "day")

@@ -305,12 +305,12 @@ class SentenceCoder:
         tokens = [t for t in subject.subtree if t.dep_ not in ("relcl", "punct") and t.i <= subject.i + 12]
         return subject.doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1].text
 
-    def other_actor(self, clause: Token, exclude: set[str]) -> ActorMention | None:
-        """The first actor of the trigger's clause that is not excluded (fallback target)."""
+    def other_actor(self, clause: Token, exclude: set[str], *, outside: tuple[int, int] = (0, 0)) -> ActorMention | None:
+        """The first actor of the trigger's clause that is not excluded nor within the `outside` characters (fallback target)."""
         inside = {t.i for t in clause.subtree}
         for found in self.mentions():
             token = self.sent.doc.char_span(found.start_char, found.end_char, alignment_mode="expand")
-            if token is None or token.root.i not in inside:
+            if token is None or token.root.i not in inside or outside[0] <= found.start_char < outside[1]:
                 continue
             if found.actor.code not in exclude and (found.actor.country or "") not in exclude:
                 return found
@@ -465,10 +465,15 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
     if not targets and len(sources) > 1:
         targets = sources[1:]
     skip = {source.actor.code if source else "", source.actor.country or "" if source else "", speaker.actor.code if speaker else ""}
+    source_place = (0, 0)  # "ministers, meeting in Brussels, banned ...": where the source is, not whom it acts on
     if not targets and place is not None and place.country and place.country != (speaker.actor.country if speaker else None):
-        targets, weak_target = [ActorMention(Actor(place.country, place.country, None, place.name), place.name, *_place_offsets(sent, place))], True
+        offsets = _place_offsets(sent, place)
+        if _within(doc, offsets, subject):
+            source_place = offsets
+        else:
+            targets, weak_target = [ActorMention(Actor(place.country, place.country, None, place.name), place.name, *offsets)], True
     if not targets:
-        other = coder.other_actor(_clause(trig.token, ctx.speech), skip)
+        other = coder.other_actor(_clause(trig.token, ctx.speech), skip, outside=source_place)
         if other is not None:
             targets, weak_target = [other], True
     if not targets and code[:2] == "14" and source is not None and source.actor.country:
@@ -521,6 +526,12 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         "confidence": round(max(confidence, 0.1), 2),
         "coder_version": CODER_VERSION,
     }
+
+
+def _within(doc: Doc, offsets: tuple[int, int], phrase: Token | None) -> bool:
+    """True when the characters lie in the phrase a token heads."""
+    span = doc.char_span(*offsets, alignment_mode="expand") if offsets[0] < offsets[1] else None
+    return phrase is not None and span is not None and span.root in phrase.subtree
 
 
 def _place_offsets(sent: Span, place: Place) -> tuple[int, int]:
