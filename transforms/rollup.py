@@ -20,7 +20,10 @@ FIRST_PLACED = "(location_lat IS NULL, ingested_at, article_id, sentence_index, 
 def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
     """The mentions of the months given as parameter $months (list of 'YYYY-MM'), with what the rollup needs of their articles."""
     return f"""
-    SELECT em.*, a.url AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
+    SELECT em.* EXCLUDE (sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
+                         plover_context, actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
+                         attribution_code, confidence, coder_version, run_id),
+           a.url AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
     FROM read_parquet('{mentions_glob}', union_by_name=true) em
     JOIN read_parquet('{articles_glob}', union_by_name=true) a USING (article_id)
     WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))

@@ -1,0 +1,53 @@
+"""The events rollup: month by month, with ties that do not depend on which months a rollup covers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from tests.lakes import article, mention
+from transforms.load import DataDir, publish
+from transforms.rollup import rollup
+
+
+def tied_lake(data: DataDir) -> list[dict]:
+    """Two months; in January one event with two mentions that disagree on modality, actor name and place."""
+    at = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    arts = [article(n, published=date(2026, 1, 20), run_id="r", ingested_at=at) for n in (1, 2, 3)]
+    mentions = [
+        {**mention(arts[0], event="talks", event_date=date(2026, 1, 8), location=("Ankara", "TUR", 39.92, 32.85)),
+         "modality": "intended", "actor1_text": "Turks"},
+        {**mention(arts[1], event="talks", event_date=date(2026, 1, 8), location=("Istanbul", "TUR", 41.01, 28.98)),
+         "modality": "asserted", "actor1_text": "Ankara"},
+        mention(arts[2], event="later", event_date=date(2026, 2, 3)),
+    ]
+    day = {a["article_id"]: a["published_at"] for a in arts}
+    publish(data, "b1", {"articles": [(a["published_at"], a) for a in arts],
+                         "event_mentions": [(day[m["article_id"]], m) for m in mentions]})
+    return mentions
+
+
+def events(data: DataDir) -> list[dict]:
+    with data.connect() as con:
+        cursor = con.execute(f"SELECT * EXCLUDE (updated_at) FROM read_parquet('{data.table_glob('events')}') ORDER BY event_id")
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_ties_break_the_same_way_whichever_months_a_rollup_covers(tmp_path):
+    one, both = DataDir(tmp_path / "one"), DataDir(tmp_path / "both")
+    mentions, _ = tied_lake(one), tied_lake(both)
+    assert rollup(one, {date(2026, 1, 1)}) + rollup(one, {date(2026, 2, 1)}) == 2
+    assert rollup(both, {date(2026, 1, 15), date(2026, 2, 1)}) == 2
+    assert events(one) == events(both)
+    talks = next(e for e in events(both) if e["num_mentions"] == 2)
+    assert (talks["modality"], talks["actor1_name"], talks["location_name"]) == ("asserted", "Ankara", "Ankara")
+    first = min(mentions[:2], key=lambda m: (m["article_id"], m["event_mention_id"]))  # same ingested_at and sentence
+    assert (talks["location_lat"], talks["location_lon"]) == (first["location_lat"], first["location_lon"])  # one mention's
+
+
+def test_each_month_is_written_to_its_own_partition(tmp_path):
+    data = DataDir(tmp_path)
+    tied_lake(data)
+    rollup(data, {date(2026, 1, 1), date(2026, 2, 1)})
+    written = sorted(p.relative_to(data.root / "lake" / "events").as_posix() for p in (data.root / "lake" / "events").rglob("*.parquet"))
+    assert written == ["year=2026/month=01/part-rollup.parquet", "year=2026/month=02/part-rollup.parquet"]
