@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -83,6 +85,31 @@ def test_publish_rollup_replace_and_compact_make_the_same_tables_as_a_local_lake
     after = keys(s3, "same")
     assert len([k for k in after if k.startswith("articles/")]) == 1
     assert not list(remote.staging.glob("*/*")) and not list(remote.journal.glob("*"))
+
+
+@pytest.fixture
+def other_file_system(tmp_path):
+    """A folder on another file system than tmp_path (tmpfs), removed afterwards."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system (tmpfs at /dev/shm) here")
+    folder = Path(tempfile.mkdtemp(dir=shm, prefix="newsevents-lake-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_lake_folder_on_another_file_system_is_written_by_copy_and_rename(tmp_path, other_file_system):
+    local, elsewhere = DataDir(tmp_path / "local"), tmp_path / "elsewhere"
+    choose(elsewhere, str(other_file_system / "lake"))
+    elsewhere = DataDir(elsewhere)
+    for data in (local, elsewhere):
+        two_runs(data)
+        assert compact(data).partitions == 3
+    for table in TABLE_NAMES:
+        assert table_rows(elsewhere.root, table) == table_rows(local.root, table), table
+    written = sorted(str(p.relative_to(other_file_system / "lake")) for p in (other_file_system / "lake").rglob("*") if p.is_file())
+    assert len(written) == 1 + 4 and all(p.endswith(".parquet") for p in written if p != "_newsevents_lake.json"), written
+    assert not (elsewhere.root / "lake").exists() and not list(elsewhere.staging.glob("*/*"))
 
 
 def test_a_journal_left_by_a_crash_is_uploaded_by_recover(s3, tmp_path):

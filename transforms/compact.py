@@ -139,13 +139,14 @@ def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[tu
 
 
 def exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one atomic step (Linux renameat2); False where the system cannot, so the caller falls back."""
+    """Swap two directories in one atomic step (Linux renameat2); False where the system cannot (or they are on two file
+    systems), so the caller falls back."""
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is None:
         return False
     if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
         return True
     code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
         return False
     raise OSError(code, os.strerror(code), str(b))

@@ -9,8 +9,10 @@ a local disk or by one object upload elsewhere, so readers never see a partial f
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -76,7 +78,12 @@ class Lake:
         """Make a staged local file a lake file in one step (a rename, or one upload), then drop the staged copy."""
         if self.local:
             os.makedirs(os.path.dirname(final), exist_ok=True)
-            os.replace(staged, final)
+            try:
+                os.replace(staged, final)
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                copy_then_rename(staged, final)  # a lake folder on another file system than the data directory
             return
         self.fs.put_file(staged, self.fs._strip_protocol(final))
         os.unlink(staged)
@@ -109,6 +116,16 @@ class Lake:
             con.execute("SET autoload_known_extensions = false")  # the fsspec file system, not a downloaded httpfs
             con.register_filesystem(self.fs)
         return con
+
+
+def copy_then_rename(staged: str, final: str) -> None:
+    """Copy a file into the final folder under a hidden name, flush it, rename it into place, then drop the original."""
+    hidden = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.incoming")
+    shutil.copyfile(staged, hidden)
+    with open(hidden, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(hidden, final)
+    os.unlink(staged)
 
 
 def writer(root: Path) -> dict:
