@@ -224,13 +224,16 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 
 def command_run(paths: list[str], args: argparse.Namespace) -> int:
-    from flows.ingest import run_ingest
+    from flows.prefect_api import command_api
     from transforms.gather import split_inputs
 
     split_inputs(paths)  # a missing path is an error before anything runs
     if not (paths or args.feed or args.sitemap or args.sources):
         raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
-    return report_summary(run_ingest(paths, run_options(args)))
+    with command_api() as server:  # Prefect's server starts while the flows import and the model loads
+        from flows.ingest import run_ingest
+
+        return report_summary(run_ingest(paths, run_options(args), server))
 
 
 def report_summary(summary) -> int:
@@ -250,22 +253,27 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_reprocess(args: argparse.Namespace) -> int:
-    from flows.ingest import run_reprocess
+    from flows.prefect_api import command_api
 
-    return report_summary(run_reprocess(run_options(args), everything=args.everything))
+    with command_api() as server:
+        from flows.ingest import run_reprocess
+
+        return report_summary(run_reprocess(run_options(args), everything=args.everything, server=server))
 
 
 def command_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
     from flows.ingest import before_flows
+    from flows.prefect_api import command_api
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
     if not (args.feed or args.sitemap or args.sources):
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
-    options = run_options(args)
-    with before_flows(options):
-        statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
+    with command_api() as server:
+        options = run_options(args)
+        with before_flows(options, server):
+            statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
     return max(statuses, default=0)
 
 

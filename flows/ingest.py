@@ -27,6 +27,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.options import RunOptions
+from flows.prefect_api import TemporaryServer
 from flows.progress import RunProgress
 from flows.runners import build_task_runner, one_prefect_api
 from transforms import catalog
@@ -322,21 +323,21 @@ def publish_run_artifact(summary: RunSummary) -> None:
 
 
 @contextmanager
-def before_flows(options: RunOptions) -> Iterator[None]:
-    """Hold the data dir (a busy one is refused before any flow starts) and give worker processes one Prefect API."""
-    with exclusive(DataDir(options.data_dir)), one_prefect_api(options):
+def before_flows(options: RunOptions, server: TemporaryServer | None = None) -> Iterator[None]:
+    """Hold the data dir (a busy one is refused before any flow starts) and give the run one Prefect API."""
+    with exclusive(DataDir(options.data_dir)), one_prefect_api(options, server):
         yield
 
 
-def run_ingest(paths: list[str], options: RunOptions) -> RunSummary:
+def run_ingest(paths: list[str], options: RunOptions, server: TemporaryServer | None = None) -> RunSummary:
     """Run the ingest flow with the task runner the options ask for (a busy data dir is refused before the flow starts)."""
-    with before_flows(options):
+    with before_flows(options, server):
         return ingest.with_options(task_runner=build_task_runner(options))(paths, options)
 
 
-def run_reprocess(options: RunOptions, *, everything: bool = False) -> RunSummary:
+def run_reprocess(options: RunOptions, *, everything: bool = False, server: TemporaryServer | None = None) -> RunSummary:
     """Run the reprocess flow with the task runner the options ask for (a busy data dir is refused before the flow starts)."""
-    with before_flows(options):
+    with before_flows(options, server):
         return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flows.options import RunOptions
+from flows.prefect_api import TemporaryServer
 from transforms.errors import NewseventsError
 
 if TYPE_CHECKING:
@@ -36,28 +37,23 @@ def build_task_runner(options: RunOptions) -> TaskRunner:
 
 
 @contextmanager
-def one_prefect_api(options: RunOptions) -> Iterator[None]:
-    """Give worker processes (processes, a local Dask cluster) the run's Prefect API, so none starts its own server."""
+def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None) -> Iterator[None]:
+    """One Prefect API for the run and its worker processes (processes, a local Dask cluster), so none starts its own
+    server: a configured server, else the temporary server the command `started`, else one started here."""
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-    if options.runner == "threads" or options.dask_address or os.environ.get("PREFECT_API_URL"):
-        yield
+    if os.environ.get("PREFECT_API_URL") or (started is None and (options.runner == "threads" or options.dask_address)):
+        yield  # threads without a started server: Prefect's own temporary server serves the flow and its threads
         return
-    url = get_current_settings().api.url  # a server or test harness this process uses already
-    server = None
-    if not url:
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()
-        server.start(timeout=get_current_settings().server.ephemeral.startup_timeout_seconds)
-        url = server.api_url
-    os.environ["PREFECT_API_URL"] = url  # inherited by the worker processes started from here on
+    url = None if started else get_current_settings().api.url  # a server or test harness this process uses already
+    server = None if url else started or TemporaryServer()
+    os.environ["PREFECT_API_URL"] = url or server.wait()  # inherited by the worker processes started from here on
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
             yield
     finally:
         del os.environ["PREFECT_API_URL"]
-        if server is not None:
+        if server is not None and started is None:
             server.stop()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import httpx
 import pytest
 
 from flows.ingest import run_ingest
 from flows.options import RunOptions
+from flows.prefect_api import TemporaryServer
 from flows.runners import check_reachable
 from tests.hostile import table_rows
 from transforms.errors import NewseventsError
@@ -38,3 +40,19 @@ def test_an_unreachable_dask_address_is_a_one_line_error():
         check_reachable(f"tcp://127.0.0.1:{port}")
     with pytest.raises(NewseventsError, match="must look like tcp://host:port"):
         check_reachable("http://example")
+
+
+def test_a_temporary_server_answers_and_one_that_dies_is_a_one_line_error():
+    server = TemporaryServer()
+    try:
+        url = server.wait()
+        assert url == f"http://127.0.0.1:{server.port}/api"
+        assert httpx.get(f"{url}/health", timeout=5).json() is True
+    finally:
+        server.stop()
+    assert server.process.poll() is not None, "stop ends the server process"
+    dead = TemporaryServer()
+    dead.process.kill()
+    dead.process.wait()
+    with pytest.raises(NewseventsError, match=r"the temporary Prefect server exited with code -9 before it answered"):
+        dead.wait()

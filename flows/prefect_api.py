@@ -1,0 +1,81 @@
+"""The Prefect API of one command: the configured server, else a temporary one started in the background.
+
+Prefect starts its temporary server when the first flow runs and waits for it (about 15 s of CPU
+here). Started as the command begins, the server comes up while the command imports its flows and
+loads the spaCy model, and every process of the run (worker processes, a local Dask cluster) uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import httpx
+
+from transforms.errors import NewseventsError
+
+STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
+
+
+class TemporaryServer:
+    """Prefect's API server in a subprocess on a free loopback port, started without waiting for it."""
+
+    def __init__(self) -> None:
+        import prefect
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.ready = False
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
+            stdin=subprocess.DEVNULL)
+
+    def wait(self, timeout: float = STARTUP_SECONDS) -> str:
+        """The API URL once the server answers; a one-line error when it exits or does not answer in time."""
+        deadline = time.monotonic() + timeout
+        while not self.ready:
+            if self.process.poll() is not None:
+                raise NewseventsError(f"the temporary Prefect server exited with code {self.process.returncode} before it "
+                                      "answered; set PREFECT_API_URL to a running server (docs/operations.md)")
+            with suppress(httpx.HTTPError):
+                self.ready = httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200
+            if not self.ready:
+                if time.monotonic() > deadline:
+                    raise NewseventsError(f"the temporary Prefect server did not answer within {timeout:.0f} s "
+                                          "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+                time.sleep(0.1)
+        return self.api_url
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def command_api() -> Iterator[TemporaryServer | None]:
+    """Start a temporary Prefect server now unless a server is configured (None then); stopped when the command ends."""
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        yield None
+        return
+    server = TemporaryServer()
+    try:
+        yield server
+    finally:
+        server.stop()
