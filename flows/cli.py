@@ -187,7 +187,7 @@ def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The run options the command line asks for; a bad sources file, Dask address or model is an error here, before any work."""
     from transforms.fetch_options import FetchOptions
-    from transforms.nlp import load_nlp
+    from transforms.nlp import model_meta
     from transforms.sources import command_line_sources, load_sources
 
     sources = [*(load_sources(args.sources) if getattr(args, "sources", None) else []),
@@ -200,7 +200,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                          sources=tuple(sources), fetch=fetch)
     if options.dask_address:
         check_reachable(options.dask_address)
-    load_nlp(options.model)
+    model_meta(options.model)  # installed? (loading it is left to the processes that analyse)
     return options
 
 
