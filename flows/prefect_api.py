@@ -2,7 +2,7 @@
 
 Prefect starts its temporary server when the first flow runs and waits for it (about 15 s of CPU
 here). Started as the command begins, the server comes up while the command imports its flows and
-loads the spaCy model, and every process of the run (worker processes, a local Dask cluster) uses it.
+checks its options, and every process of the run (worker processes, a local Dask cluster) uses it.
 """
 
 from __future__ import annotations
@@ -68,14 +68,34 @@ class TemporaryServer:
 
 @contextmanager
 def command_api() -> Iterator[TemporaryServer | None]:
-    """Start a temporary Prefect server now unless a server is configured (None then); stopped when the command ends."""
+    """The command's Prefect API, also in the environment of the processes it starts: a configured server (None is
+    yielded), else a temporary server started now. It answers until Prefect's log and event workers have sent all."""
+    from prefect.context import refresh_global_settings_context
     from prefect.settings import get_current_settings
 
-    if get_current_settings().api.url:
-        yield None
-        return
-    server = TemporaryServer()
+    configured = get_current_settings().api.url  # the environment, the active profile, or a test harness
+    server = None if configured else TemporaryServer()
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = configured or server.api_url
+    refresh_global_settings_context()  # every thread of this process, not only this one, uses it
     try:
         yield server
+        if server is not None:
+            drain_prefect_workers()
     finally:
-        server.stop()
+        if before is None:
+            del os.environ["PREFECT_API_URL"]
+        else:
+            os.environ["PREFECT_API_URL"] = before
+        refresh_global_settings_context()
+        if server is not None:
+            server.stop()
+
+
+def drain_prefect_workers() -> None:
+    """Let Prefect's background log and event senders finish (else they start a server of their own at exit)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=10)

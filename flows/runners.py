@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flows.options import RunOptions
-from flows.prefect_api import TemporaryServer
+from flows.prefect_api import TemporaryServer, command_api
 from transforms.errors import NewseventsError
 
 if TYPE_CHECKING:
@@ -39,22 +38,18 @@ def build_task_runner(options: RunOptions) -> TaskRunner:
 @contextmanager
 def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None) -> Iterator[None]:
     """One Prefect API for the run and its worker processes (processes, a local Dask cluster), so none starts its own
-    server: a configured server, else the temporary server the command `started`, else one started here."""
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
-
-    if os.environ.get("PREFECT_API_URL") or (started is None and (options.runner == "threads" or options.dask_address)):
-        yield  # threads without a started server: Prefect's own temporary server serves the flow and its threads
+    server: the server the command `started`, else the configured one, else one started here."""
+    if started is not None:
+        started.wait()
+        yield
         return
-    url = None if started else get_current_settings().api.url  # a server or test harness this process uses already
-    server = None if url else started or TemporaryServer()
-    os.environ["PREFECT_API_URL"] = url or server.wait()  # inherited by the worker processes started from here on
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
-            yield
-    finally:
-        del os.environ["PREFECT_API_URL"]
-        if server is not None and started is None:
-            server.stop()
+    if options.runner == "threads" or options.dask_address:
+        yield  # Prefect's own temporary server, if it needs one, serves the flow and its threads
+        return
+    with command_api() as server:
+        if server is not None:
+            server.wait()
+        yield
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
