@@ -230,7 +230,7 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
     split_inputs(paths)  # a missing path is an error before anything runs
     if not (paths or args.feed or args.sitemap or args.sources):
         raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
-    with command_api() as server:  # Prefect's server starts while the flows import and the model loads
+    with command_api() as server:  # Prefect's server starts while the flows import and the options are checked
         from flows.ingest import run_ingest
 
         return report_summary(run_ingest(paths, run_options(args), server))
@@ -298,7 +298,7 @@ def command_demo(args: argparse.Namespace) -> int:
         print(f"\n== {title}\n{sql}\n")
         print_rows(*query(DataDir(root), sql), "table")
     print(f"\nAsk your own: newsevents sql \"SELECT ...\" --data-dir {root}   (tables: docs/tables.md)")
-    command_report(argparse.Namespace(data_dir=root, lake=None, since=None, until=None, country=None, output=None))
+    command_report(argparse.Namespace(data_dir=root, since=None, until=None, country=None, output=None))
     return status
 
 

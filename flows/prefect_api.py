@@ -43,27 +43,39 @@ class TemporaryServer:
 
     def wait(self, timeout: float = STARTUP_SECONDS) -> str:
         """The API URL once the server answers; a one-line error when it exits or does not answer in time."""
-        deadline = time.monotonic() + timeout
-        while not self.ready:
-            if self.process.poll() is not None:
-                raise NewseventsError(f"the temporary Prefect server exited with code {self.process.returncode} before it "
-                                      "answered; set PREFECT_API_URL to a running server (docs/operations.md)")
-            with suppress(httpx.HTTPError):
-                self.ready = httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200
-            if not self.ready:
-                if time.monotonic() > deadline:
-                    raise NewseventsError(f"the temporary Prefect server did not answer within {timeout:.0f} s "
-                                          "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
-                time.sleep(0.1)
+        if not self.ready:
+            wait_until_healthy(self.process, self.api_url, name="the temporary Prefect server",
+                               advice="set PREFECT_API_URL to a running server (docs/operations.md)", timeout=timeout)
+            self.ready = True
         return self.api_url
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
+
+
+def wait_until_healthy(process: subprocess.Popen, api_url: str, *, name: str, advice: str,
+                       timeout: float = STARTUP_SECONDS) -> None:
+    """Wait for a Prefect server process's health check; its early exit or a timeout is a one-line error."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise NewseventsError(f"{name} exited with code {process.returncode} before it answered; {advice}")
+        with suppress(httpx.HTTPError):
+            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise NewseventsError(f"{name} did not answer within {timeout:.0f} s; {advice}")
+        time.sleep(0.2)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it does not end within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager

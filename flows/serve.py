@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -23,13 +22,13 @@ from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_se
 from prefect.types.entrypoint import EntrypointType
 from pydantic import ValidationError
 
+from flows.prefect_api import stop_process, wait_until_healthy
 from transforms.errors import NewseventsError
 from transforms.sources import Source, load_sources, parse_source
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
-SERVER_STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
 TAGS = ["newsevents"]
 
 
@@ -156,30 +155,10 @@ def local_server(port: int, log_file: Path) -> Iterator[str]:
                                     "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)  # Ctrl-C stops serve first; serve then stops the server
     try:
-        wait_until_healthy(process, url, log_file)
+        wait_until_healthy(process, url, name="the local Prefect server", advice=f"see {log_file}")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_healthy(process: subprocess.Popen, url: str, log_file: Path) -> None:
-    """Wait for the local server's health check; its early exit or a timeout is a one-line error."""
-    deadline = time.monotonic() + SERVER_STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise NewseventsError(f"the local Prefect server exited with status {process.returncode}; see {log_file}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise NewseventsError(f"the local Prefect server did not answer within {SERVER_STARTUP_SECONDS:.0f} s; see {log_file}")
+        stop_process(process)
 
 
 def register(deployments: list[RunnerDeployment], work_pool: str, limit: int | None) -> None:

@@ -63,8 +63,8 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
     """Merge every partition holding min_files files or more into one file, holding the data directory meanwhile."""
     with exclusive(data):
         lake = data.lake
-        files = {(table, part): found for table in LATEST_BY for part in lake.partitions(table)
-                 if len(found := lake.files(table, part)) >= min_files}
+        files = {(table, part): found for table in LATEST_BY for part, found in sorted(lake.files_by_partition(table).items())
+                 if len(found) >= min_files}
         if not files:
             return Compaction(0, 0, 0, 0, 0, 0)
         batch_id = "compact-" + stable_id(*(f for fs in files.values() for f in fs))

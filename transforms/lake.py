@@ -21,12 +21,12 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.memory import MemoryFileSystem
 
 from transforms.errors import NewseventsError
 
 LOCATION_FILE = "lake-location"
 MARKER = "_newsevents_lake.json"  # written at the lake's root when a data directory is pointed there
-EPHEMERAL = {"memory"}  # protocols whose files end with the process: refused as a data directory's lake
 
 
 class Lake:
@@ -57,22 +57,28 @@ class Lake:
         """The explicit glob of a table's Parquet files."""
         return self.url(table, "year=*", "month=*", "*.parquet")
 
-    def files(self, table: str, partition: str = "year=*/month=*") -> list[str]:
-        """The table's Parquet files (of one `year=YYYY/month=MM` partition, when given), sorted."""
-        found = self.fs.glob(f"{self.root}/{table}/{partition}/*.parquet")
+    def files(self, table: str) -> list[str]:
+        """The table's Parquet files, sorted."""
+        found = self.fs.glob(f"{self.root}/{table}/year=*/month=*/*.parquet")
         return sorted(p if self.local else self.fs.unstrip_protocol(p) for p in found)
 
     def has_files(self, table: str) -> bool:
         return bool(self.files(table))
 
-    def partitions(self, table: str) -> list[str]:
-        """The `year=YYYY/month=MM` partitions of a table that hold files."""
-        return sorted({self.relative(f).split("/", 1)[1].rsplit("/", 1)[0] for f in self.files(table)})
+    def files_by_partition(self, table: str) -> dict[str, list[str]]:
+        """The table's Parquet files by `year=YYYY/month=MM` partition (one listing)."""
+        found: dict[str, list[str]] = {}
+        for file in self.files(table):
+            found.setdefault(self.relative(file).split("/", 1)[1].rsplit("/", 1)[0], []).append(file)
+        return found
+
+    def fs_path(self, url: str) -> str:
+        """A lake path or URL as its file system names it (without the protocol)."""
+        return url if self.local else self.fs._strip_protocol(url)
 
     def relative(self, url: str) -> str:
         """A lake file's path below the lake root (table/year=YYYY/month=MM/name.parquet)."""
-        path = url if self.local else self.fs._strip_protocol(url)
-        return path[len(self.root) + 1:]
+        return self.fs_path(url)[len(self.root) + 1:]
 
     def put(self, staged: str, final: str) -> None:
         """Make a staged local file a lake file in one step (a rename, or one upload), then drop the staged copy."""
@@ -85,16 +91,16 @@ class Lake:
                     raise
                 copy_then_rename(staged, final)  # a lake folder on another file system than the data directory
             return
-        self.fs.put_file(staged, self.fs._strip_protocol(final))
+        self.fs.put_file(staged, self.fs_path(final))
         os.unlink(staged)
 
     def remove(self, final: str) -> None:
         """Remove a lake file; one already gone is fine."""
         with contextlib.suppress(FileNotFoundError):
-            self.fs.rm_file(final if self.local else self.fs._strip_protocol(final))
+            self.fs.rm_file(self.fs_path(final))
 
     def read_table(self, url: str) -> pa.Table:
-        return pq.read_table(url if self.local else self.fs._strip_protocol(url), filesystem=None if self.local else self.fs)
+        return pq.read_table(self.fs_path(url), filesystem=None if self.local else self.fs)  # pyarrow reads local files itself
 
     def check_writer(self, root: Path) -> None:
         """Refuse a data directory that is not the last one pointed at this lake (a lake has one writer)."""
@@ -159,7 +165,7 @@ def given(where: str) -> Lake:
 def choose(root: Path, where: str) -> Lake:
     """Point a data directory's lake at a path or URL, and make it the lake's writer, after writing and listing the marker there."""
     lake = given(where)
-    if set(lake.fs.protocol if isinstance(lake.fs.protocol, tuple) else [lake.fs.protocol]) & EPHEMERAL:
+    if isinstance(lake.fs, MemoryFileSystem):
         raise NewseventsError(f"lake {where}: an in-memory file system ends with the process; use a folder or a bucket")
     try:
         if lake.local:
