@@ -29,7 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
 from flows.progress import RunProgress
-from flows.runners import build_task_runner, one_prefect_api
+from flows.runners import build_task_runner, cpu_turn, one_prefect_api
 from transforms import catalog
 from transforms.analyse import Analysis, analyse, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions, clean_document
@@ -70,16 +70,18 @@ def clean_batch(documents: list[RawDocument], options: CleanOptions) -> tuple[li
     """Clean each document of a batch to an article row; what cannot be used is rejected."""
     articles: list[dict] = []
     rejections: list[Rejection] = []
-    for document in documents:
-        result = clean_document(document, options=options)
-        (rejections if isinstance(result, Rejection) else articles).append(result)
+    with cpu_turn():
+        for document in documents:
+            result = clean_document(document, options=options)
+            (rejections if isinstance(result, Rejection) else articles).append(result)
     return articles, rejections
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
 def analyse_batch(articles: list[dict], model: str | None, fallback_date: date) -> Analysis:
     """Entities and coded events of a batch of new articles (one spaCy pass)."""
-    return analyse(articles, load_nlp(model), fallback_date=fallback_date)
+    with cpu_turn():
+        return analyse(articles, load_nlp(model), fallback_date=fallback_date)
 
 
 @task(name="rollup-events", cache_policy=NO_CACHE)

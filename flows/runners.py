@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -14,6 +15,16 @@ from transforms.errors import NewseventsError
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
+
+# Cleaning and parsing hold the GIL for most of their time: two threads of them in one process took longer, and ~1.8x
+# the CPU, than one thread doing the same work (bench/README.md). So in each process they take turns: threads still
+# overlap them with the flow's reading, fetching and publishing; worker processes and Dask workers run them in parallel.
+_CPU_STAGE = threading.Lock()
+
+
+def cpu_turn() -> threading.Lock:
+    """The lock a CPU-bound stage holds while it runs (one per process; a function, so Dask pickles it by name)."""
+    return _CPU_STAGE
 
 
 def build_task_runner(options: RunOptions) -> TaskRunner:

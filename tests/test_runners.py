@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
-from flows.ingest import run_ingest
+from flows.ingest import clean_batch, run_ingest
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
-from flows.runners import check_reachable
+from flows.runners import check_reachable, cpu_turn
 from tests.hostile import table_rows
+from transforms.clean import CleanOptions
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
+from transforms.read import RawDocument, expand_paths, read_files
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -30,6 +33,17 @@ def test_dask_cluster_and_threads_make_identical_tables(prefect_harness, nlp, tm
     assert summary.counts["articles"] >= 12
     for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
         assert table_rows(dask.root, table) == table_rows(threads.root, table), table
+
+
+def test_a_cleaning_thread_waits_while_another_cpu_stage_runs():
+    documents = [d for d in read_files(expand_paths([SAMPLES])) if isinstance(d, RawDocument)][:2]
+    done = threading.Event()
+    cleaning = threading.Thread(target=lambda: (clean_batch.fn(documents, CleanOptions()), done.set()))
+    with cpu_turn():
+        cleaning.start()
+        assert not done.wait(1.0)  # the other stage holds the turn
+    assert done.wait(60)
+    cleaning.join()
 
 
 def test_an_unreachable_dask_address_is_a_one_line_error():
