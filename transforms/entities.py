@@ -19,6 +19,7 @@ TITLE_JOINS = frozenset({"of", "for", "-", "'s", "’s"})
 FORMER = frozenset({"former", "ex", "ex-", "onetime", "then"})
 _EDGE = frozenset("\"'“”‘’,;:!?/\\|-–—*•·<>\u200b\u200c\u200d\u2060\ufeff")  # and any white space
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
+MENTIONS_KEY = "newsevents.mentions"  # Doc.user_data key of the resolved mentions
 
 
 def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
@@ -132,13 +133,13 @@ def _title_actor(ent: Span, ents_at: dict[int, Span]) -> Actor | None:
     return _official(owner, sector)
 
 
-def _appositive_actor(ent: Span) -> Actor | None:
-    """Owner and sector from an apposition ("X, the head of Russian arms exporter Rosoboronexport")."""
+def _appositive_actor(ent: Span, ents: tuple[Span, ...]) -> Actor | None:
+    """Owner and sector from an apposition ("X, the head of Russian arms exporter Rosoboronexport"); `ents` are the document's."""
     for appos in (c for c in ent.root.children if c.dep_ == "appos"):
         first, last = appos.left_edge.i, appos.right_edge.i + 1
         role = word_sector(appos)
         owner = org_sector = None
-        for other in ent.doc.ents:
+        for other in ents:
             if first <= other.start and other.end <= last and other.label_ in RESOLVED_LABELS:
                 found = _owner(other)
                 if found is not None:
@@ -158,11 +159,20 @@ def _sentence_starts(doc: Doc) -> list[int]:
 
 
 def resolve_entities(doc: Doc) -> list[Mention]:
+    """Every entity of the parsed article with what it names, resolved once per document (the entity and event coders both ask)."""
+    mentions = doc.user_data.get(MENTIONS_KEY)
+    if mentions is None:
+        mentions = doc.user_data[MENTIONS_KEY] = _resolve_entities(doc)
+    return mentions
+
+
+def _resolve_entities(doc: Doc) -> list[Mention]:
     """Every entity of the parsed article with what it names; all mentions of a person share the titled one's codes."""
     text = doc.text
-    ents_at = {t.i: ent for ent in doc.ents for t in ent}
+    ents = doc.ents  # Doc.ents builds its spans anew on every call
+    ents_at = {t.i: ent for ent in ents for t in ent}
     mentions = []
-    for ent in doc.ents:
+    for ent in ents:
         start, end = _tighten(text, ent.start_char, ent.end_char)
         if start >= end:
             continue
@@ -180,7 +190,7 @@ def resolve_entities(doc: Doc) -> list[Mention]:
             else:
                 actor = _prefix_actor(ent)
         elif ent.label_ == "PERSON":
-            actor = _title_actor(ent, ents_at) or _appositive_actor(ent)
+            actor = _title_actor(ent, ents_at) or _appositive_actor(ent, ents)
         country = actor.country if actor else place.country if place else None
         mentions.append(Mention(ent, start, end, surface, key, actor, country))
     _link_people(mentions)

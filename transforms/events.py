@@ -59,15 +59,14 @@ class Trigger:
     implicit: bool = False  # "X said Y must ...": coded only as X's demand
 
 
-def _skip(sent: Span) -> bool:
-    """Sentences that are too long, shouted, tabular or verbless yield no events."""
+def _skip(sent: Span, text: str) -> bool:
+    """Sentences that are too long, shouted, tabular or verbless yield no events; `text` is the sentence's text."""
     if len(sent) > MAX_TOKENS:
         return True
     tags = [t.pos_ for t in sent]
     if "VERB" not in tags and "AUX" not in tags:
         return True
-    text = sent.text
-    upper, lower = sum(c.isupper() for c in text), sum(c.islower() for c in text)
+    upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
     if upper + lower > 12 and upper > 4 * lower:
         return True
     return sum(p in FILLER for p in tags) > 0.5 * len(tags)
@@ -169,9 +168,10 @@ def _is_passive(token: Token) -> bool:
 class SentenceCoder:
     """Codes the triggers of one sentence against the document's actor resolver."""
 
-    def __init__(self, actors: Actors, sent: Span) -> None:
+    def __init__(self, actors: Actors, sent: Span, text: str) -> None:
         self.actors = actors
         self.sent = sent
+        self.text = text  # the sentence's text
 
     def sources(self, trig: Trigger, ctx: Context) -> tuple[list[ActorMention], bool, Token | None]:
         """Source actors of a trigger, whether they came from a fallback (speaker, modifier), and the subject word."""
@@ -414,11 +414,13 @@ def code_events(doc: Doc, *, article_id: str, published: date | None) -> list[di
         return []
     published = published or date.today()
     actors = Actors(doc)
+    text = doc.text  # Doc.text and Span.text join their tokens anew on every call
     rows: list[dict] = []
     for index, sent in enumerate(doc.sents):
-        if _skip(sent):
+        sent_text = text[sent.start_char : sent.end_char]
+        if _skip(sent, sent_text):
             continue
-        coder = SentenceCoder(actors, sent)
+        coder = SentenceCoder(actors, sent, sent_text)
         seen: set[tuple] = set()
         for trig in _triggers(sent).values():
             if not trig.governed:
@@ -498,9 +500,9 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         "sentence_index": index,
         "sentence_start_char": sent.start_char,
         "sentence_end_char": sent.end_char,
-        "sentence": sent.text,
+        "sentence": coder.text,
         "is_lead": index < LEAD_SENTENCES,
-        "trigger": sent.text[start - sent.start_char:end - sent.start_char],  # Doc.text would join the whole document
+        "trigger": coder.text[start - sent.start_char:end - sent.start_char],
         "trigger_start_char": start,
         "trigger_end_char": end,
         "cameo_code": code,

@@ -108,13 +108,18 @@ def objects_of(token: Token) -> list[Token]:
     return out
 
 
-def _match(pattern: Pattern, token: Token) -> tuple[Token, ...] | None:
-    """The tokens the pattern's slots match at the token, or None."""
-    found = [token]
+def _nouns(token: Token, *, noun: bool) -> list[Token]:
+    """The words a pattern's object slots may match at a trigger: its objects, their adjectives, and an event noun's modifiers."""
     nouns = objects_of(token)
     nouns += [m for n in nouns for m in n.children if m.dep_ == "amod"]  # "use chemical weapons"
-    if pattern.noun:
+    if noun:
         nouns += [c for c in token.children if c.dep_ in ("compound", "amod")]
+    return nouns
+
+
+def _match(pattern: Pattern, token: Token, nouns: list[Token]) -> tuple[Token, ...] | None:
+    """The tokens the pattern's slots match at the token, given the words its object slots may match, or None."""
+    found = [token]
     for slot in pattern.objects:
         hit = next((n for n in nouns if key(n) in slot or n.lower_ in slot), None)
         if hit is None:
@@ -131,8 +136,12 @@ def _match(pattern: Pattern, token: Token) -> tuple[Token, ...] | None:
 
 def match_trigger(token: Token, *, noun: bool) -> Match | None:
     """The longest verb (or event noun) pattern that matches at a token."""
-    for pattern in lexicon()[noun].get(key(token), ()):
-        tokens = _match(pattern, token)
+    patterns = lexicon()[noun].get(key(token))
+    if not patterns:
+        return None
+    nouns = _nouns(token, noun=noun)  # the same for every pattern of the token
+    for pattern in patterns:
+        tokens = _match(pattern, token, nouns)
         if tokens is not None:
             return Match(pattern, tokens)
     return None
