@@ -326,9 +326,13 @@ def publish_run_artifact(summary: RunSummary) -> None:
 
 @contextmanager
 def before_flows(options: RunOptions, server: TemporaryServer | None = None) -> Iterator[None]:
-    """Hold the data dir (a busy one is refused before any flow starts) and give the run one Prefect API."""
-    with exclusive(DataDir(options.data_dir)), one_prefect_api(options, server):
-        yield
+    """Hold the data dir (a busy one is refused before any flow starts) and give the run one Prefect API; threads share
+    this process's model, built here while Prefect's server starts."""
+    with exclusive(DataDir(options.data_dir)):
+        if options.runner == "threads" and not options.dask_address:
+            load_nlp(options.model)
+        with one_prefect_api(options, server):
+            yield
 
 
 def run_ingest(paths: list[str], options: RunOptions, server: TemporaryServer | None = None) -> RunSummary:
