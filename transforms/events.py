@@ -376,9 +376,11 @@ def _event_date(sent: Span, token: Token, published: date, future: bool) -> tupl
     """The date of the event: a DATE entity in the trigger's clause, else in the sentence, else the publication date.
 
     A date that opens or closes a span of time ("frozen since 2021", "until March") is not the event's date."""
-    subtree = {t.i for t in token.subtree}
     dates = [e for e in sentence_ents(sent) if e.label_ == "DATE" and not _bounds_a_span(e)]
-    for ent in sorted(dates, key=lambda e: e.root.i not in subtree):
+    if len(dates) > 1:  # the trigger's subtree is only needed to order them
+        subtree = {t.i for t in token.subtree}
+        dates.sort(key=lambda e: e.root.i not in subtree)
+    for ent in dates:
         resolved = resolve_date(ent.text, published, future=future)
         if resolved is not None:
             return resolved

@@ -99,13 +99,11 @@ def sentence_ents(sentence: Span) -> tuple[Span, ...]:
 
 def locate(sentence: Span, trigger: Token) -> Place | None:
     """The place of the event triggered by `trigger`: a place entity governed by in/at/near, nearest the trigger's clause first."""
-    subtree = {t.i for t in trigger.subtree}
-    candidates = []
-    for ent in sentence_ents(sentence):
-        if ent.label_ not in PLACE_LABELS or not _attached_place(ent.root):
-            continue
-        candidates.append((ent.root.i not in subtree, abs(ent.root.i - trigger.i), ent))
-    for *_, ent in sorted(candidates, key=lambda c: (c[0], c[1])):
+    candidates = [ent for ent in sentence_ents(sentence) if ent.label_ in PLACE_LABELS and _attached_place(ent.root)]
+    if len(candidates) > 1:  # the trigger's subtree is only needed to order them
+        subtree = {t.i for t in trigger.subtree}
+        candidates.sort(key=lambda ent: (ent.root.i not in subtree, abs(ent.root.i - trigger.i)))
+    for ent in candidates:
         place = resolve_place(ent.text)
         if place:
             return place
