@@ -19,13 +19,19 @@ def to_table(rows: list[dict], schema: pa.Schema, *, table: str) -> pa.Table:
         if keys != expected:
             extra, missing = sorted(keys - expected), sorted(expected - keys)
             raise SchemaMismatch(f"{table} row {i}: unknown fields {extra}, missing fields {missing}")
-    for f in schema:
-        if not f.nullable and any(row[f.name] is None for row in rows):
-            raise SchemaMismatch(f"{table}: required field {f.name!r} is null")
     try:
-        return pa.Table.from_pylist(rows, schema=schema)
+        built = pa.Table.from_pylist(rows, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
         raise SchemaMismatch(f"{table}: {e}") from e
+    check_required(built, schema, table=table)
+    return built
+
+
+def check_required(found: pa.Table, schema: pa.Schema, *, table: str) -> None:
+    """Raise if a required (non-nullable) field of the schema holds a null."""
+    for f in schema:
+        if not f.nullable and found[f.name].null_count:
+            raise SchemaMismatch(f"{table}: required field {f.name!r} is null")
 
 
 def conform(found: pa.Table, schema: pa.Schema, *, table: str) -> pa.Table:
@@ -33,9 +39,7 @@ def conform(found: pa.Table, schema: pa.Schema, *, table: str) -> pa.Table:
     if set(found.column_names) != set(schema.names):
         extra, missing = sorted(set(found.column_names) - set(schema.names)), sorted(set(schema.names) - set(found.column_names))
         raise SchemaMismatch(f"{table}: unknown fields {extra}, missing fields {missing}")
-    for f in schema:
-        if not f.nullable and found[f.name].null_count:
-            raise SchemaMismatch(f"{table}: required field {f.name!r} is null")
+    check_required(found, schema, table=table)
     try:
         return found.select(schema.names).cast(schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
