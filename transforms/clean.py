@@ -172,7 +172,7 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
     title = strip_site_name(normalise_line(result.title), site_names) if result.title else None
     return Extracted(
         title=title,
-        text=normalise_text("\n\n".join(remove_furniture(result.text.splitlines(), title=doc.title or title))),
+        text="\n\n".join(filter(None, remove_furniture(result.text.splitlines(), title=doc.title or title))),  # lines come normalised
         authors=[a.strip() for a in (result.author or "").split(";") if a.strip()],
         published_at_text=result.date,
         source_name=result.sitename or None,
@@ -390,7 +390,6 @@ def page_date(value: str | None) -> datetime | None:
         return None
 
 
-@cache
 @cache
 def extractor_version(package: str) -> str:
     """Version of an installed package (read once: importlib.metadata scans the environment each time)."""
