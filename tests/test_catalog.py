@@ -74,6 +74,17 @@ def test_a_bad_query_is_a_one_line_error(tmp_path):
     assert "\n" not in str(info.value)
 
 
+def test_a_session_keeps_footers_yet_sees_a_file_rewritten_under_the_same_name(tmp_path):
+    data = DataDir(tmp_path)
+    add_quarantine(data, [rejection_row("first")])
+    with catalog.connect(data) as con:
+        assert con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone() == (True,)
+        assert con.execute("SELECT detail FROM quarantine").fetchall() == [("first",)]
+        # the same batch id writes the same file name: the kept footer of the old file must not be used
+        add_quarantine(data, [rejection_row("second", url=f"file:///{n}.txt") for n in range(3)])
+        assert sorted(con.execute("SELECT detail FROM quarantine").fetchall()) == [("second",)] * 3
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(details=st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=8, unique=True))
 def test_parquet_round_trips_through_duckdb_unchanged(tmp_path_factory, details):
