@@ -7,7 +7,7 @@ few 18-20), two years of dates. Each table is written once as a compacted single
 per month) and once as the lake (`lake/<table>/year=YYYY/month=MM/part-*.parquet`, --files-per-month
 files per partition, written by transforms.load.write_parquet), whose views transforms.catalog makes.
 
-    uv run python bench/query.py [--rows N] [--files-per-month F ...] [--repeat N] [--threads T]
+    uv run python bench/query.py [--rows N] [--files-per-month F ...] [--repeat N] [--threads T] [--no-metadata-cache]
 
 Prints per query and layout: median seconds through the views, on the single files, and their ratio
 (target <= 1.2). The two answers are compared, so a view that reads the wrong files fails loudly.
@@ -336,15 +336,18 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def timed(con: duckdb.DuckDBPyConnection, sql: str, repeat: int) -> tuple[float, list[tuple]]:
-    """Median wall seconds of `repeat` runs after one warm-up, and the result."""
-    result = con.execute(sql).fetchall()
-    times = []
+def timed_pair(views: duckdb.DuckDBPyConnection, single: duckdb.DuckDBPyConnection, sql: str,
+               repeat: int) -> tuple[float, float, list[tuple], list[tuple]]:
+    """Median wall seconds through the views and on the single files, runs alternated so that a change of load on
+    this shared machine falls on both sides, after one warm-up each; and both results."""
+    results = [views.execute(sql).fetchall(), single.execute(sql).fetchall()]
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        began = time.perf_counter()
-        con.execute(sql).fetchall()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times), result
+        for side, con in enumerate((views, single)):
+            began = time.perf_counter()
+            con.execute(sql).fetchall()
+            times[side].append(time.perf_counter() - began)
+    return statistics.median(times[0]), statistics.median(times[1]), *results
 
 
 def single_connection(single: Path, threads: int, metadata_cache: bool) -> duckdb.DuckDBPyConnection:
@@ -362,8 +365,8 @@ def main() -> None:
                         help="part files per table partition, one lake per value (default: 1 16)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query (median; default 5)")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
-    parser.add_argument("--metadata-cache", action="store_true",
-                        help="SET parquet_metadata_cache = true on both sides (footers read once per connection)")
+    parser.add_argument("--no-metadata-cache", dest="metadata_cache", action="store_false",
+                        help="SET parquet_metadata_cache = false on both sides (the catalog's connections keep it on)")
     args = parser.parse_args()
 
     root = CACHE / f"v{GENERATOR_VERSION}-rows{args.rows}"
@@ -388,8 +391,7 @@ def main() -> None:
         views = catalog.connect(data)
         settings(views, args.threads, args.metadata_cache)
         for name, sql in QUERIES.items():
-            view_s, view_rows = timed(views, sql, args.repeat)
-            single_s, single_rows = timed(base, sql, args.repeat)
+            view_s, single_s, view_rows, single_rows = timed_pair(views, base, sql, args.repeat)
             if view_rows != single_rows:
                 raise SystemExit(f"{name}: the views and the single files disagree")
             ratio = view_s / single_s
