@@ -101,8 +101,7 @@ class Batches:
         self.versions, self.version = pipeline_versions(meta), pipeline_version(meta)
         # Threads take turns at the CPU stages (flows.runners.cpu_turn), so they keep as many batches in flight as one
         # worker: more only held more articles in memory and cost ~15 % more CPU (300 pages: 59.0 against 51.2 CPU s).
-        threads = options.runner == "threads" and not options.dask_address
-        self.parallel = 1 if threads else options.workers
+        self.parallel = 1 if options.in_threads else options.workers
         self.in_flight = 2 * self.parallel
         self.tail = False  # every input is read: the last batches' analyses are split across the workers
         self.counts: Counter = Counter()
@@ -274,7 +273,7 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
     data = DataDir(options.data_dir)
     with exclusive(data):
         model_meta(options.model)  # a missing model stops the run before any work
-        if options.runner == "threads" and not options.dask_address:
+        if options.in_threads:
             load_nlp(options.model)  # the worker threads share this process's model: built once, before they start
         with RunProgress(total) as progress:
             batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
@@ -333,7 +332,7 @@ def before_flows(options: RunOptions, server: TemporaryServer | None = None) -> 
     """Hold the data dir (a busy one is refused before any flow starts) and give the run one Prefect API; threads share
     this process's model, built here while Prefect's server starts."""
     with exclusive(DataDir(options.data_dir)):
-        if options.runner == "threads" and not options.dask_address:
+        if options.in_threads:
             load_nlp(options.model)
         with one_prefect_api(options, server):
             yield

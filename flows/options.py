@@ -29,3 +29,8 @@ class RunOptions:
     sources: tuple[Source, ...] = ()  # feeds, sitemaps and URL lists to fetch (--feed, --sitemap, --sources)
     fetch: FetchOptions = field(default_factory=FetchOptions)  # how politely, how far and how safely to fetch
     window: tuple[date, date] | None = None  # backfill: only fetch articles feeds and sitemaps date within these days
+
+    @property
+    def in_threads(self) -> bool:
+        """Tasks run as threads of this process (sharing its model), not in worker processes or on Dask."""
+        return self.runner == "threads" and not self.dask_address

@@ -54,7 +54,7 @@ def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None)
         started.wait()
         yield
         return
-    if options.runner == "threads" or options.dask_address:
+    if options.in_threads or options.dask_address:
         yield  # Prefect's own temporary server, if it needs one, serves the flow and its threads
         return
     with command_api() as server:
