@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
@@ -50,13 +49,7 @@ def _tighten(text: str, start: int, end: int) -> tuple[int, int]:
 
 def word_sector(token: Token) -> str | None:
     """CAMEO sector of a role word by its lemma, else as written ("troops" -> MIL)."""
-    return _word_sector(token.lemma_, token.text)
-
-
-@lru_cache(maxsize=1 << 16)
-def _word_sector(lemma: str, text: str) -> str | None:
-    """word_sector by the word's lemma and text, remembered: the coders ask about the same words again and again."""
-    return role_sector(lemma) or role_sector(text)
+    return role_sector(token.lemma_) or role_sector(token.text)
 
 
 @dataclass

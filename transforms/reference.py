@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -124,8 +124,10 @@ def _roles() -> dict[str, str]:
     return {r["word"]: r["sector"] for r in read_table("roles.tsv")}
 
 
+@lru_cache(maxsize=1 << 16)
 def role_sector(word: str) -> str | None:
-    """CAMEO sector of a role noun or its lemma ("minister" -> GOV, "troops" -> MIL)."""
+    """CAMEO sector of a role noun or its lemma ("minister" -> GOV, "troops" -> MIL); remembered, as the coders ask
+    about the same words again and again."""
     roles = _roles()
     key = _SPACE.sub(" ", word.strip()).casefold()
     candidates = [key]
