@@ -29,10 +29,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
 from flows.progress import RunProgress
-from flows.runners import build_task_runner, cpu_turn, one_prefect_api
+from flows.runners import build_task_runner, one_prefect_api, run_cpu_stage, worker_processes
 from transforms import catalog
-from transforms.analyse import Analysis, analyse, pipeline_version, pipeline_versions
-from transforms.clean import CleanOptions, clean_document
+from transforms.analyse import Analysis, pipeline_version, pipeline_versions
+from transforms.clean import CleanOptions
 from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
 from transforms.errors import NewseventsError, Rejection
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
@@ -41,6 +41,7 @@ from transforms.nlp import load_nlp, model_meta
 from transforms.rawstore import RawStore, reread
 from transforms.read import RawDocument
 from transforms.rollup import months_of, months_of_articles, rollup
+from transforms.stages import analyse_articles, clean_documents
 
 COUNTS = ("inputs", "articles", "duplicates", "unchanged", "quarantined", "replaced", "entities", "event_mentions",
           "events", "fetches")
@@ -68,20 +69,13 @@ class RunSummary:
 @task(name="clean", cache_policy=NO_CACHE)
 def clean_batch(documents: list[RawDocument], options: CleanOptions) -> tuple[list[dict], list[Rejection]]:
     """Clean each document of a batch to an article row; what cannot be used is rejected."""
-    articles: list[dict] = []
-    rejections: list[Rejection] = []
-    with cpu_turn():
-        for document in documents:
-            result = clean_document(document, options=options)
-            (rejections if isinstance(result, Rejection) else articles).append(result)
-    return articles, rejections
+    return run_cpu_stage(clean_documents, documents, options)
 
 
 @task(name="analyse", cache_policy=NO_CACHE)
 def analyse_batch(articles: list[dict], model: str | None, fallback_date: date) -> Analysis:
     """Entities and coded events of a batch of new articles (one spaCy pass)."""
-    with cpu_turn():
-        return analyse(articles, load_nlp(model), fallback_date=fallback_date)
+    return run_cpu_stage(analyse_articles, articles, model, fallback_date)
 
 
 @task(name="rollup-events", cache_policy=NO_CACHE)
@@ -329,12 +323,12 @@ def publish_run_artifact(summary: RunSummary) -> None:
 
 @contextmanager
 def before_flows(options: RunOptions, server: TemporaryServer | None = None) -> Iterator[None]:
-    """Hold the data dir (a busy one is refused before any flow starts) and give the run one Prefect API; threads share
-    this process's model, built here while Prefect's server starts."""
+    """Hold the data dir (a busy one is refused before any flow starts) and give the run one Prefect API. While Prefect's
+    server starts, the model that threads share is built, or the worker processes start and build theirs."""
     with exclusive(DataDir(options.data_dir)):
         if options.in_threads:
             load_nlp(options.model)
-        with one_prefect_api(options, server):
+        with worker_processes(options), one_prefect_api(options, server):
             yield
 
 

@@ -23,7 +23,7 @@ class RunOptions:
     batch_size: int = 64  # articles per Prefect task
     max_bytes: int = MAX_INPUT_BYTES
     languages: tuple[str, ...] = field(default=("en",))
-    runner: str = "threads"  # threads | processes | dask
+    runner: str = "threads"  # threads | processes (threads hand the CPU-bound stages to worker processes) | dask
     workers: int = 2  # threads, processes or local Dask workers
     dask_address: str | None = None  # an existing Dask scheduler (tcp://host:port); implies runner dask
     sources: tuple[Source, ...] = ()  # feeds, sitemaps and URL lists to fetch (--feed, --sitemap, --sources)
@@ -32,5 +32,5 @@ class RunOptions:
 
     @property
     def in_threads(self) -> bool:
-        """Tasks run as threads of this process (sharing its model), not in worker processes or on Dask."""
+        """The CPU-bound stages run in threads of this process (sharing its model), not in worker processes or on Dask."""
         return self.runner == "threads" and not self.dask_address

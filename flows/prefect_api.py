@@ -2,7 +2,7 @@
 
 Prefect starts its temporary server when the first flow runs and waits for it (about 15 s of CPU
 here). Started as the command begins, the server comes up while the command imports its flows and
-checks its options, and every process of the run (worker processes, a local Dask cluster) uses it.
+checks its options, and every process of the run that runs tasks (a local Dask cluster's workers) uses it.
 """
 
 from __future__ import annotations

@@ -1,17 +1,23 @@
-"""The task runner of a run: threads (default), worker processes, or a Dask cluster."""
+"""Where a run's tasks run: threads (default), threads that hand the CPU-bound stages to worker processes, or a Dask
+cluster."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer, command_api
 from transforms.errors import NewseventsError
+from transforms.stages import prepare_worker
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -22,14 +28,56 @@ if TYPE_CHECKING:
 _CPU_STAGE = threading.Lock()
 
 
+# With `--runner processes`, the worker processes of this command (see `worker_processes`).
+_WORKERS: ProcessPoolExecutor | None = None
+
+T = TypeVar("T")
+
+
 def cpu_turn() -> threading.Lock:
     """The lock a CPU-bound stage holds while it runs (one per process; a function, so Dask pickles it by name)."""
     return _CPU_STAGE
 
 
+def run_cpu_stage(stage: Callable[..., T], *args) -> T:
+    """Run a CPU-bound stage in one of the command's worker processes when it has them, else in this thread, taking
+    turns with this process's other CPU-bound stages."""
+    if _WORKERS is not None:
+        try:
+            return _WORKERS.submit(stage, *args).result()
+        except BrokenProcessPool:
+            raise NewseventsError("a worker process died (killed, or out of memory?); the batches published so far "
+                                  "stay in the lake, and the next run picks up the rest") from None
+    with cpu_turn():
+        return stage(*args)
+
+
+@contextmanager
+def worker_processes(options: RunOptions) -> Iterator[None]:
+    """For `--runner processes`: worker processes, started now (while Prefect's server starts), each loading the model
+    once, that run the CPU-bound stages the run's task threads hand them.
+
+    They run no Prefect code: Prefect's own process pool rebuilt its settings, context and API client for every task
+    (~0.3 CPU s each) and imported Prefect in every worker."""
+    global _WORKERS
+    if options.runner != "processes" or options.dask_address:
+        yield
+        return
+    workers = ProcessPoolExecutor(options.workers, mp_context=get_context("spawn"), initializer=prepare_worker,
+                                  initargs=(options.model,))
+    for _ in range(options.workers):
+        workers.submit(os.getpid)  # the pool starts a process per call while none is idle: all start now
+    _WORKERS = workers
+    try:
+        yield
+    finally:
+        _WORKERS = None
+        workers.shutdown(cancel_futures=True)
+
+
 def build_task_runner(options: RunOptions) -> TaskRunner:
     """The task runner the options ask for; a Dask address is checked before any work starts."""
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
 
     if options.dask_address:
         check_reachable(options.dask_address)
@@ -41,20 +89,20 @@ def build_task_runner(options: RunOptions) -> TaskRunner:
 
         return DaskTaskRunner(cluster_kwargs={"n_workers": options.workers, "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
-    if options.runner == "processes":
-        return ProcessPoolTaskRunner(max_workers=options.workers)
+    if options.runner == "processes":  # task threads wait on the worker processes: more threads than workers keep a
+        return ThreadPoolTaskRunner(max_workers=2 * options.workers)  # call queued for each, so none waits idle
     return ThreadPoolTaskRunner(max_workers=options.workers)
 
 
 @contextmanager
 def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None) -> Iterator[None]:
-    """One Prefect API for the run and its worker processes (processes, a local Dask cluster), so none starts its own
-    server: the server the command `started`, else the configured one, else one started here."""
+    """One Prefect API for the run and a local Dask cluster's workers, so none starts its own server: the server the
+    command `started`, else the configured one, else one started here."""
     if started is not None:
         started.wait()
         yield
         return
-    if options.in_threads or options.dask_address:
+    if options.runner != "dask" or options.dask_address:
         yield  # Prefect's own temporary server, if it needs one, serves the flow and its threads
         return
     with command_api() as server:

@@ -1,7 +1,10 @@
-"""The task runners: a real local Dask cluster of 2 worker processes makes the same tables as the default threads."""
+"""The task runners: worker processes and a real local Dask cluster of 2 workers make the same tables as the default
+threads."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 from pathlib import Path
@@ -12,8 +15,9 @@ import pytest
 from flows.ingest import clean_batch, run_ingest
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
-from flows.runners import check_reachable, cpu_turn
+from flows.runners import check_reachable, cpu_turn, run_cpu_stage, worker_processes
 from tests.hostile import table_rows
+from tests.worker_probe import process_facts
 from transforms.clean import CleanOptions
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
@@ -33,6 +37,33 @@ def test_dask_cluster_and_threads_make_identical_tables(prefect_harness, nlp, tm
     assert summary.counts["articles"] >= 12
     for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
         assert table_rows(dask.root, table) == table_rows(threads.root, table), table
+
+
+@pytest.mark.flow
+@pytest.mark.model
+@pytest.mark.slow
+def test_worker_processes_and_threads_make_identical_tables(prefect_harness, nlp, tmp_path):
+    threads = DataDir(tmp_path / "threads")
+    processes = DataDir(tmp_path / "processes")
+    run_ingest([str(SAMPLES)], RunOptions(data_dir=threads.root, batch_size=3))
+    summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=processes.root, batch_size=3, runner="processes", workers=2))
+    assert summary.counts["articles"] >= 12
+    for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
+        assert table_rows(processes.root, table) == table_rows(threads.root, table), table
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_worker_processes_load_the_model_at_start_run_no_prefect_and_a_dead_one_is_a_one_line_error(tmp_path):
+    with worker_processes(RunOptions(data_dir=tmp_path, runner="processes", workers=1)):
+        facts = run_cpu_stage(process_facts)
+        assert facts["pid"] != os.getpid()
+        assert facts["models"] == 1, "the model is built as the worker starts, before any batch"
+        assert not facts["prefect"]
+        os.kill(facts["pid"], signal.SIGKILL)
+        with pytest.raises(NewseventsError, match="a worker process died"):
+            run_cpu_stage(process_facts)
+    assert run_cpu_stage(process_facts)["pid"] == os.getpid(), "without worker processes a stage runs here"
 
 
 def test_a_cleaning_thread_waits_while_another_cpu_stage_runs():
