@@ -20,36 +20,28 @@ from tests.hostile import table_rows
 from tests.worker_probe import process_facts
 from transforms.clean import CleanOptions
 from transforms.errors import NewseventsError
-from transforms.load import DataDir
 from transforms.read import RawDocument, expand_paths, read_files
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
-@pytest.mark.flow
-@pytest.mark.model
-@pytest.mark.slow
-def test_dask_cluster_and_threads_make_identical_tables(prefect_harness, nlp, tmp_path):
-    threads = DataDir(tmp_path / "threads")
-    dask = DataDir(tmp_path / "dask")
-    run_ingest([str(SAMPLES)], RunOptions(data_dir=threads.root, batch_size=3))
-    summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=dask.root, batch_size=3, runner="dask", workers=2))
-    assert summary.counts["articles"] >= 12
-    for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
-        assert table_rows(dask.root, table) == table_rows(threads.root, table), table
+@pytest.fixture(scope="module")
+def threads_lake(prefect_harness, nlp, tmp_path_factory) -> Path:
+    """The samples ingested with the default runner (threads)."""
+    root = tmp_path_factory.mktemp("threads")
+    run_ingest([str(SAMPLES)], RunOptions(data_dir=root, batch_size=3))
+    return root
 
 
 @pytest.mark.flow
 @pytest.mark.model
 @pytest.mark.slow
-def test_worker_processes_and_threads_make_identical_tables(prefect_harness, nlp, tmp_path):
-    threads = DataDir(tmp_path / "threads")
-    processes = DataDir(tmp_path / "processes")
-    run_ingest([str(SAMPLES)], RunOptions(data_dir=threads.root, batch_size=3))
-    summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=processes.root, batch_size=3, runner="processes", workers=2))
+@pytest.mark.parametrize("runner", ["processes", "dask"])
+def test_worker_processes_and_a_dask_cluster_make_the_same_tables_as_threads(runner, threads_lake, tmp_path):
+    summary = run_ingest([str(SAMPLES)], RunOptions(data_dir=tmp_path, batch_size=3, runner=runner, workers=2))
     assert summary.counts["articles"] >= 12
     for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
-        assert table_rows(processes.root, table) == table_rows(threads.root, table), table
+        assert table_rows(tmp_path, table) == table_rows(threads_lake, table), table
 
 
 @pytest.mark.model
