@@ -222,7 +222,12 @@ SERVE = "import sys; from flows.cli import main; sys.exit(main(['serve', *sys.ar
 
 
 def api(url: str, method: str, path: str, body: dict | None = None):
-    response = httpx.request(method, f"{url}{path}", json=body, timeout=10)
+    """A Prefect API call; retried while the server answers 503 (its SQLite database busy under load, as seen on CI)."""
+    for _ in range(5):
+        response = httpx.request(method, f"{url}{path}", json=body, timeout=10)
+        if response.status_code != 503:
+            break
+        time.sleep(1)
     response.raise_for_status()
     return response.json()
 
