@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from flows.options import RUNNERS, RunOptions
 from flows.runners import check_reachable
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, Terminated
 
 LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
@@ -396,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": lambda: command_export(args),
         "report": lambda: command_report(args),
     }
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         return handlers[args.command]()
     except NewseventsError as e:
@@ -407,6 +409,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsevents: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("newsevents: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -34,7 +36,7 @@ from transforms import catalog
 from transforms.analyse import Analysis, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions
 from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
-from transforms.errors import NewseventsError, Rejection
+from transforms.errors import NewseventsError, Rejection, Terminated, first_line
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import DataDir, exclusive, publish
 from transforms.nlp import load_nlp, model_meta
@@ -164,13 +166,13 @@ class Batches:
             articles.append((day, {**article, "ingested_at": now, "run_id": self.run_id, "pipeline_version": self.version}))
             entities += [(day, {**row, "run_id": self.run_id}) for row in analysis.entities.get(article_id, [])]
             mentions += [(day, {**row, "run_id": self.run_id}) for row in analysis.event_mentions.get(article_id, [])]
-        self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)
+        replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
+        self.flush(articles, entities, mentions, replaced)
+        self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)  # counted once published
         self.counts["duplicates"] += sum(1 for _, a in articles if a["duplicate_of"] is not None)
         self.counts["entities"] += len(entities)
         self.counts["event_mentions"] += len(mentions)
-        replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
         self.counts["replaced"] += len(replaced)
-        self.flush(articles, entities, mentions, replaced)
         self.progress.advance(inputs)
 
     def reject(self, rejections: list[Rejection]) -> None:
@@ -269,12 +271,17 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
         model_meta(options.model)  # a missing model stops the run before any work
         if options.in_threads:
             load_nlp(options.model)  # the worker threads share this process's model: built once, before they start
-        with RunProgress(total) as progress:
-            batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
-            batches.run(stream(batches))
-        batches.counts["events"] = rollup_events(batches.months, options.data_dir)
-        summary = batches.summary(began)
-        check_accounting(summary)
+        progress = RunProgress(total)
+        batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
+        try:
+            with progress:
+                batches.run(stream(batches))
+            batches.counts["events"] = rollup_events(batches.months, options.data_dir)
+            summary = batches.summary(began)
+            check_accounting(summary)
+        except BaseException as stop:  # Ctrl-C and SIGTERM too: the row says how far the run got and why it stopped
+            record_stopped_run(batches.summary(began), stop, flow_name, params, options, started_at, batches.versions)
+            raise
         record_run(summary, flow_name, params, options, started_at, batches.versions)
         publish_run_artifact(summary)
     return summary
@@ -288,17 +295,33 @@ def known_total(inputs: Inputs, options: RunOptions) -> int | None:
 
 
 def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOptions, started_at: datetime,
-               versions: dict[str, str]) -> None:
+               versions: dict[str, str], *, status: str = "completed", error: str | None = None) -> None:
     """Write the run's row to `runs` and refresh the DuckDB catalog."""
     data = DataDir(options.data_dir)
     settings = {k: str(v) if isinstance(v, Path | date) else v for k, v in asdict(options).items()}
     row = {
         "run_id": summary.run_id, "flow": flow_name, "started_at": started_at, "finished_at": datetime.now(UTC),
-        "status": "completed", "params": json.dumps({**params, **settings}, default=str), "counts": dict(summary.counts),
-        "versions": versions,
+        "status": status, "error": error, "params": json.dumps({**params, **settings}, default=str),
+        "counts": dict(summary.counts), "versions": versions,
     }
     publish(data, f"run-{summary.run_id}", {"runs": [(started_at, row)]})
     catalog.refresh(data)
+
+
+def record_stopped_run(summary: RunSummary, stop: BaseException, flow_name: str, params: dict, options: RunOptions,
+                       started_at: datetime, versions: dict[str, str]) -> None:
+    """Write the `runs` row of a run that stopped early, with its counts so far; a lake that cannot take the row (the
+    likely cause of the stop) is reported on stderr, and the stop itself is what the command reports."""
+    if isinstance(stop, KeyboardInterrupt):
+        status, error = "interrupted", "Ctrl-C (SIGINT)"
+    elif isinstance(stop, Terminated | TerminationSignal):  # Prefect turns SIGTERM into the latter while a flow runs
+        status, error = "interrupted", "SIGTERM"
+    else:
+        status, error = "failed", f"{type(stop).__name__}: {first_line(stop)}"
+    try:
+        record_run(summary, flow_name, params, options, started_at, versions, status=status, error=error)
+    except Exception as e:
+        print(f"newsevents: the stopped run's row could not be written to runs: {first_line(e)}", file=sys.stderr)
 
 
 def new_run_id(started_at: datetime) -> str:

@@ -34,12 +34,11 @@ class TemporaryServer:
             self.port = probe.getsockname()[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.ready = False
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+        self.process = start_server(
+            ["uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
-            stdin=subprocess.DEVNULL)
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"})
 
     def wait(self, timeout: float = STARTUP_SECONDS) -> str:
         """The API URL once the server answers; a one-line error when it exits or does not answer in time."""
@@ -51,6 +50,13 @@ class TemporaryServer:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+def start_server(module_args: list[str], **popen) -> subprocess.Popen:
+    """Start `python -m MODULE ARGS...` in a session of its own, so that a terminal's Ctrl-C reaches only the command
+    (which then stops it), on a lifeline (flows/lifeline.py): it ends when the command ends, even killed."""
+    return subprocess.Popen([sys.executable, "-m", "flows.lifeline", *module_args], stdin=subprocess.PIPE,
+                            start_new_session=True, **popen)
 
 
 def wait_until_healthy(process: subprocess.Popen, api_url: str, *, name: str, advice: str,
@@ -77,6 +83,8 @@ def stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if process.stdin is not None:
+        process.stdin.close()
 
 
 @contextmanager
@@ -93,9 +101,9 @@ def command_api() -> Iterator[TemporaryServer | None]:
     refresh_global_settings_context()  # every thread of this process, not only this one, uses it
     try:
         yield server
+    finally:
         if server is not None:
             drain_prefect_workers()
-    finally:
         if before is None:
             del os.environ["PREFECT_API_URL"]
         else:

@@ -4,6 +4,7 @@ cluster."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -64,9 +65,13 @@ def worker_processes(options: RunOptions) -> Iterator[None]:
         yield
         return
     workers = ProcessPoolExecutor(options.workers, mp_context=get_context("spawn"), initializer=prepare_worker,
-                                  initargs=(options.model,))
-    for _ in range(options.workers):
-        workers.submit(os.getpid)  # the pool starts a process per call while none is idle: all start now
+                                  initargs=(options.model, os.getpid()))
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # inherited: a Ctrl-C while a worker starts
+    try:  # is the command's alone (the worker then ignores it), not a traceback from the worker's imports
+        for _ in range(options.workers):
+            workers.submit(os.getpid)  # the pool starts a process per call while none is idle: all start now
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     _WORKERS = workers
     try:
         yield

@@ -7,7 +7,6 @@ import asyncio
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -22,7 +21,7 @@ from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_se
 from prefect.types.entrypoint import EntrypointType
 from pydantic import ValidationError
 
-from flows.prefect_api import stop_process, wait_until_healthy
+from flows.prefect_api import start_server, stop_process, wait_until_healthy
 from transforms.errors import NewseventsError
 from transforms.sources import Source, load_sources, parse_source
 
@@ -151,9 +150,8 @@ def local_server(port: int, log_file: Path) -> Iterator[str]:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}/api"
     with log_file.open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)  # Ctrl-C stops serve first; serve then stops the server
+        process = start_server(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=log, stderr=subprocess.STDOUT)  # Ctrl-C stops serve first; serve then stops it
     try:
         wait_until_healthy(process, url, name="the local Prefect server", advice=f"see {log_file}")
         yield url

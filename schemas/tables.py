@@ -203,7 +203,9 @@ RUNS = pa.schema(
         field("flow", pa.string(), "Flow that ran: ingest, reprocess, compact, ...", nullable=False),
         field("started_at", TIMESTAMP, "Start of the run (UTC).", nullable=False),
         field("finished_at", TIMESTAMP, "End of the run (UTC).", nullable=False),
-        field("status", pa.string(), "completed or failed.", nullable=False),
+        field("status", pa.string(), "completed, failed, or interrupted (Ctrl-C or SIGTERM); a run that stopped "
+              "early has the counts it reached.", nullable=False),
+        field("error", pa.string(), "Why a run that did not complete stopped, in one line; null when it completed."),
         field("params", pa.string(), "Run parameters as JSON.", nullable=False),
         field("counts", pa.map_(pa.string(), pa.int64()), "Counts per stage: inputs, articles, duplicates, quarantined, entities, event_mentions, events, ...", nullable=False),
         field("versions", pa.map_(pa.string(), pa.string()), "Versions of newsevents, the extractor, the spaCy model and the coder.", nullable=False),

@@ -53,7 +53,7 @@ def mention(art: dict, *, event: str, event_date: date, cameo: str = "042", quad
 
 def run_row(run_id: str, started_at: datetime) -> dict:
     """A runs row."""
-    return {"run_id": run_id, "flow": "ingest", "started_at": started_at, "finished_at": started_at, "status": "completed",
+    return {"run_id": run_id, "flow": "ingest", "started_at": started_at, "finished_at": started_at, "status": "completed", "error": None,
             "params": "{}", "counts": {"articles": 1}, "versions": {"newsevents": "test"}}
 
 

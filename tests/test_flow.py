@@ -167,3 +167,30 @@ def test_the_run_publishes_a_report_and_a_table_artifact(samples_run):
     assert report and "| NOT_ENGLISH | 1 |" in report[0].data and f"| articles | {summary.counts['articles']} |" in report[0].data
     tables = [a for a in artifacts if a.key == "ingest-run-counts" and summary.run_id in (a.description or "")]
     assert tables and {"stage": "inputs", "count": summary.counts["inputs"]} in json.loads(tables[0].data)
+
+
+def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published(prefect_harness, nlp, tmp_path):
+    from prefect import flow
+
+    from flows.ingest import run_batches
+    from tests.hostile import news_corpus
+    from transforms.read import expand_paths, read_files
+
+    documents = list(read_files(expand_paths([news_corpus(tmp_path / "in", 40)[0].parent])))
+
+    def stream(_):
+        yield from documents[:30]
+        raise OSError("the input disk went away")
+
+    @flow
+    def failing():
+        return run_batches("ingest", {}, RunOptions(data_dir=tmp_path / "data", batch_size=5), stream, total=None)
+
+    with pytest.raises(OSError, match="the input disk went away"):
+        failing()
+    data = DataDir(tmp_path / "data")
+    _, [(status, error, articles, inputs)] = catalog.query(
+        data, "SELECT status, error, counts['articles'], counts['inputs'] FROM runs")
+    _, [(stored,)] = catalog.query(data, "SELECT count(*) FROM articles WHERE duplicate_of IS NULL")
+    assert (status, error) == ("failed", "OSError: the input disk went away")
+    assert 0 < articles == stored and inputs == 30

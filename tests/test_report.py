@@ -98,7 +98,7 @@ def build_lake(root: Path, events: list[tuple] = EVENTS) -> DataDir:
     quarantine = [Rejection(stage="clean", reason=Reason.NOT_ENGLISH, url="file:///in/es.txt", detail="language es").to_row("run-1", at),
                   Rejection(stage="read", reason=Reason.EMPTY, url="file:///in/empty.txt", detail="no text").to_row("run-1", at),
                   Rejection(stage="fetch", reason=Reason.FETCH_TIMEOUT, url="https://wire.example.com/c", detail="read timeout").to_row("run-1", at)]
-    run = {"run_id": "run-1", "flow": "ingest", "started_at": at, "finished_at": at, "status": "completed",
+    run = {"run_id": "run-1", "flow": "ingest", "started_at": at, "finished_at": at, "status": "completed", "error": None,
            "params": "{}", "counts": [("inputs", 13), ("articles", 10), ("events", len(event_rows))], "versions": [("newsevents", "0.1.0")]}
     publish(data, "report-test", {
         "articles": [(a["published_at"], a) for a in articles],

@@ -49,6 +49,15 @@ class NewseventsError(Exception):
     """A per-run failure: our fault or the infrastructure's; the run stops with this message."""
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message; its type's name when it has none."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+class Terminated(BaseException):
+    """The command was sent SIGTERM (by `kill`, a scheduler or a container stopping): it unwinds as on Ctrl-C."""
+
+
 class TransientError(NewseventsError):
     """A failure worth retrying (network, a busy lock)."""
 

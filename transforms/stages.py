@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 from datetime import date
 
 from transforms.analyse import Analysis, analyse
@@ -28,7 +31,17 @@ def analyse_articles(articles: list[dict], model: str | None, fallback_date: dat
     return analyse(articles, load_nlp(model), fallback_date=fallback_date)
 
 
-def prepare_worker(model: str | None) -> None:
-    """Start a worker process: Ctrl-C is for the command that started it to handle; the model is loaded once, now."""
+def prepare_worker(model: str | None, command_pid: int) -> None:
+    """Start a worker process: Ctrl-C is for the command that started it to handle (the command blocks it while the
+    worker starts), the worker ends when that command ends (even killed), and the model is loaded once, now."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    threading.Thread(target=exit_when_orphaned, args=(command_pid,), name="lifeline", daemon=True).start()
     load_nlp(model)
+
+
+def exit_when_orphaned(command_pid: int) -> None:
+    """End this process within a second of its parent, the command, ending."""
+    while os.getppid() == command_pid:
+        time.sleep(1)
+    os._exit(1)

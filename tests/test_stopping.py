@@ -1,0 +1,120 @@
+"""A run stopped from outside: Ctrl-C or SIGTERM ends it within seconds, with one line and a `runs` row saying why;
+a killed one leaves no server or worker process behind.
+
+Each test runs the real command as a fresh process with its own temporary Prefect server and worker processes, and
+watches its child processes through /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.hostile import news_corpus
+
+pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow, pytest.mark.timeout(300),
+              pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches processes through /proc")]
+
+REPO = Path(__file__).resolve().parent.parent
+ARTICLES = 160
+
+
+def start_run(corpus: Path, data_dir: Path) -> subprocess.Popen:
+    """`newsevents run` in a session of its own with Ctrl-C at its default, as a terminal starts it; no Prefect API is
+    configured, so it starts its own server."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(corpus), "--data-dir", str(data_dir),
+                             "--published", "2026-01-15", "--batch-size", "8", "--runner", "processes", "--workers", "2"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def run_past_its_first_batch(tmp_path: Path, data_dir: Path) -> tuple[subprocess.Popen, set[int]]:
+    """A run over a fresh corpus that has published its first articles, and its child processes."""
+    news_corpus(tmp_path / "corpus", ARTICLES)
+    command = start_run(tmp_path / "corpus", data_dir)
+    wait_for_first_batch(command, data_dir)
+    helpers = children(command.pid)
+    assert len(helpers) >= 3, "a Prefect server and two worker processes"
+    return command, helpers
+
+
+def wait_for_first_batch(command: subprocess.Popen, data_dir: Path, timeout: float = 180) -> None:
+    """Return once the run has published its first articles."""
+    deadline = time.monotonic() + timeout
+    while not any((data_dir / "lake" / "articles").glob("*/*/*.parquet")):
+        assert command.poll() is None, f"the run ended before its first batch: {command.communicate()}"
+        assert time.monotonic() < deadline, "no batch published in time"
+        time.sleep(0.05)
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is pid (the command's server, workers and multiprocessing's resource tracker)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while listed
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """True while pid is a process that has not ended (a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until_ended(pids: set[int], timeout: float) -> set[int]:
+    """The pids still running after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while (left := {pid for pid in pids if running(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def lake_rows(data_dir: Path, sql: str) -> list[tuple]:
+    with duckdb.connect() as con:
+        return con.execute(sql.format(lake=data_dir / "lake")).fetchall()
+
+
+@pytest.mark.parametrize(("sig", "to_group", "code", "last_line", "error"), [
+    (signal.SIGINT, True, 130, "newsevents: interrupted", "Ctrl-C (SIGINT)"),  # a terminal's Ctrl-C: every process of the group
+    (signal.SIGTERM, False, 143, "newsevents: terminated", "SIGTERM"),  # `kill`, a scheduler or a container: the command
+], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_run_ends_in_seconds_with_one_line_and_a_runs_row(tmp_path, sig, to_group, code, last_line, error):
+    data_dir = tmp_path / "data"
+    command, helpers = run_past_its_first_batch(tmp_path, data_dir)
+    (os.killpg if to_group else os.kill)(command.pid, sig)
+    stopped_at = time.monotonic()
+    _, err = command.communicate(timeout=60)
+    took = time.monotonic() - stopped_at
+    assert command.returncode == code, err
+    assert err.strip().splitlines()[-1] == last_line and "Traceback" not in err, err
+    assert took < 30, f"{took:.1f} s to stop"  # each worker finishes the batch it holds
+    assert wait_until_ended(helpers, timeout=15) == set()
+    [(status, why, articles)] = lake_rows(data_dir, "SELECT status, error, counts['articles'] "
+                                                    "FROM read_parquet('{lake}/runs/*/*/*.parquet')")
+    [(stored,)] = lake_rows(data_dir, "SELECT count(*) FROM read_parquet('{lake}/articles/*/*/*.parquet') "
+                                      "WHERE duplicate_of IS NULL")
+    assert (status, why) == ("interrupted", error)
+    assert 0 < articles == stored < ARTICLES, "the row counts what the run published before it stopped"
+
+
+def test_a_killed_run_leaves_no_server_or_worker_behind(tmp_path):
+    data_dir = tmp_path / "data"
+    command, helpers = run_past_its_first_batch(tmp_path, data_dir)
+    command.kill()
+    command.communicate(timeout=30)
+    assert wait_until_ended(helpers, timeout=20) == set(), "each ends when the command that started it has gone"
