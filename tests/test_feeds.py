@@ -85,3 +85,22 @@ def test_url_lists_and_max_articles(server):
                       Source(name="wire", kind="feed", urls=(server.base + "/feed.xml?case=cap",), max_articles=2)], options=OPTIONS)
     assert [t.url for t in found.targets if t.source_name == "picked"] == ["https://a.example/1"]
     assert len([t for t in found.targets if t.source_name == "wire"]) == 2
+
+
+def test_entries_dated_by_updated_or_by_an_unreadable_date_give_no_deprecation_warning():
+    import warnings
+
+    from transforms.feeds import feed_targets
+    from transforms.read import RawDocument
+
+    atom = (b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            b'<entry><title>Updated only</title><link href="https://news.example/a"/><updated>2026-11-20T08:30:00Z</updated></entry>'
+            b'<entry><title>Undated</title><link href="https://news.example/b"/><published>last week</published></entry>'
+            b'</feed>')
+    document = RawDocument(location="https://news.example/feed", url="https://news.example/feed", input_format="web",
+                           raw=atom, content=atom.decode(), is_html=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        updated, undated = feed_targets(document, "wire")
+    assert updated.published_at == datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+    assert undated.published_at is None

@@ -157,7 +157,9 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
         link = entry.get("link")
         if not link:
             continue
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        # dict.get reads the entry's own key: feedparser's lookup of a missing updated_parsed falls back to
+        # published_parsed (already tried) with a DeprecationWarning
+        when = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
         targets.append(Target(url=urljoin(document.url, link), source_name=source_name,
                               title=entry.get("title") or None, published_at=published))
