@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer, command_api
 from transforms.errors import NewseventsError
-from transforms.stages import prepare_worker
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -64,6 +63,9 @@ def worker_processes(options: RunOptions) -> Iterator[None]:
     if options.runner != "processes" or options.dask_address:
         yield
         return
+    # spaCy and trafilatura are imported here, once Prefect's server is starting, not with the command line
+    from transforms.stages import prepare_worker
+
     workers = ProcessPoolExecutor(options.workers, mp_context=get_context("spawn"), initializer=prepare_worker,
                                   initargs=(options.model, os.getpid()))
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # inherited: a Ctrl-C while a worker starts
