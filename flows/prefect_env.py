@@ -1,4 +1,4 @@
-"""Prefect settings for a clean offline run, applied before Prefect is imported (the user's own settings win)."""
+"""Prefect (and Dask) settings for a clean offline run, applied before either is imported (the user's own settings win)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",  # the temporary server starts slowly on a busy 2-core machine
     "PREFECT_LOGGING_LEVEL": "WARNING",  # the CLI prints its own summary; Prefect speaks up on problems
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    "DASK_LOGGING__DISTRIBUTED": "warning",  # a local cluster's scheduler and nannies log each start and stop at INFO
 }
 
 

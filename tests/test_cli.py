@@ -39,6 +39,16 @@ def test_run_prints_a_summary_and_a_clean_log(ran):
         assert noise not in result.stderr + result.stdout
 
 
+def test_a_dask_run_logs_no_chatter(ran, tmp_path):
+    root, _ = ran
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}  # the command's own defaults only
+    out = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(root / "in"), "--runner", "dask", "--workers", "2",
+                          "--data-dir", str(tmp_path)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "2 inputs -> 1 articles" in out.stdout
+    assert "| INFO " not in out.stderr, "Dask's scheduler and nannies log each start and stop at INFO"
+
+
 def test_sql_prints_json_rows(ran):
     root, _ = ran
     out = newsevents("sql", "SELECT reason FROM quarantine", "--format", "json", "--data-dir", str(root / "data"), cwd=root)
