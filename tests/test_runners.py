@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import threading
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from tests.worker_probe import process_facts
 from transforms.clean import CleanOptions
 from transforms.errors import NewseventsError
 from transforms.read import RawDocument, expand_paths, read_files
+from transforms.stages import analyse_articles
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -56,6 +58,14 @@ def test_worker_processes_load_the_model_at_start_run_no_prefect_and_a_dead_one_
         with pytest.raises(NewseventsError, match="a worker process died"):
             run_cpu_stage(process_facts)
     assert run_cpu_stage(process_facts)["pid"] == os.getpid(), "without worker processes a stage runs here"
+
+
+@pytest.mark.model
+def test_a_worker_that_cannot_load_the_model_says_so_in_one_line(tmp_path):
+    options = RunOptions(data_dir=tmp_path, runner="processes", workers=1, model="no_such_model_pkg")
+    expected = r"a worker process could not load the spaCy model: .*no_such_model_pkg"
+    with worker_processes(options), pytest.raises(NewseventsError, match=expected):
+        run_cpu_stage(analyse_articles, [], options.model, date(2026, 1, 1))
 
 
 def test_a_cleaning_thread_waits_while_another_cpu_stage_runs():

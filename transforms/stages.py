@@ -11,7 +11,7 @@ from datetime import date
 
 from transforms.analyse import Analysis, analyse
 from transforms.clean import CleanOptions, clean_document
-from transforms.errors import Rejection
+from transforms.errors import NewseventsError, Rejection, first_line
 from transforms.nlp import load_nlp
 from transforms.read import RawDocument
 
@@ -26,8 +26,15 @@ def clean_documents(documents: list[RawDocument], options: CleanOptions) -> tupl
     return articles, rejections
 
 
+# In a worker process: why it could not load the model, said by each batch it is given (a worker whose start raised
+# would break the whole pool, and the command could then only guess that a worker had died).
+_LOAD_ERROR: NewseventsError | None = None
+
+
 def analyse_articles(articles: list[dict], model: str | None, fallback_date: date) -> Analysis:
     """Entities and coded events of new articles (one spaCy pass with the named model)."""
+    if _LOAD_ERROR is not None:
+        raise _LOAD_ERROR
     return analyse(articles, load_nlp(model), fallback_date=fallback_date)
 
 
@@ -37,7 +44,11 @@ def prepare_worker(model: str | None, command_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=exit_when_orphaned, args=(command_pid,), name="lifeline", daemon=True).start()
-    load_nlp(model)
+    try:
+        load_nlp(model)
+    except Exception as e:  # a damaged or missing model
+        global _LOAD_ERROR
+        _LOAD_ERROR = NewseventsError(f"a worker process could not load the spaCy model: {first_line(e)}")
 
 
 def exit_when_orphaned(command_pid: int) -> None:
