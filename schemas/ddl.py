@@ -37,12 +37,14 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def view_sql(table: str, glob: str, *, has_files: bool) -> str:
-    """CREATE VIEW over the table's Parquet glob, or a typed empty view while it has no files."""
+def view_sql(table: str, glob: str, *, has_files: bool, missing: tuple[str, ...] = ()) -> str:
+    """CREATE VIEW over the table's Parquet glob, or a typed empty view while it has no files. Columns `missing` from
+    every file (added to the schema after the files were written) are typed NULLs."""
     schema = TABLES[table].schema
     if has_files:
         hive_types = ", ".join(f"'{p}': INTEGER" for p in PARTITION_COLUMNS)
-        body = (f"SELECT * FROM read_parquet({quote_literal(glob)}, hive_partitioning = true, "
+        added = "".join(f', CAST(NULL AS {duckdb_type(schema.field(name).type)}) AS "{name}"' for name in missing)
+        body = (f"SELECT *{added} FROM read_parquet({quote_literal(glob)}, hive_partitioning = true, "
                 f"hive_types = {{{hive_types}}}, union_by_name = true)")
     else:
         columns = ", ".join(f'CAST(NULL AS {duckdb_type(f.type)}) AS "{f.name}"' for f in schema)

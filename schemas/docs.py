@@ -20,6 +20,7 @@ def tables_markdown() -> str:
         "hive-partitioned Parquet under `<data-dir>/lake/<table>/year=YYYY/month=MM/*.parquet` (ZSTD) and a",
         "view of the same name in `<data-dir>/newsevents.duckdb`. The views add the partition columns",
         f"{', '.join(f'`{p}`' for p in PARTITION_COLUMNS)} (INTEGER). Codes are strings; timestamps are UTC.",
+        "A column added in a later version reads as NULL in the rows of files written before it.",
         "",
     ]
     for t in TABLES.values():

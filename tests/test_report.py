@@ -232,6 +232,17 @@ def test_evidence_links_each_top_actor_and_dyad_to_sentences_and_urls(tmp_path):
     assert '<a href="https://news.example.org/news/0"' in page
 
 
+def test_recent_runs_say_why_a_run_stopped(tmp_path):
+    data = build_lake(tmp_path)
+    at = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    stopped = {"run_id": "run-2", "flow": "ingest", "started_at": at, "finished_at": at, "status": "interrupted",
+               "error": "Ctrl-C (SIGINT)", "params": "{}", "counts": [("inputs", 5)], "versions": [("newsevents", "0.1.0")]}
+    publish(data, "stopped-run", {"runs": [(at, stopped)]})
+    catalog.refresh(data)
+    runs = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text().split("<h3>Recent runs</h3>")[1]
+    assert "run-2" in runs and "interrupted" in runs and "Ctrl-C (SIGINT)" in runs
+
+
 def test_country_filter_keeps_events_involving_the_country(tmp_path):
     page = write_report(build_lake(tmp_path), ReportOptions(country="tur", output=tmp_path / "r.html")).read_text()
     assert "involving TUR (Turkey)" in page

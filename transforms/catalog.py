@@ -28,9 +28,18 @@ def refresh(data: DataDir) -> None:
     with con:
         con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ)")
         for name in TABLES:
-            con.execute(view_sql(name, data.table_glob(name), has_files=data.has_files(name)))
+            has_files = data.has_files(name)
+            con.execute(view_sql(name, data.table_glob(name), has_files=has_files))
+            if has_files and (missing := columns_missing(con, name)):
+                con.execute(view_sql(name, data.table_glob(name), has_files=True, missing=missing))
         con.execute(f"DELETE FROM {META_TABLE}")
         con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now())", [data.lake.url()])
+
+
+def columns_missing(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    """The schema's columns that no file of the table has (files written before a column was added)."""
+    present = {row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()}
+    return tuple(f.name for f in TABLES[table].schema if f.name not in present)
 
 
 def is_current(data: DataDir) -> bool:
