@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from schemas.tables import TABLES
 from transforms.compact import LATEST_BY
-from transforms.errors import NewseventsError, TransientError
+from transforms.errors import NewseventsError, TransientError, first_line
 from transforms.ids import stable_id
 from transforms.load import DataDir, exclusive
 
@@ -219,9 +219,7 @@ def transient(error: BaseException, dlt_transient: type) -> bool:
 
 def one_line(error: BaseException) -> str:
     """The innermost cause's first line: what went wrong, not the machinery around it."""
-    innermost = chain(error)[-1]
-    lines = [line.strip() for line in str(innermost).splitlines() if line.strip()]
-    return lines[0] if lines else type(innermost).__name__
+    return first_line(chain(error)[-1])
 
 
 def read_state(path: Path) -> dict:
