@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -167,12 +169,13 @@ class Batches:
             entities += [(day, {**row, "run_id": self.run_id}) for row in analysis.entities.get(article_id, [])]
             mentions += [(day, {**row, "run_id": self.run_id}) for row in analysis.event_mentions.get(article_id, [])]
         replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
-        self.flush(articles, entities, mentions, replaced)
-        self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)  # counted once published
-        self.counts["duplicates"] += sum(1 for _, a in articles if a["duplicate_of"] is not None)
-        self.counts["entities"] += len(entities)
-        self.counts["event_mentions"] += len(mentions)
-        self.counts["replaced"] += len(replaced)
+        with signals_deferred():  # a Ctrl-C mid-commit would leave the batch in the lake but not in the counts
+            self.flush(articles, entities, mentions, replaced)
+            self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)  # counted once published
+            self.counts["duplicates"] += sum(1 for _, a in articles if a["duplicate_of"] is not None)
+            self.counts["entities"] += len(entities)
+            self.counts["event_mentions"] += len(mentions)
+            self.counts["replaced"] += len(replaced)
         self.progress.advance(inputs)
 
     def reject(self, rejections: list[Rejection]) -> None:
@@ -208,6 +211,23 @@ class Batches:
         return RunSummary(run_id=self.run_id, counts=counts, seconds=time.perf_counter() - began,
                           reasons=dict(self.reasons.most_common()),
                           domains={d: dict(c) for d, c in sorted(self.domains.items())})
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM take effect when the block ends, not inside it (only the main thread handles signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -118,3 +118,15 @@ def test_a_killed_run_leaves_no_server_or_worker_behind(tmp_path):
     command.kill()
     command.communicate(timeout=30)
     assert wait_until_ended(helpers, timeout=20) == set(), "each ends when the command that started it has gone"
+
+
+def test_ctrl_c_during_a_commit_takes_effect_once_the_commit_is_done():
+    from flows.ingest import signals_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt), signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)  # a signal handler would have run by now
+        done.append("commit")
+    assert done == ["commit"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
