@@ -257,6 +257,17 @@ def test_offsets_slice_to_the_surface_and_reference_names_resolve(nlp, template,
 
 
 @pytest.mark.model
+@pytest.mark.parametrize("name", ["U.A.E.", "U.S.", "Apple Inc."])
+def test_an_abbreviation_that_ends_a_sentence_keeps_its_period(nlp, name):
+    text = f"An official told reporters in {name}. Talks resume on Monday."
+    doc = nlp(text)
+    (row,) = [r for r in extract_entities(doc, article_id="x") if r["text"].startswith(name.split()[0])]
+    assert (row["text"], text[row["start_char"] : row["end_char"]]) == (name, name)
+    assert row["actor_code"] == lookup(name).code  # type: ignore[union-attr]
+    assert [s.text for s in doc.sents][1] == "Talks resume on Monday."
+
+
+@pytest.mark.model
 def test_an_apposition_gives_a_person_country_and_sector(nlp):
     text = "Maria Lopez, a senior official at Petrobras, said talks with Ivan Petrov, the Russian foreign ministry spokesman, went well."
     people = {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
 from transforms.errors import NewseventsError
@@ -128,6 +129,15 @@ def entity_patterns() -> list[dict]:
     return patterns
 
 
+def keep_abbreviation_stops(nlp: Language) -> None:
+    """A sentence that ends in an abbreviation sometimes gets a full stop of its own ("in the U.A.E.."): the
+    abbreviation keeps its period and the second one ends the sentence (the tokenizer split off ".." and left "U.A.E")."""
+    names = {p["pattern"].split()[-1] for p in entity_patterns() if isinstance(p["pattern"], str)}
+    names |= {key for key, pieces in nlp.tokenizer.rules.items() if len(pieces) == 1}
+    for name in sorted(n for n in names if len(n) > 1 and n.endswith(".")):
+        nlp.tokenizer.add_special_case(name + ".", [{ORTH: name}, {ORTH: "."}])
+
+
 def load_nlp(model: str | None = None) -> Language:
     """The model with the project's entity patterns before `ner` (and capitals after it); cached per model name."""
     return _build(model or model_name())
@@ -172,4 +182,5 @@ def _build(name: str) -> Language:
     with nlp.select_pipes(enable=[]):  # ORTH patterns need only the tokenizer
         ruler.add_patterns(entity_patterns())  # type: ignore[attr-defined]
         gaps.add_patterns(gap_patterns())  # type: ignore[attr-defined]
+    keep_abbreviation_stops(nlp)
     return nlp
