@@ -20,6 +20,13 @@ import httpx
 
 from transforms.errors import NewseventsError
 
+# The command's own server needs no UI, block types (its runs keep no results) or automations: without them it answers
+# ~2 s sooner (9.4-9.6 -> 7.1-7.8 s here), and the triggers service no longer reads every event of the run.
+TEMPORARY_SERVER_SETTINGS = {
+    "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+    "PREFECT_API_BLOCKS_REGISTER_ON_START": "false", "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+}
 STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
 
 
@@ -38,7 +45,7 @@ class TemporaryServer:
             ["uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"})
+            env={**os.environ, **TEMPORARY_SERVER_SETTINGS})
 
     def wait(self, timeout: float = STARTUP_SECONDS) -> str:
         """The API URL once the server answers; a one-line error when it exits or does not answer in time."""
