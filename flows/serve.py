@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 TAGS = ["newsevents"]
 
 
+# Prefect keeps every run's task runs, states and logs until told otherwise (~60 KB a run here); a server that serves
+# for months prunes runs that ended over 90 days ago (Prefect's retention), as well as old events. The `runs` table keeps
+# the lake's own history. Setting the variable yourself wins ("events" keeps every run).
+LOCAL_SERVER_DEFAULTS = {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs"}
 PROCESSING = ("model", "batch_size", "runner", "workers", "dask_address")  # RunOptions a deployment carries from `serve`
 
 
@@ -149,9 +153,9 @@ def local_server(port: int, log_file: Path) -> Iterator[str]:
                                   f"PREFECT_API_URL=http://127.0.0.1:{port}/api, else pass --port")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}/api"
-    with log_file.open("ab") as log:
+    with log_file.open("ab") as log:  # the server runs in a session of its own: Ctrl-C stops serve, which then stops it
         process = start_server(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT)  # Ctrl-C stops serve first; serve then stops it
+                               env={**LOCAL_SERVER_DEFAULTS, **os.environ}, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_healthy(process, url, name="the local Prefect server", advice=f"see {log_file}")
         yield url

@@ -276,6 +276,8 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
             assert {name: [s["schedule"]["cron"] for s in d["schedules"]] for name, d in served.items()} == {
                 "ingest-local": ["0 6 1 1 *"], "ingest-later": ["45 5 * * *"], "maintenance": ["30 3 * * *"]}
             assert served["maintenance"]["parameters"]["destinations"] == ["duckdb:///w.duckdb"]
+            vacuum = api(url, "GET", "/admin/settings")["server"]["services"]["db_vacuum"]
+            assert {"events", "flow_runs"} <= set(vacuum["enabled"]), "a server serving for months prunes old runs"
             local = served["ingest-local"]["parameters"]
             assert local["fetch"] == {"allow_private": True, "user_agent": "newsevents-test/1"}
             assert local["processing"] == {"model": None, "batch_size": 3, "runner": "threads", "workers": 2, "dask_address": None}
