@@ -172,7 +172,7 @@ class TreeMemory(threading.Thread):
     def report(self) -> list[str]:
         """CPU seconds per process over the run, and per `every` seconds (with RSS) for the processes over 50 MB."""
         keys = [k for k in self.peaks if self.peaks[k] > 50 * MB]
-        short = {k: f"{k.split()[0]}:{'flow' if 'newsevents' in k else 'server' if 'uvicorn' in k else 'worker'}" for k in keys}
+        short = {k: f"{k.split()[0]}:{'flow' if 'newsevents' in k else 'server' if 'flows.lifeline' in k else 'worker'}" for k in keys}
         lines = ["cpu seconds : " + ", ".join(f"{short[k]} {self.cpu.get(k, 0):.1f}" for k in keys)]
         lines.append("timeline    :      t  " + "  ".join(f"{short[k]:>18}" for k in keys) + "   (CPU s in the interval / RSS MB)")
         previous: dict[str, float] = {}
