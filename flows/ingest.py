@@ -311,7 +311,7 @@ def known_total(inputs: Inputs, options: RunOptions) -> int | None:
     """The number of inputs when it is known before reading (no JSONL, WARC, feed or sitemap to expand)."""
     if inputs.warcs or options.sources or any(f.suffix.lower() == ".jsonl" for f in inputs.files):
         return None
-    return len(inputs.files) + len(inputs.urls)
+    return len(inputs.unread) + len(inputs.files) + len(inputs.urls)
 
 
 def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOptions, started_at: datetime,

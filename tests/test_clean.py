@@ -267,7 +267,7 @@ def test_jsonl_html_record_uses_its_title_and_date():
 
 def test_samples_clean_as_documented():
     outcomes = []
-    for doc in read_files(expand_paths([SAMPLES])):
+    for doc in read_files(expand_paths([SAMPLES])[0]):
         row = clean_document(doc) if isinstance(doc, RawDocument) else doc
         outcomes.append(row if isinstance(row, dict) else str(row.reason))
     rows = [o for o in outcomes if isinstance(o, dict)]

@@ -176,7 +176,7 @@ def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published
     from tests.hostile import news_corpus
     from transforms.read import expand_paths, read_files
 
-    documents = list(read_files(expand_paths([news_corpus(tmp_path / "in", 40)[0].parent])))
+    documents = list(read_files(expand_paths([news_corpus(tmp_path / "in", 40)[0].parent])[0]))
 
     def stream(_):
         yield from documents[:30]

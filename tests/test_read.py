@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from transforms.read import RawDocument, expand_paths, read_files
 
 
 def read_all(*paths, **kwargs):
-    return list(read_files(expand_paths(paths), **kwargs))
+    return list(read_files(expand_paths(paths)[0], **kwargs))
 
 
 def test_txt_file_becomes_a_document_with_a_file_url(tmp_path):
@@ -109,7 +110,38 @@ def test_folders_are_read_recursively_in_sorted_order(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "2.txt").write_text("Two\n\nSecond story.")
     (tmp_path / "a.txt").write_text("One\n\nFirst story.")
-    assert [p.name for p in expand_paths([tmp_path])] == ["a.txt", "2.txt"]
+    assert [p.name for p in expand_paths([tmp_path])[0]] == ["a.txt", "2.txt"]
+
+
+def test_links_and_pipes_in_a_folder_are_quarantined_not_followed_nor_dropped(tmp_path):
+    outside, folder = tmp_path / "outside", tmp_path / "in"
+    outside.mkdir()
+    folder.mkdir()
+    (outside / "secret.txt").write_text("Secret\n\nOutside the folder.")
+    (folder / "story.txt").write_text("Story\n\nInside the folder.")
+    (folder / "link.txt").symlink_to(outside / "secret.txt")
+    (folder / "dir-link").symlink_to(outside, target_is_directory=True)
+    (folder / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    os.mkfifo(folder / "pipe.txt")
+    files, unread = expand_paths([folder])
+    assert [f.name for f in files] == ["story.txt"]
+    assert {r.url.rsplit("/", 1)[1]: (r.reason, r.detail.split(";")[0]) for r in unread} == {
+        "link.txt": (Reason.UNSUPPORTED_TYPE, "a symbolic link inside an input folder is not followed"),
+        "dir-link": (Reason.UNSUPPORTED_TYPE, "a symbolic link inside an input folder is not followed"),
+        "broken.txt": (Reason.UNSUPPORTED_TYPE, "a symbolic link inside an input folder is not followed"),
+        "pipe.txt": (Reason.UNSUPPORTED_TYPE, "not a regular file (a pipe, socket or device)"),
+    }
+    assert all(r.url.startswith(folder.resolve().as_uri() + "/") for r in unread)
+
+
+def test_a_link_named_on_the_command_line_is_read_and_a_named_pipe_is_an_error(tmp_path):
+    (tmp_path / "story.txt").write_text("Story\n\nRead through its link.")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "story.txt")
+    [doc] = read_all(tmp_path / "link.txt")
+    assert "Read through its link." in doc.content
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(NewseventsError, match="not a regular file or folder: .*pipe.txt"):
+        expand_paths([tmp_path / "pipe.txt"])
 
 
 def test_missing_path_is_an_error_before_anything_is_read(tmp_path):

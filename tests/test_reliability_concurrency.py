@@ -69,5 +69,5 @@ def test_two_runs_at_once_serialise_or_one_refuses(prefect_harness, tmp_path):
 
 def expected_article_ids(corpus: Path) -> set[str]:
     """The article ids one run makes of the corpus: every file read and cleaned (no NLP needed)."""
-    docs = [d for d in read_files(expand_paths([corpus])) if not isinstance(d, Rejection)]
+    docs = [d for d in read_files(expand_paths([corpus])[0]) if not isinstance(d, Rejection)]
     return {a["article_id"] for a in map(clean_document, docs) if not isinstance(a, Rejection)}

@@ -69,7 +69,7 @@ def test_a_worker_that_cannot_load_the_model_says_so_in_one_line(tmp_path):
 
 
 def test_a_cleaning_thread_waits_while_another_cpu_stage_runs():
-    documents = [d for d in read_files(expand_paths([SAMPLES])) if isinstance(d, RawDocument)][:2]
+    documents = [d for d in read_files(expand_paths([SAMPLES])[0]) if isinstance(d, RawDocument)][:2]
     done = threading.Event()
     cleaning = threading.Thread(target=lambda: (clean_batch.fn(documents, CleanOptions()), done.set()))
     with cpu_turn():

@@ -43,6 +43,7 @@ class Inputs:
     files: tuple[Path, ...] = ()
     warcs: tuple[Path, ...] = ()
     urls: tuple[str, ...] = ()
+    unread: tuple[Rejection, ...] = ()  # what the named folders hold that is not read (links, pipes, devices)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,9 +60,9 @@ def split_inputs(paths: Iterable[str]) -> Inputs:
     """URLs apart from local paths, and WARC files apart from article files; a missing local path is an error."""
     paths = list(paths)
     urls = tuple(p for p in paths if p.lower().startswith(URL_SCHEMES))
-    files = expand_paths([p for p in paths if not p.lower().startswith(URL_SCHEMES)])
+    files, unread = expand_paths([p for p in paths if not p.lower().startswith(URL_SCHEMES)])
     warcs = tuple(f for f in files if f.name.lower().endswith(WARC_SUFFIXES))
-    return Inputs(files=tuple(f for f in files if f not in warcs), warcs=warcs, urls=urls)
+    return Inputs(files=tuple(f for f in files if f not in warcs), warcs=warcs, urls=urls, unread=tuple(unread))
 
 
 def gather(
@@ -74,7 +75,8 @@ def gather(
     state_path: Path,
     on_fetch_rows: Callable[[list[dict]], None],
 ) -> Iterator[RawDocument | Rejection | Known]:
-    """Every input's document, rejection or Known marker: local files, then WARC records, then the web."""
+    """Every input's document, rejection or Known marker: what folders hold that is not read, local files, then WARC
+    records, then the web."""
 
     def web() -> Iterator[RawDocument | Rejection | Known]:
         """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
@@ -95,7 +97,7 @@ def gather(
             yield outcome(done)
 
     all_sources = [*sources, *command_line_sources(urls=inputs.urls)]
-    items = chain(read_files(inputs.files, max_bytes=options.max_bytes, published=options.published),
+    items = chain(inputs.unread, read_files(inputs.files, max_bytes=options.max_bytes, published=options.published),
                   *(read_warc(path, options=options.fetch) for path in inputs.warcs),
                   web() if all_sources else ())
     for item in items:

@@ -32,18 +32,37 @@ class RawDocument:
     source_name: str | None = None
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named or found (recursively, sorted) under the given paths; a missing path is an error."""
-    missing = [str(p) for p in paths if not Path(p).exists()]
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejection]]:
+    """Files named or found (recursively, sorted) under the given paths, and the rejections of what a folder holds
+    that is not read: a symbolic link (a folder written by others may link anywhere) or a pipe, socket or device
+    (reading one may never end). A missing path, or a named one that is no regular file, is an error."""
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise NewseventsError(f"no such file or directory: {', '.join(missing)}")
+    special = [str(p) for p in paths if not p.is_dir() and not p.is_file()]
+    if special:
+        raise NewseventsError(f"not a regular file or folder: {', '.join(special)}")
     files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.is_symlink()))
-        else:
+    unread: list[Rejection] = []
+    for p in paths:
+        if not p.is_dir():
             files.append(p)
-    return files
+            continue
+        for entry in sorted(p.rglob("*")):
+            if entry.is_symlink() or not (entry.is_file() or entry.is_dir()):
+                unread.append(Rejection(stage=STAGE, reason=Reason.UNSUPPORTED_TYPE,
+                                        url=(entry.parent.resolve() / entry.name).as_uri(), detail=why_unread(entry)))
+            elif entry.is_file():
+                files.append(entry)
+    return files, unread
+
+
+def why_unread(entry: Path) -> str:
+    """Why a folder entry is not read."""
+    if entry.is_symlink():
+        return "a symbolic link inside an input folder is not followed; name the file it points to, to read it"
+    return "not a regular file (a pipe, socket or device)"
 
 
 def read_files(
