@@ -140,7 +140,7 @@ def test_a_link_named_on_the_command_line_is_read_and_a_named_pipe_is_an_error(t
     [doc] = read_all(tmp_path / "link.txt")
     assert "Read through its link." in doc.content
     os.mkfifo(tmp_path / "pipe.txt")
-    with pytest.raises(NewseventsError, match="not a regular file or folder: .*pipe.txt"):
+    with pytest.raises(NewseventsError, match=r"not a regular file or folder: .*pipe\.txt"):
         expand_paths([tmp_path / "pipe.txt"])
 
 
