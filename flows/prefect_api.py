@@ -7,7 +7,9 @@ checks its options, and every process of the run that runs tasks (a local Dask c
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -28,21 +30,22 @@ TEMPORARY_SERVER_SETTINGS = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
 }
 STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
+# Where Prefect may find an API URL besides PREFECT_API_URL itself, and how such a setting reads there.
+API_SETTING_VARIABLES = ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH")
+API_SETTING = re.compile(r"PREFECT_API_URL|PROFILES_PATH|^\s*\[(tool\.prefect\.)?api\]|\bapi\s*[.=]", re.IGNORECASE | re.MULTILINE)
 
 
 class TemporaryServer:
     """Prefect's API server in a subprocess on a free loopback port, started without waiting for it."""
 
     def __init__(self) -> None:
-        import prefect
-
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.ready = False
         self.process = start_server(
-            ["uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+            ["uvicorn", "--app-dir", str(Path(importlib.util.find_spec("prefect").origin).parent.parent), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env={**os.environ, **TEMPORARY_SERVER_SETTINGS})
@@ -98,11 +101,20 @@ def stop_process(process: subprocess.Popen) -> None:
 def command_api() -> Iterator[TemporaryServer | None]:
     """The command's Prefect API, also in the environment of the processes it starts: a configured server (None is
     yielded), else a temporary server started now. It answers until Prefect's log and event workers have sent all."""
-    from prefect.context import refresh_global_settings_context
-    from prefect.settings import get_current_settings
+    # Importing Prefect's settings takes ~2 s here: when nothing can configure a server, start ours before that.
+    early = None if "prefect" in sys.modules or api_may_be_configured() else TemporaryServer()
+    try:
+        from prefect.context import refresh_global_settings_context
+        from prefect.settings import get_current_settings
 
-    configured = get_current_settings().api.url  # the environment, the active profile, or a test harness
-    server = None if configured else TemporaryServer()
+        configured = get_current_settings().api.url  # the environment, the active profile, or a test harness
+    except BaseException:  # Ctrl-C while Prefect imports
+        if early is not None:
+            early.stop()
+        raise
+    if configured and early is not None:
+        early.stop()
+    server = None if configured else early or TemporaryServer()
     before = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = configured or server.api_url
     refresh_global_settings_context()  # every thread of this process, not only this one, uses it
@@ -118,6 +130,22 @@ def command_api() -> Iterator[TemporaryServer | None]:
         refresh_global_settings_context()
         if server is not None:
             server.stop()
+
+
+def api_may_be_configured() -> bool:
+    """Whether a variable or settings file that Prefect reads might set an API URL (read as text: an over-cautious
+    yes only means the temporary server starts ~2 s later)."""
+    if {name.upper() for name in os.environ} & set(API_SETTING_VARIABLES):  # Prefect reads them in any case
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    for path in (Path(".env"), Path("prefect.toml"), Path("pyproject.toml"), home / "profiles.toml"):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if (path.name != "pyproject.toml" or "tool.prefect" in text) and API_SETTING.search(text):
+            return True
+    return False
 
 
 def drain_prefect_workers() -> None:

@@ -1,0 +1,73 @@
+"""The command's Prefect API: when it may start its temporary server before Prefect's settings are read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flows.prefect_api import API_SETTING_VARIABLES, api_may_be_configured
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "india-china-border-talks.txt"
+
+
+@pytest.fixture
+def unconfigured(tmp_path, monkeypatch):
+    """A working folder and Prefect home with no Prefect settings in them or in the environment."""
+    for name in API_SETTING_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    return tmp_path
+
+
+@pytest.mark.parametrize(("where", "text", "configured"), [
+    ("home/profiles.toml", 'active = "local"\n[profiles.local]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n', True),
+    ("home/profiles.toml", '[profiles.default]\nPREFECT_LOGGING_LEVEL = "INFO"\n', False),
+    ("work/prefect.toml", '[api]\nurl = "http://10.0.0.5:4200/api"\n', True),
+    ("work/prefect.toml", '[logging]\nlevel = "INFO"\n', False),
+    ("work/pyproject.toml", '[tool.prefect.api]\nurl = "http://10.0.0.5:4200/api"\n', True),
+    ("work/pyproject.toml", '[project]\nname = "api"\ndependencies = ["fastapi"]\n', False),
+    ("work/.env", "PREFECT_API_URL=http://10.0.0.5:4200/api\n", True),
+    ("work/.env", "PREFECT_PROFILES_PATH=/etc/prefect/profiles.toml\n", True),
+    ("work/.env", "DATABASE_URL=postgresql://localhost/news\n", False),
+])
+def test_settings_files_that_may_name_a_server_are_recognised(unconfigured, where, text, configured):
+    assert api_may_be_configured() is False
+    (unconfigured / where).write_text(text, encoding="utf-8")
+    assert api_may_be_configured() is configured
+
+
+@pytest.mark.parametrize("name", ["PREFECT_API_URL", "prefect_profile", "PREFECT_PROFILES_PATH"])
+def test_a_prefect_variable_in_the_environment_counts_whatever_its_case(unconfigured, monkeypatch, name):
+    monkeypatch.setenv(name, "x")
+    assert api_may_be_configured() is True
+
+
+@pytest.mark.flow
+@pytest.mark.model
+def test_a_server_named_only_in_the_profile_gets_the_run(prefect_harness, tmp_path):
+    """No PREFECT_API_URL in the environment: the run still goes to the server the active profile names."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "profiles.toml").write_text(f'active = "team"\n[profiles.team]\nPREFECT_API_URL = "{url}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k.upper() not in API_SETTING_VARIABLES and k != "PREFECT_HOME"}
+
+    def ingest_runs() -> int:
+        return len(httpx.post(f"{url}/flow_runs/filter", json={"flows": {"name": {"any_": ["ingest"]}}}, timeout=10).json())
+
+    before = ingest_runs()
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SAMPLE), "--data-dir", str(tmp_path / "data")],
+                          cwd=tmp_path, env={**env, "PREFECT_HOME": str(home)}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "1 articles" in done.stdout
+    assert ingest_runs() == before + 1
