@@ -30,7 +30,7 @@ TEMPORARY_SERVER_SETTINGS = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
 }
 STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
-# Where Prefect may find an API URL besides PREFECT_API_URL itself, and how such a setting reads there.
+# The variables by which Prefect may be given an API URL, and how such a setting reads in a settings file.
 API_SETTING_VARIABLES = ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH")
 API_SETTING = re.compile(r"PREFECT_API_URL|PROFILES_PATH|^\s*\[(tool\.prefect\.)?api\]|\bapi\s*[.=]", re.IGNORECASE | re.MULTILINE)
 

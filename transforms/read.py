@@ -50,19 +50,21 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejectio
             files.append(p)
             continue
         for entry in sorted(p.rglob("*")):
-            if entry.is_symlink() or not (entry.is_file() or entry.is_dir()):
+            if why := why_unread(entry):
                 unread.append(Rejection(stage=STAGE, reason=Reason.UNSUPPORTED_TYPE,
-                                        url=(entry.parent.resolve() / entry.name).as_uri(), detail=why_unread(entry)))
+                                        url=(entry.parent.resolve() / entry.name).as_uri(), detail=why))
             elif entry.is_file():
                 files.append(entry)
     return files, unread
 
 
-def why_unread(entry: Path) -> str:
-    """Why a folder entry is not read."""
+def why_unread(entry: Path) -> str | None:
+    """Why a folder entry is not read; None for a regular file or a folder."""
     if entry.is_symlink():
         return "a symbolic link inside an input folder is not followed; name the file it points to, to read it"
-    return "not a regular file (a pipe, socket or device)"
+    if not (entry.is_file() or entry.is_dir()):
+        return "not a regular file (a pipe, socket or device)"
+    return None
 
 
 def read_files(
