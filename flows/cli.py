@@ -226,9 +226,9 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 def command_run(paths: list[str], args: argparse.Namespace) -> int:
     from flows.prefect_api import command_api
-    from transforms.gather import split_inputs
+    from transforms.gather import check_local_paths
 
-    split_inputs(paths)  # a missing path is an error before anything runs
+    check_local_paths(paths)  # a missing path is an error before anything runs (the flow lists the folders)
     if not (paths or args.feed or args.sitemap or args.sources):
         raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
     with command_api() as server:  # Prefect's server starts while the flows import and the options are checked

@@ -89,6 +89,16 @@ def test_a_moved_data_dir_gets_its_views_rewritten(tmp_path):
     assert catalog.is_current(new)
 
 
+def test_a_catalog_file_duckdb_cannot_open_is_a_one_line_error_and_is_left_as_it_is(tmp_path):
+    data = DataDir(tmp_path)
+    add_quarantine(data, [rejection_row("x")])
+    data.catalog.write_bytes(b"not a DuckDB file" * 512)
+    with pytest.raises(NewseventsError, match="cannot open the catalog") as info:
+        catalog.query(data, "SELECT count(*) FROM quarantine")
+    assert "\n" not in str(info.value)
+    assert data.catalog.read_bytes() == b"not a DuckDB file" * 512  # it may hold a user's own views: never replaced
+
+
 def test_a_bad_query_is_a_one_line_error(tmp_path):
     data = DataDir(tmp_path)
     with pytest.raises(NewseventsError, match="query failed") as info:

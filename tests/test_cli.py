@@ -56,10 +56,13 @@ def test_sql_prints_json_rows(ran):
     assert [json.loads(line) for line in out.stdout.splitlines()] == [{"reason": "EMPTY"}]
 
 
-def test_a_missing_path_is_a_one_line_error(tmp_path):
-    out = newsevents("run", str(tmp_path / "missing"), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+@pytest.mark.parametrize(("make", "message"), [(lambda path: None, "no such file or directory"),
+                                              (os.mkfifo, "not a regular file or folder")], ids=["missing", "named pipe"])
+def test_a_missing_or_special_path_is_a_one_line_error(tmp_path, make, message):
+    make(tmp_path / "input")
+    out = newsevents("run", str(tmp_path / "input"), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
     assert out.returncode == 2
-    assert out.stderr.strip().startswith("newsevents: no such file or directory")
+    assert out.stderr.strip().startswith(f"newsevents: {message}")
     assert len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "data").exists()
 

@@ -48,7 +48,15 @@ def is_current(data: DataDir) -> bool:
         return False
     try:
         with duckdb.connect(str(data.catalog), read_only=True) as con:
-            row = con.execute(f"SELECT lake_path FROM {META_TABLE}").fetchone()
+            return made_for(con, data)
+    except duckdb.Error:
+        return False
+
+
+def made_for(con: duckdb.DuckDBPyConnection, data: DataDir) -> bool:
+    """True when the open catalog records this lake's location."""
+    try:
+        row = con.execute(f"SELECT lake_path FROM {META_TABLE}").fetchone()
     except duckdb.Error:
         return False
     return row is not None and row[0] == data.lake.url()
@@ -59,14 +67,22 @@ def connect(data: DataDir) -> duckdb.DuckDBPyConnection:
 
     It keeps the Parquet footers it reads (DuckDB checks a kept footer against the file before using it), so a
     session of several queries reads and parses each lake file's footer once rather than once per query."""
-    if not is_current(data):
+    con = open_catalog(data) if data.catalog.exists() else None
+    if con is None or not made_for(con, data):
+        if con is not None:
+            con.close()
         refresh(data)
-    try:
-        con = data.connect(str(data.catalog), read_only=True)
-    except duckdb.Error as e:
-        raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
+        con = open_catalog(data)
     con.execute("SET parquet_metadata_cache = true")
     return con
+
+
+def open_catalog(data: DataDir) -> duckdb.DuckDBPyConnection:
+    """The catalog file opened read-only; a file DuckDB cannot open is a one-line error."""
+    try:
+        return data.connect(str(data.catalog), read_only=True)
+    except duckdb.Error as e:
+        raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
 
 
 def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:

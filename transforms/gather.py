@@ -20,7 +20,7 @@ from transforms.fetch import Fetched, fetch
 from transforms.fetch_http import Client
 from transforms.fetch_options import FetchOptions
 from transforms.rawstore import RawStore
-from transforms.read import MAX_INPUT_BYTES, RawDocument, expand_paths, read_files
+from transforms.read import MAX_INPUT_BYTES, RawDocument, check_named, expand_paths, read_files
 from transforms.robots import RobotsCache
 from transforms.sources import Source, command_line_sources
 from transforms.warc import read_warc
@@ -54,6 +54,11 @@ class GatherOptions:
     max_bytes: int = MAX_INPUT_BYTES
     published: date | None = None
     window: tuple[date, date] | None = None  # only articles a feed or sitemap dates within these days (backfill)
+
+
+def check_local_paths(paths: Iterable[str]) -> None:
+    """The error `split_inputs` would raise for a missing or special local path, without listing any folder."""
+    check_named(Path(p) for p in paths if not p.lower().startswith(URL_SCHEMES))
 
 
 def split_inputs(paths: Iterable[str]) -> Inputs:

@@ -37,12 +37,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejectio
     that is not read: a symbolic link (a folder written by others may link anywhere) or a pipe, socket or device
     (reading one may never end). A missing path, or a named one that is no regular file, is an error."""
     paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise NewseventsError(f"no such file or directory: {', '.join(missing)}")
-    special = [str(p) for p in paths if not p.is_dir() and not p.is_file()]
-    if special:
-        raise NewseventsError(f"not a regular file or folder: {', '.join(special)}")
+    check_named(paths)
     files: list[Path] = []
     unread: list[Rejection] = []
     for p in paths:
@@ -56,6 +51,17 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejectio
             elif entry.is_file():
                 files.append(entry)
     return files, unread
+
+
+def check_named(paths: Iterable[Path]) -> None:
+    """A missing path, or a named one that is neither a regular file nor a folder, is an error; folders are not listed."""
+    paths = list(paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise NewseventsError(f"no such file or directory: {', '.join(missing)}")
+    special = [str(p) for p in paths if not p.is_dir() and not p.is_file()]
+    if special:
+        raise NewseventsError(f"not a regular file or folder: {', '.join(special)}")
 
 
 def why_unread(entry: Path) -> str | None:
