@@ -139,6 +139,7 @@ def test_a_link_named_on_the_command_line_is_read_and_a_named_pipe_is_an_error(t
     (tmp_path / "link.txt").symlink_to(tmp_path / "story.txt")
     [doc] = read_all(tmp_path / "link.txt")
     assert "Read through its link." in doc.content
+    assert doc.location == (tmp_path / "story.txt").resolve().as_uri()  # known by the file it points to
     os.mkfifo(tmp_path / "pipe.txt")
     with pytest.raises(NewseventsError, match=r"not a regular file or folder: .*pipe\.txt"):
         expand_paths([tmp_path / "pipe.txt"])
@@ -147,3 +148,14 @@ def test_a_link_named_on_the_command_line_is_read_and_a_named_pipe_is_an_error(t
 def test_missing_path_is_an_error_before_anything_is_read(tmp_path):
     with pytest.raises(NewseventsError, match="no such file"):
         expand_paths([tmp_path / "nope.txt"])
+
+
+def test_files_of_a_folder_named_through_a_link_are_known_by_their_real_path(tmp_path):
+    real = tmp_path / "real" / "sub"
+    real.mkdir(parents=True)
+    (real / "a.txt").write_text("A\n\nFirst.")
+    (real.parent / "b.txt").write_text("B\n\nSecond.")
+    (tmp_path / "via").symlink_to(tmp_path / "real")
+    docs = read_all(tmp_path / "via")
+    assert sorted(d.location for d in docs) == sorted(p.resolve().as_uri() for p in (real / "a.txt", real.parent / "b.txt"))
+    assert all("/via/" not in d.location for d in docs)
