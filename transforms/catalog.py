@@ -42,17 +42,6 @@ def columns_missing(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ..
     return tuple(f.name for f in TABLES[table].schema if f.name not in present)
 
 
-def is_current(data: DataDir) -> bool:
-    """True when the catalog exists and was made for this lake's location."""
-    if not data.catalog.exists():
-        return False
-    try:
-        with duckdb.connect(str(data.catalog), read_only=True) as con:
-            return made_for(con, data)
-    except duckdb.Error:
-        return False
-
-
 def made_for(con: duckdb.DuckDBPyConnection, data: DataDir) -> bool:
     """True when the open catalog records this lake's location."""
     try:

@@ -56,16 +56,21 @@ class GatherOptions:
     window: tuple[date, date] | None = None  # only articles a feed or sitemap dates within these days (backfill)
 
 
+def is_url(path: str) -> bool:
+    """True for an input the fetcher reads (http or https), not a local path."""
+    return path.lower().startswith(URL_SCHEMES)
+
+
 def check_local_paths(paths: Iterable[str]) -> None:
     """The error `split_inputs` would raise for a missing or special local path, without listing any folder."""
-    check_named(Path(p) for p in paths if not p.lower().startswith(URL_SCHEMES))
+    check_named(Path(p) for p in paths if not is_url(p))
 
 
 def split_inputs(paths: Iterable[str]) -> Inputs:
     """URLs apart from local paths, and WARC files apart from article files; a missing local path is an error."""
     paths = list(paths)
-    urls = tuple(p for p in paths if p.lower().startswith(URL_SCHEMES))
-    files, unread = expand_paths([p for p in paths if not p.lower().startswith(URL_SCHEMES)])
+    urls = tuple(p for p in paths if is_url(p))
+    files, unread = expand_paths([p for p in paths if not is_url(p)])
     warcs = tuple(f for f in files if f.name.lower().endswith(WARC_SUFFIXES))
     return Inputs(files=tuple(f for f in files if f not in warcs), warcs=warcs, urls=urls, unread=tuple(unread))
 
