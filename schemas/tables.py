@@ -76,7 +76,7 @@ ARTICLES = pa.schema(
         field("duplicate_of", pa.string(), "article_id of the first article with the same text_sha256; null for an original."),
         field("ingested_at", TIMESTAMP, "When the article was written to the lake (UTC).", nullable=False),
         RUN_ID,
-        field("pipeline_version", pa.string(), "Versions of newsevents, trafilatura, the spaCy model and the event coder that made the row; `newsevents reprocess` redoes older ones."),
+        field("pipeline_version", pa.string(), "Versions of newsevents, trafilatura, the spaCy model, the event coder and the tone words that made the row (the last two with a hash of their tables); `newsevents reprocess` redoes older ones."),
     ]
 )
 

@@ -275,3 +275,30 @@ def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")
     assert row["location_lat"] == pytest.approx(33.4, abs=0.2)
+
+
+def test_every_table_the_rows_come_from_is_in_a_version():
+    """A dictionary edited after an upgrade changes articles.pipeline_version, so `reprocess` redoes the rows it made."""
+    from transforms.events import CODER_DICTIONARIES
+    from transforms.reference import RESOURCES
+    from transforms.tone import WORDS_FILE
+
+    export_only = {"fips_countries.tsv"}  # read by the GDELT export, not by the analysis
+    versioned = {path.name for path in CODER_DICTIONARIES} | {WORDS_FILE.name}
+    assert versioned == {path.name for path in RESOURCES.glob("*.tsv")} - export_only
+
+
+def test_the_dictionaries_digest_changes_with_any_byte_and_any_name(tmp_path):
+    from transforms.ids import files_digest
+
+    first, second = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    first.write_text("word\tcode\nmeet\t040\n")
+    second.write_text("word\tsector\nminister\tGOV\n")
+    digest = files_digest([first, second])
+    assert len(digest) == 64 and files_digest([first, second]) == digest
+    second.write_text("word\tsector\nminister\tMIL\n")
+    assert files_digest([first, second]) != digest
+    second.write_text("word\tsector\nminister\tGOV\n")
+    assert files_digest([first, second]) == digest
+    first.rename(tmp_path / "c.tsv")
+    assert files_digest([tmp_path / "c.tsv", second]) != digest

@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 from transforms.entities import extract_entities
 from transforms.errors import Reason, Rejection
 from transforms.events import CODER_VERSION, code_events
+from transforms.tone import TONE_VERSION
 
 
 @dataclass
@@ -56,9 +57,10 @@ def parse_one(nlp: Language, text: str) -> Doc | Exception:
 
 
 def pipeline_versions(meta: dict) -> dict[str, str]:
-    """The versions an article's rows depend on: newsevents, trafilatura, spaCy, the model (its meta) and the event coder."""
+    """The versions an article's rows depend on: newsevents, trafilatura, spaCy, the model (its meta), the event coder and
+    the tone words (both with a hash of their tables)."""
     return {"newsevents": version("newsevents"), "trafilatura": version("trafilatura"), "spacy": version("spacy"),
-            "model": f"{meta['lang']}_{meta['name']}-{meta['version']}", "coder": CODER_VERSION}
+            "model": f"{meta['lang']}_{meta['name']}-{meta['version']}", "coder": CODER_VERSION, "tone": TONE_VERSION}
 
 
 def pipeline_version(meta: dict) -> str:

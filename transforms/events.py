@@ -7,6 +7,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
+from transforms.cameo import TABLE as CAMEO_TABLE
 from transforms.cameo import cameo_info
 from transforms.dates import DAY, resolve_date
 from transforms.events_actors import TARGET_PREPS, ActorMention, Actors
@@ -21,11 +22,13 @@ from transforms.events_context import (
     speech_verb,
 )
 from transforms.events_lexicon import LEXICON, Match, Pattern, key, match_trigger
-from transforms.ids import sha256_hex, stable_id
-from transforms.places import Place, locate, sentence_ents
-from transforms.reference import Actor
+from transforms.ids import files_digest, stable_id
+from transforms.places import REGIONS, Place, locate, sentence_ents
+from transforms.reference import ACTOR_TABLES, Actor
 
-CODER_VERSION = "1.0+verbs." + sha256_hex(LEXICON.read_bytes())[:8]
+# Every table a coded row depends on: the verb lexicon, CAMEO's values, the actors' and the places' references.
+CODER_DICTIONARIES = (LEXICON, CAMEO_TABLE, *ACTOR_TABLES, REGIONS)
+CODER_VERSION = "1.1+dict." + files_digest(CODER_DICTIONARIES)[:8]
 
 MAX_TOKENS = 150
 FILLER = frozenset({"NUM", "PUNCT", "SYM", "SPACE", "X"})

