@@ -37,20 +37,42 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def lake_source(glob: str) -> str:
+    """The read_parquet call a view reads a table's files with."""
+    hive_types = ", ".join(f"'{p}': INTEGER" for p in PARTITION_COLUMNS)
+    return (f"read_parquet({quote_literal(glob)}, hive_partitioning = true, hive_types = {{{hive_types}}}, "
+            "union_by_name = true)")
+
+
 def view_sql(table: str, glob: str, *, has_files: bool, missing: tuple[str, ...] = ()) -> str:
-    """CREATE VIEW over the table's Parquet glob, or a typed empty view while it has no files. Columns `missing` from
-    every file (added to the schema after the files were written) are typed NULLs."""
+    """CREATE VIEW over the table's Parquet glob, or a typed empty view while it has no files: the schema's columns in
+    its order, then the partition columns, whatever order the files hold them in. Columns `missing` from every file
+    (added to the schema after the files were written) are typed NULLs."""
     schema = TABLES[table].schema
+    columns = [typed_null(f) if f.name in missing or not has_files else f'"{f.name}"' for f in schema]
     if has_files:
-        hive_types = ", ".join(f"'{p}': INTEGER" for p in PARTITION_COLUMNS)
-        added = "".join(f', CAST(NULL AS {duckdb_type(schema.field(name).type)}) AS "{name}"' for name in missing)
-        body = (f"SELECT *{added} FROM read_parquet({quote_literal(glob)}, hive_partitioning = true, "
-                f"hive_types = {{{hive_types}}}, union_by_name = true)")
+        columns += [f'"{p}"' for p in PARTITION_COLUMNS]
+        source = f"FROM {lake_source(glob)}"
     else:
-        columns = ", ".join(f'CAST(NULL AS {duckdb_type(f.type)}) AS "{f.name}"' for f in schema)
-        parts = ", ".join(f'CAST(NULL AS INTEGER) AS "{p}"' for p in PARTITION_COLUMNS)
-        body = f"SELECT {columns}, {parts} WHERE false"
-    return f'CREATE OR REPLACE VIEW "{table}" AS {body};'
+        columns += [f'CAST(NULL AS INTEGER) AS "{p}"' for p in PARTITION_COLUMNS]
+        source = "WHERE false"
+    return f'CREATE OR REPLACE VIEW "{table}" AS\n  SELECT {wrapped(columns)}\n  {source};'
+
+
+def wrapped(items: list[str], width: int = 100) -> str:
+    """Comma-separated items over lines of about `width` characters, continued under the first."""
+    lines = [""]
+    for item in items:
+        if lines[-1] and len(lines[-1]) + len(item) > width:
+            lines[-1] += ","
+            lines.append(item)
+        else:
+            lines[-1] += f", {item}" if lines[-1] else item
+    return "\n         ".join(lines)
+
+
+def typed_null(f: pa.Field) -> str:
+    return f'CAST(NULL AS {duckdb_type(f.type)}) AS "{f.name}"'
 
 
 def all_views_sql(lake: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from schemas.ddl import view_sql
+from schemas.ddl import lake_source, view_sql
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
@@ -28,17 +28,16 @@ def refresh(data: DataDir) -> None:
     with con:
         con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ)")
         for name in TABLES:
-            has_files = data.has_files(name)
-            con.execute(view_sql(name, data.table_glob(name), has_files=has_files))
-            if has_files and (missing := columns_missing(con, name)):
-                con.execute(view_sql(name, data.table_glob(name), has_files=True, missing=missing))
+            glob, has_files = data.table_glob(name), data.has_files(name)
+            missing = columns_missing(con, name, glob) if has_files else ()
+            con.execute(view_sql(name, glob, has_files=has_files, missing=missing))
         con.execute(f"DELETE FROM {META_TABLE}")
         con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now())", [data.lake.url()])
 
 
-def columns_missing(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+def columns_missing(con: duckdb.DuckDBPyConnection, table: str, glob: str) -> tuple[str, ...]:
     """The schema's columns that no file of the table has (files written before a column was added)."""
-    present = {row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()}
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {lake_source(glob)}").fetchall()}
     return tuple(f.name for f in TABLES[table].schema if f.name not in present)
 
 
