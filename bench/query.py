@@ -389,6 +389,7 @@ def main() -> None:
             build_lake(single, data, files_per_month)
             print(f"(lake with {files_per_month} file(s) per partition: {time.perf_counter() - began:.0f} s, "
                   f"{folder_size(data.lake.path) / 1e6:,.0f} MB)", flush=True)
+        catalog.refresh(data)  # the views this code makes, over a cached lake too
         views = catalog.connect(data)
         settings(views, args.threads, args.metadata_cache)
         for name, sql in QUERIES.items():
