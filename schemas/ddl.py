@@ -72,6 +72,7 @@ def wrapped(items: list[str], width: int = 100) -> str:
 
 
 def typed_null(f: pa.Field) -> str:
+    """A NULL of the column's type under its name."""
     return f'CAST(NULL AS {duckdb_type(f.type)}) AS "{f.name}"'
 
 
