@@ -88,6 +88,16 @@ def rollup_events(months: set[date], data_dir: Path) -> int:
     return rollup(DataDir(data_dir), months)
 
 
+@dataclass
+class Tally:
+    """What a batch's inputs came to besides new articles, counted when the batch is published: a run that stops early
+    then counts only what it published, and its inputs = articles + duplicates + unchanged + quarantined."""
+
+    inputs: int
+    unchanged: int
+    rejections: list[Rejection]
+
+
 class Batches:
     """Streams inputs through clean and analyse tasks, a bounded number in flight, and publishes each batch in order."""
 
@@ -109,17 +119,16 @@ class Batches:
         self.quarantine: list[dict] = []
         self.fetches: list[dict] = []
         self.published = 0
-        self.cleaning: deque[tuple[PrefectFuture, int]] = deque()
-        self.analysing: deque[tuple[list[PrefectFuture], Deduped, int]] = deque()
+        self.cleaning: deque[tuple[PrefectFuture, Tally]] = deque()
+        self.analysing: deque[tuple[list[PrefectFuture], Deduped, Tally]] = deque()
 
     def run(self, items: Iterable[RawDocument | Rejection | Known]) -> None:
         """Process every input of the stream."""
         for batch in chunks(items, self.options.batch_size):
-            self.counts["inputs"] += len(batch)
-            self.counts["unchanged"] += sum(isinstance(item, Known) for item in batch)
-            self.reject([item for item in batch if isinstance(item, Rejection)])
+            tally = Tally(inputs=len(batch), unchanged=sum(isinstance(item, Known) for item in batch),
+                          rejections=[item for item in batch if isinstance(item, Rejection)])
             documents = [item for item in batch if isinstance(item, RawDocument)]
-            self.cleaning.append((clean_batch.submit(documents, self.clean_options), len(batch)))
+            self.cleaning.append((clean_batch.submit(documents, self.clean_options), tally))
             self.drain(self.in_flight)
         self.tail = True
         self.drain(0)
@@ -135,13 +144,13 @@ class Batches:
         while len(self.analysing) > keep:
             self.analysed(*self.analysing.popleft())
 
-    def cleaned(self, future: PrefectFuture, inputs: int) -> None:
+    def cleaned(self, future: PrefectFuture, tally: Tally) -> None:
         """Dedupe a cleaned batch and send its new articles to analysis."""
         articles, rejections = future.result()
-        self.reject(rejections)
+        tally.rejections += rejections
         split = dedupe(articles, self.seen)
-        self.counts["unchanged"] += len(split.unchanged)
-        self.analysing.append((self.analyse(split.new), split, inputs))
+        tally.unchanged += len(split.unchanged)
+        self.analysing.append((self.analyse(split.new), split, tally))
 
     def analyse(self, articles: list[dict]) -> list[PrefectFuture]:
         """Submit the analysis of a batch's new articles: in the tail of the run one part per worker, so that no worker
@@ -150,14 +159,14 @@ class Batches:
         return [analyse_batch.submit(articles[i:i + size], self.options.model, self.started_at.date())
                 for i in range(0, len(articles), size)]
 
-    def analysed(self, futures: list[PrefectFuture], split: Deduped, inputs: int) -> None:
-        """Publish one batch: its articles, duplicates, entities, event mentions and the rejections gathered so far."""
+    def analysed(self, futures: list[PrefectFuture], split: Deduped, tally: Tally) -> None:
+        """Publish one batch: its articles, duplicates, entities, event mentions and quarantine rows, and count it."""
         analysis = Analysis()
         for part in (future.result() for future in futures):
             analysis.entities.update(part.entities)
             analysis.event_mentions.update(part.event_mentions)
             analysis.rejections.update(part.rejections)
-        self.reject(list(analysis.rejections.values()))
+        tally.rejections += analysis.rejections.values()
         now = datetime.now(UTC)
         articles, entities, mentions = [], [], []
         for article in split.new + split.duplicates:
@@ -170,19 +179,18 @@ class Batches:
             mentions += [(day, {**row, "run_id": self.run_id}) for row in analysis.event_mentions.get(article_id, [])]
         replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
         with signals_deferred():  # a Ctrl-C mid-commit would leave the batch in the lake but not in the counts
+            self.quarantine += new_quarantine_rows([r.to_row(self.run_id) for r in tally.rejections], self.seen)
             self.flush(articles, entities, mentions, replaced)
+            self.counts["inputs"] += tally.inputs
+            self.counts["unchanged"] += tally.unchanged
+            self.counts["quarantined"] += len(tally.rejections)
+            self.reasons.update(str(r.reason) for r in tally.rejections)
             self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)  # counted once published
             self.counts["duplicates"] += sum(1 for _, a in articles if a["duplicate_of"] is not None)
             self.counts["entities"] += len(entities)
             self.counts["event_mentions"] += len(mentions)
             self.counts["replaced"] += len(replaced)
-        self.progress.advance(inputs)
-
-    def reject(self, rejections: list[Rejection]) -> None:
-        """Count rejected inputs and queue their quarantine rows (each distinct rejection stored once)."""
-        self.counts["quarantined"] += len(rejections)
-        self.reasons.update(str(r.reason) for r in rejections)
-        self.quarantine += new_quarantine_rows([r.to_row(self.run_id) for r in rejections], self.seen)
+        self.progress.advance(tally.inputs)
 
     def fetched(self, rows: list[dict]) -> None:
         """Queue the `fetches` rows of a target's attempts and count their outcome per domain."""

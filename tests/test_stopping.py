@@ -104,12 +104,13 @@ def test_a_stopped_run_ends_in_seconds_with_one_line_and_a_runs_row(tmp_path, si
     assert err.strip().splitlines()[-1] == last_line and "Traceback" not in err, err
     assert took < 30, f"{took:.1f} s to stop"  # each worker finishes the batch it holds
     assert wait_until_ended(helpers, timeout=15) == set()
-    [(status, why, articles)] = lake_rows(data_dir, "SELECT status, error, counts['articles'] "
-                                                    "FROM read_parquet('{lake}/runs/*/*/*.parquet')")
+    [(status, why, counts)] = lake_rows(data_dir, "SELECT status, error, counts FROM read_parquet('{lake}/runs/*/*/*.parquet')")
     [(stored,)] = lake_rows(data_dir, "SELECT count(*) FROM read_parquet('{lake}/articles/*/*/*.parquet') "
                                       "WHERE duplicate_of IS NULL")
     assert (status, why) == ("interrupted", error)
-    assert 0 < articles == stored < ARTICLES, "the row counts what the run published before it stopped"
+    assert 0 < counts["articles"] == stored < ARTICLES, "the row counts what the run published before it stopped"
+    accounted = counts["articles"] + counts["duplicates"] + counts["unchanged"] + counts["quarantined"]
+    assert counts["inputs"] == accounted, f"inputs read ahead of what was published are not counted: {counts}"
 
 
 def test_a_killed_run_leaves_no_server_or_worker_behind(tmp_path):
