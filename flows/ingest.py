@@ -395,9 +395,13 @@ def run_reprocess(options: RunOptions, *, everything: bool = False, server: Temp
         return reprocess.with_options(task_runner=build_task_runner(options))(options, everything)
 
 
+def accounted(counts: dict[str, int]) -> int:
+    """The inputs a run's counts account for: articles, duplicates, already stored and quarantined."""
+    return counts["articles"] + counts["duplicates"] + counts["unchanged"] + counts["quarantined"]
+
+
 def check_accounting(summary: RunSummary) -> None:
     """Every input is an article, a duplicate, already stored, or quarantined: nothing dropped silently."""
     c = summary.counts
-    accounted = c["articles"] + c["duplicates"] + c["unchanged"] + c["quarantined"]
-    if accounted != c["inputs"]:
-        raise NewseventsError(f"accounting failed: {c['inputs']} inputs but {accounted} accounted for ({c})")
+    if accounted(c) != c["inputs"]:
+        raise NewseventsError(f"accounting failed: {c['inputs']} inputs but {accounted(c)} accounted for ({c})")
