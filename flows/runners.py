@@ -3,6 +3,7 @@ cluster."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer, command_api
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, first_line
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -119,12 +120,36 @@ def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None)
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
-    """Raise a one-line error unless a Dask scheduler answers at tcp://host:port."""
+    """Raise a one-line error unless a Dask scheduler answers at tcp://host:port (or tls://) within timeout seconds."""
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme not in ("tcp", "tls") or not parts.hostname or not parts.port:
         raise NewseventsError(f"Dask address {address!r} must look like tcp://host:port")
-    try:
+    try:  # a refused or unroutable address fails here at once; Dask's own connect retries until its timeout
         with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
             pass
     except OSError as e:
         raise NewseventsError(f"Dask scheduler at {address} is unreachable: {e.strerror or e}") from None
+    url = f"{parts.scheme}://{parts.hostname}:{parts.port}"
+    try:  # Dask's handshake waits for the peer without a limit: a port that accepts and stays silent would hang the run
+        identity = asyncio.run(asyncio.wait_for(scheduler_identity(url, timeout), timeout))
+    except TimeoutError:
+        raise NewseventsError(f"{address} accepts connections but gave no Dask handshake within {timeout:.0f} s: "
+                              "is it a Dask scheduler's address?") from None
+    except Exception as e:  # noqa: BLE001 - whatever the peer sent, the answer is the same
+        raise NewseventsError(f"{address} does not answer as a Dask scheduler: {first_line(e)}") from None
+    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+        kind = identity.get("type") if isinstance(identity, dict) else type(identity).__name__
+        raise NewseventsError(f"{address} is a Dask {kind}, not a scheduler: give the scheduler's address")
+
+
+async def scheduler_identity(url: str, timeout: float) -> object:
+    """What the Dask server at url says it is (a scheduler answers {"type": "Scheduler", ...})."""
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    comm = await connect(url, timeout=timeout, **Security().get_connection_args("client"))
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()

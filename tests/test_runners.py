@@ -7,6 +7,8 @@ import os
 import signal
 import socket
 import threading
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -87,6 +89,41 @@ def test_an_unreachable_dask_address_is_a_one_line_error():
         check_reachable(f"tcp://127.0.0.1:{port}")
     with pytest.raises(NewseventsError, match="must look like tcp://host:port"):
         check_reachable("http://example")
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A TCP port on loopback that accepts connections; the test decides what it says."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server
+
+
+def test_a_port_that_accepts_but_is_no_dask_scheduler_is_a_one_line_error_in_time(listener):
+    address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    started = time.monotonic()
+    with pytest.raises(NewseventsError, match=f"^{address} accepts connections but gave no Dask handshake within 1 s"):
+        check_reachable(address, timeout=1.0)  # a silent peer: Dask's own handshake would wait for ever
+    assert time.monotonic() - started < 5
+
+    def answer_as_a_web_server() -> None:
+        while True:  # the connections of the first check wait in the queue too
+            connection, _ = listener.accept()
+            with connection:
+                connection.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    threading.Thread(target=answer_as_a_web_server, daemon=True).start()
+    with pytest.raises(NewseventsError, match=f"^{address} does not answer as a Dask scheduler: ") as error:
+        check_reachable(address, timeout=5.0)
+    assert "\n" not in str(error.value)
+
+
+def test_a_dask_scheduler_passes_the_check_and_a_worker_is_named_for_what_it_is():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, protocol="tcp", dashboard_address=None) as cluster:
+        check_reachable(cluster.scheduler_address)
+        worker = next(iter(cluster.workers.values())).address
+        with pytest.raises(NewseventsError, match=f"^{worker} is a Dask Worker, not a scheduler"):
+            check_reachable(worker)
 
 
 def test_a_temporary_server_answers_and_one_that_dies_is_a_one_line_error():
