@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -39,6 +39,7 @@ from transforms.analyse import Analysis, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions
 from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
+from transforms.feeds import FeedState
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import DataDir, exclusive, publish
 from transforms.nlp import load_nlp, model_meta
@@ -48,7 +49,7 @@ from transforms.rollup import months_of, months_of_articles, rollup
 from transforms.stages import analyse_articles, clean_documents
 
 COUNTS = ("inputs", "articles", "duplicates", "unchanged", "quarantined", "replaced", "entities", "event_mentions",
-          "events", "fetches")
+          "events", "fetches", "undated")
 
 
 @dataclass
@@ -65,6 +66,7 @@ class RunSummary:
         c = self.counts
         replaced = f" ({c['replaced']} replacing older rows)" if c["replaced"] else ""
         fetched = f"; {c['fetches']} fetch attempts" if c["fetches"] else ""
+        fetched += f"; {c['undated']} listed articles without a date left out of the window" if c["undated"] else ""
         return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "
                 f"{c['unchanged']} already in the lake, {c['quarantined']} quarantined; {c['entities']} entities, "
                 f"{c['event_mentions']} event mentions, {c['events']} events{fetched}; {self.seconds:.1f} s")
@@ -132,7 +134,8 @@ class Batches:
             self.drain(self.in_flight)
         self.tail = True
         self.drain(0)
-        self.flush([], [], [], [])
+        with signals_deferred():  # the fetch rows queued since the last batch, published and counted together
+            self.flush([], [], [], [])
 
     def drain(self, keep: int) -> None:
         """Finish the oldest batches until at most `keep` are in flight at each stage (at the end, every cleaned batch
@@ -192,12 +195,12 @@ class Batches:
             self.counts["replaced"] += len(replaced)
         self.progress.advance(tally.inputs)
 
+    def undated(self, count: int) -> None:
+        """Count the articles the sources list without a date, which a window (backfill) leaves out."""
+        self.counts["undated"] += count
+
     def fetched(self, rows: list[dict]) -> None:
-        """Queue the `fetches` rows of a target's attempts and count their outcome per domain."""
-        for row in rows:
-            domain = urlsplit(row["url"]).hostname or row["url"]
-            self.domains.setdefault(domain, Counter())[row["error"] or f"HTTP {row['status']}"] += 1
-        self.counts["fetches"] += len(rows)
+        """Queue the `fetches` rows of a target's attempts; they are published, and counted, with the next batch."""
         self.fetches += [{**row, "run_id": self.run_id} for row in rows]
 
     def flush(self, articles: list, entities: list, mentions: list, replaced: list[str]) -> None:
@@ -211,6 +214,10 @@ class Batches:
             self.published += 1
             publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replaced)
         self.months |= months_of([row for _, row in mentions])
+        for row in self.fetches:  # each attempt's outcome per domain
+            domain = urlsplit(row["url"]).hostname or row["url"]
+            self.domains.setdefault(domain, Counter())[row["error"] or f"HTTP {row['status']}"] += 1
+        self.counts["fetches"] += len(self.fetches)
         self.quarantine, self.fetches = [], []
 
     def summary(self, began: float) -> RunSummary:
@@ -253,12 +260,14 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
     store = RawStore(options.data_dir)
     gather_options = GatherOptions(fetch=options.fetch, max_bytes=options.max_bytes, published=options.published,
                                    window=options.window)
+    feeds = FeedState(data.root / "state" / "feeds.json")
 
     def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known]:
         return gather(inputs, options.sources, options=gather_options, store=store, known_urls=batches.seen.urls,
-                      state_path=data.root / "state" / "feeds.json", on_fetch_rows=batches.fetched)
+                      feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated)
 
-    return run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options))
+    return run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options),
+                       published=feeds.save)
 
 
 @flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -289,8 +298,9 @@ def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
 
 
 def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, total: int | None,
-                stale: Iterable[str] = ()) -> RunSummary:
-    """Run the batch pipeline over a stream of inputs under the data dir's lock; record the run and publish its artifact."""
+                stale: Iterable[str] = (), published: Callable[[], None] = lambda: None) -> RunSummary:
+    """Run the batch pipeline over a stream of inputs under the data dir's lock; record the run and publish its artifact.
+    `published` is called once every input is published (not when the run stops early)."""
     began = time.perf_counter()
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
@@ -307,6 +317,7 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
             batches.counts["events"] = rollup_events(batches.months, options.data_dir)
             summary = batches.summary(began)
             check_accounting(summary)
+            published()
         except BaseException as stop:  # Ctrl-C and SIGTERM too: the row says how far the run got and why it stopped
             record_stopped_run(batches.summary(began), stop, flow_name, params, options, started_at, batches.versions)
             raise

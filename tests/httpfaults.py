@@ -24,10 +24,11 @@ def page(n: int | str, extra: str = "") -> bytes:
             "</article></body></html>").encode()
 
 
-def rss(base: str, paths: list[str]) -> bytes:
-    """An RSS 2.0 feed linking to the given paths."""
+def rss(base: str, paths: list[str], dates: list[str | None] | None = None) -> bytes:
+    """An RSS 2.0 feed linking to the given paths, dated 24 November 2026 unless dates are given (None: no date)."""
+    dates = dates or ["Tue, 24 Nov 2026 10:00:00 GMT"] * len(paths)
     items = "".join(f"<item><title>Item {p}</title><link>{base}{p}?utm_source=rss</link>"
-                    "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>" for p in paths)
+                    + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>" for p, d in zip(paths, dates, strict=True))
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test feed</title>{items}</channel></rss>'.encode()
 
 
@@ -184,6 +185,11 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.send(200, rss(base, ["/page/f1", "/page/f2", "/page/f3"]), "application/rss+xml",
                           ETag=etag, Last_Modified="Tue, 24 Nov 2026 10:00:00 GMT")
+        elif path == "/feed-days.xml":  # newest first, two items a day, and one that nothing dates
+            self.send(200, rss(base, ["/page/d24a", "/page/d24b", "/page/d23a", "/page/d23b", "/page/d22a", "/page/d22b",
+                                      "/page/undated"],
+                               [f"{day} Nov 2026 {hour}:00:00 GMT" for day in ("Tue, 24", "Mon, 23", "Sun, 22")
+                                for hour in (18, 9)] + [None]), "application/rss+xml")
         elif path == "/lol.xml":
             self.send(200, BILLION_LAUGHS, "application/rss+xml")
         elif path == "/external.xml":

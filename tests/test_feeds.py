@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from tests import httpfaults
 from transforms.errors import Reason, Rejection
-from transforms.feeds import discover
+from transforms.feeds import FeedState, discover
 from transforms.fetch_http import Client
 from transforms.fetch_options import FetchOptions
 from transforms.robots import RobotsCache
@@ -28,16 +28,27 @@ def server():
 def test_feed_gives_article_targets_then_304_next_run(server, tmp_path):
     state = tmp_path / "state" / "feeds.json"
     feed = Source(name="wire", kind="feed", urls=(server.base + "/feed.xml",))
-    first = discover([feed], options=OPTIONS, state_path=state)
+    first = discover([feed], options=OPTIONS, state=(feeds := FeedState(state)))
+    assert not state.exists(), "validators are saved by the caller, once the articles are published"
+    feeds.save()
     assert [t.url.removeprefix(server.base) for t in first.targets] == [f"/page/f{i}?utm_source=rss" for i in (1, 2, 3)]
     assert first.targets[0].title == "Item /page/f1" and first.targets[0].source_name == "wire"
     assert first.targets[0].published_at == datetime(2026, 11, 24, 10, tzinfo=UTC)
     [fetched] = first.fetched
     assert fetched.result is None and fetched.rows[-1]["status"] == 200 and fetched.rows[-1]["etag"] == '"feed-v1"'
-    second = discover([feed], options=OPTIONS, state_path=state)
+    second = discover([feed], options=OPTIONS, state=FeedState(state))
     assert second.targets == []
     assert second.fetched[0].rows[-1]["status"] == 304
     assert server.request_headers["/feed.xml"]["If-None-Match"] == '"feed-v1"'
+
+
+def test_a_window_picks_its_days_items_before_each_source_is_capped_and_counts_the_undated(server):
+    feed = Source(name="wire", kind="feed", urls=(server.base + "/feed-days.xml",), max_articles=2)
+    found = discover([feed], options=OPTIONS, window=(date(2026, 11, 22), date(2026, 11, 22)))
+    assert [t.url.removeprefix(server.base) for t in found.targets] == ["/page/d22a?utm_source=rss", "/page/d22b?utm_source=rss"]
+    assert found.undated == 1
+    everything = discover([feed], options=OPTIONS)
+    assert len(everything.targets) == 2 and everything.undated == 0, "without a window the cap takes the newest"
 
 
 def test_robots_cache_is_shared_across_calls(server):

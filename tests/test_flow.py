@@ -174,24 +174,37 @@ def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published
 
     from flows.ingest import accounted, run_batches
     from tests.hostile import news_corpus
+    from transforms.fetch import fetch_row
+    from transforms.fetch_http import Response
     from transforms.read import expand_paths, read_files
 
     documents = list(read_files(expand_paths([news_corpus(tmp_path / "in", 40)[0].parent])[0]))
+    calls = []
 
-    def stream(_):
-        yield from documents[:30]
+    def fetched(batches, i: int) -> None:
+        batches.fetched([fetch_row(Response(url=f"https://news.example/{i}", status=200), source_name=None, attempt=1)])
+
+    def stream(batches):
+        for i, document in enumerate(documents[:30]):
+            fetched(batches, i)
+            yield document
+        fetched(batches, 30)  # an attempt whose batch never comes
         raise OSError("the input disk went away")
 
     @flow
     def failing():
-        return run_batches("ingest", {}, RunOptions(data_dir=tmp_path / "data", batch_size=5), stream, total=None)
+        return run_batches("ingest", {}, RunOptions(data_dir=tmp_path / "data", batch_size=5), stream, total=None,
+                           published=lambda: calls.append("published"))
 
     with pytest.raises(OSError, match="the input disk went away"):
         failing()
+    assert calls == [], "what waits for the run's publication (the feeds' validators) is not done"
     data = DataDir(tmp_path / "data")
     _, [(status, error, counts)] = catalog.query(data, "SELECT status, error, counts FROM runs")
     _, [(stored,)] = catalog.query(data, "SELECT count(*) FROM articles WHERE duplicate_of IS NULL")
+    _, [(fetches,)] = catalog.query(data, "SELECT count(*) FROM fetches")
     assert (status, error) == ("failed", "OSError: the input disk went away")
     assert 0 < counts["articles"] == stored
+    assert 0 < counts["fetches"] == fetches <= 30, "fetch attempts are counted as their rows are published"
     # batches still in flight when the stream failed are not counted: the next run reads them again
     assert 0 < counts["inputs"] == accounted(counts) <= 30

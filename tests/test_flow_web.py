@@ -31,16 +31,20 @@ class NewsSite(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.hits.append(self.path)
+        self.server.asked.append((self.path, self.headers.get("If-None-Match")))
         if self.path == "/robots.txt":
             return self.reply(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if self.path == "/feed.xml":
             if self.headers.get("If-None-Match") == ETAG:
                 return self.reply(304, b"", "application/rss+xml")
-            links = [f"/news/{p.name}" for p in PAGES] + ["/news/gone.html", "/private/secret.html"]
+            links = [f"/news/{p.name}" for p in PAGES] + ["/news/gone.html", "/private/secret.html", *self.server.later]
             items = "".join(f"<item><title>{link}</title><link>http://{self.headers['Host']}{link}?utm_source=rss</link>"
                             "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>" for link in links)
             body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Samples</title>{items}</channel></rss>'
             return self.reply(200, body.encode(), "application/rss+xml", ETag=ETAG)
+        if self.path in self.server.later:  # listed in the feed; HTTP 503 until the test gives the page
+            body = self.server.later[self.path]
+            return self.reply(200, body, "text/html; charset=utf-8") if body else self.reply(503, b"busy", "text/plain")
         page = SAMPLES / self.path.removeprefix("/news/")
         if self.path.startswith("/news/") and page.is_file():
             return self.reply(200, page.read_bytes(), "text/html; charset=utf-8")
@@ -59,18 +63,23 @@ class NewsSite(BaseHTTPRequestHandler):
         pass
 
 
+def start_site(later: dict[str, bytes | None]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NewsSite)
+    server.hits, server.asked, server.later = [], [], later
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NewsSite)
-    server.hits = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = start_site({})
     yield server
     server.shutdown()
 
 
 def options(data: DataDir, site, **changes) -> RunOptions:
     feed = Source(name="samples", kind="feed", urls=(f"http://127.0.0.1:{site.server_port}/feed.xml",))
-    return RunOptions(data_dir=data.root, sources=(feed,), fetch=FetchOptions(allow_private=True, min_delay=0), **changes)
+    return RunOptions(data_dir=data.root, sources=(feed,), **{"fetch": FetchOptions(allow_private=True, min_delay=0), **changes})
 
 
 def test_a_feed_is_fetched_into_articles_fetches_and_quarantine(prefect_harness, nlp, site, tmp_path):
@@ -95,6 +104,33 @@ def test_a_feed_is_fetched_into_articles_fetches_and_quarantine(prefect_harness,
     assert site.hits.count("/feed.xml") == 1 and not any(h.startswith("/news/") for h in site.hits)
     _, statuses = catalog.query(data, "SELECT status FROM fetches WHERE url LIKE '%feed.xml' ORDER BY fetched_at")
     assert statuses == [(200,), (304,)], "the second run asks with If-None-Match and gets 304"
+
+
+def site_asked(server: ThreadingHTTPServer, path: str) -> list[str | None]:
+    """The If-None-Match header of each request for path."""
+    return [etag for asked, etag in server.asked if asked == path]
+
+
+def test_a_feed_is_read_in_full_again_until_an_article_that_failed_for_now_is_fetched(prefect_harness, nlp, tmp_path):
+    late = "/news/late.html"
+    server = start_site({late: None})
+    try:
+        data = DataDir(tmp_path / "data")
+        run = options(data, server, fetch=FetchOptions(allow_private=True, min_delay=0, retries=0))
+        first = ingest([], run)
+        assert (first.counts["articles"], first.counts["quarantined"]) == (len(PAGES), 3)  # late.html: HTTP 503
+        server.later[late] = PAGES[0].read_bytes().replace(b"<title>", b"<title>Late: ")
+        server.hits.clear(), server.asked.clear()
+        second = ingest([], run)
+        assert site_asked(server, "/feed.xml") == [None], "the feed is read in full again, not with If-None-Match"
+        assert sorted(h for h in server.hits if h.startswith("/news/")) == ["/news/gone.html", late], "known pages are not fetched"
+        _, rows = catalog.query(data, f"SELECT count(*) FROM articles WHERE url LIKE '%{late}'")
+        assert rows == [(1,)]
+        server.asked.clear()
+        third = ingest([], run)
+        assert site_asked(server, "/feed.xml") == [ETAG] and third.counts["inputs"] == 0, "all fetched: 304 from now on"
+    finally:
+        server.shutdown()
 
 
 def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harness, nlp, site, tmp_path):

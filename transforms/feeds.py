@@ -16,7 +16,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
@@ -37,6 +37,7 @@ from transforms.urls import canonical_url, url_problem
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_SITEMAPS = 50
+TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})
 MAX_DEPTH = 2
 
 
@@ -46,6 +47,7 @@ class Discovery:
 
     targets: list[Target] = field(default_factory=list)
     fetched: list[Fetched] = field(default_factory=list)
+    undated: int = 0  # with a window: the targets left out because nothing dates them
 
 
 def discover(
@@ -53,12 +55,15 @@ def discover(
     *,
     options: FetchOptions,
     store: RawStore | None = None,
-    state_path: Path | None = None,
+    state: FeedState | None = None,
     max_sitemaps: int = MAX_SITEMAPS,
     max_depth: int = MAX_DEPTH,
     robots: RobotsCache | None = None,
+    window: tuple[date, date] | None = None,
 ) -> Discovery:
-    """Article targets of every source in source order, each capped at its max_articles; feed validators saved to state_path."""
+    """Article targets of every source in source order (with a window, only those dated within it), each source's
+    capped at its max_articles; the feeds' new validators are offered to `state` (conditional GET), which the caller
+    saves once the articles are published."""
     sources = list(sources)
     found = Discovery()
     per_source: dict[str, list[Target]] = {s.name: [] for s in sources}
@@ -70,20 +75,19 @@ def discover(
         done = {f.url: f for f in fetch(targets, options=xml_options, store=store, robots=robots)}
         return [done[t.url] for t in targets if t.url in done]
 
-    state = load_state(state_path)
+    state = state or FeedState()
     feeds = {canonical_url(u): s for s in sources if s.kind == "feed" for u in s.urls}
-    for done in fetch_in_order([conditional_target(u, s.name, state) for u, s in feeds.items()]):
+    for done in fetch_in_order([state.target(u, s.name) for u, s in feeds.items()]):
         document, rejection = split(done)
         last = done.rows[-1] if done.rows else None
         if rejection is None and last is not None and last["status"] == 200 and (last["etag"] or last["last_modified"]):
-            state[done.url] = {k: last[k] for k in ("etag", "last_modified") if last[k]}
+            state.offer(done.url, feeds[done.url].name, {k: last[k] for k in ("etag", "last_modified") if last[k]})
         if document is not None:
             targets = feed_targets(document, feeds[done.url].name)
             if isinstance(targets, Rejection):
                 rejection, targets = targets, []
             per_source[feeds[done.url].name].extend(targets)
         found.fetched.append(replace(done, result=rejection))
-    save_state(state_path, state)
 
     sitemaps = {canonical_url(u): s for s in sources if s.kind == "sitemap" for u in s.urls}
     seen, depth, budget = set(sitemaps), 0, max_sitemaps - len(sitemaps)
@@ -112,7 +116,11 @@ def discover(
     for source in sources:
         if source.kind == "urls":
             per_source[source.name] = [Target(url=u, source_name=source.name) for u in source.urls]
-        found.targets.extend(per_source[source.name][: source.max_articles])
+        targets = per_source[source.name]
+        if window:
+            found.undated += sum(t.published_at is None for t in targets)
+            targets = [t for t in targets if t.published_at and window[0] <= t.published_at.date() <= window[1]]
+        found.targets.extend(targets[: source.max_articles])
     return found
 
 
@@ -121,17 +129,6 @@ def split(done: Fetched) -> tuple[RawDocument | None, Rejection | None]:
     if isinstance(done.result, RawDocument):
         return done.result, None
     return None, done.result
-
-
-def conditional_target(url: str, name: str, state: dict[str, dict[str, str]]) -> Target:
-    """A feed target carrying If-None-Match / If-Modified-Since from the last run."""
-    known = state.get(url, {})
-    headers = []
-    if known.get("etag"):
-        headers.append(("If-None-Match", known["etag"]))
-    if known.get("last_modified"):
-        headers.append(("If-Modified-Since", known["last_modified"]))
-    return Target(url=url, source_name=name, headers=tuple(headers))
 
 
 def unsafe_xml(raw: bytes, url: str) -> Rejection | None:
@@ -211,7 +208,57 @@ def sitemap_entries(document: RawDocument, source_name: str) -> tuple[list[Targe
     return targets, []
 
 
-def load_state(path: Path | None) -> dict[str, dict[str, str]]:
+class FeedState:
+    """Conditional-GET validators (ETag, Last-Modified) per feed URL, kept in a state file between runs.
+
+    A run offers the validators its feeds answered with and saves them only once it has published the feeds' articles:
+    a run that stops early, or a source one of whose articles failed in a way that may pass (a time-out, a refused
+    connection, HTTP 429 or 5xx), keeps the old ones, so that the next run reads the feed in full again and fetches
+    what is missing (the articles the lake holds are not fetched again)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.known = read_state(path)
+        self.offered: dict[str, tuple[str, dict[str, str]]] = {}
+        self.retry_sources: set[str] = set()
+
+    def target(self, url: str, source_name: str) -> Target:
+        """A feed target carrying If-None-Match / If-Modified-Since from the last run that saved them."""
+        known = self.known.get(url)
+        known = known if isinstance(known, dict) else {}
+        headers = []
+        if known.get("etag"):
+            headers.append(("If-None-Match", known["etag"]))
+        if known.get("last_modified"):
+            headers.append(("If-Modified-Since", known["last_modified"]))
+        return Target(url=url, source_name=source_name, headers=tuple(headers))
+
+    def offer(self, url: str, source_name: str, validators: dict[str, str]) -> None:
+        """The validators a feed of source_name answered with in this run."""
+        self.offered[url] = (source_name, validators)
+
+    def article_fetched(self, done: Fetched, source_name: str | None) -> None:
+        """Note an article's fetch: one that failed in a way that may pass keeps its source's feeds from being saved."""
+        last = done.rows[-1] if done.rows else {}
+        status = last.get("status") or 0
+        if last.get("error") in TRANSIENT_ERRORS or status == 429 or status >= 500:
+            self.retry_sources.add(source_name)
+
+    def save(self) -> None:
+        """Write the known validators, with those offered by sources whose articles need no other try, atomically."""
+        if self.path is None or not self.offered:
+            return
+        state = {**self.known, **{url: v for url, (name, v) in self.offered.items() if name not in self.retry_sources}}
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(state, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+        self.known, self.offered = state, {}
+
+
+def read_state(path: Path | None) -> dict[str, dict[str, str]]:
     """Conditional-GET validators per feed URL from the state file ({} when there is none or it is unreadable)."""
     if path is None or not Path(path).exists():
         return {}
@@ -220,15 +267,3 @@ def load_state(path: Path | None) -> dict[str, dict[str, str]]:
     except (OSError, ValueError):
         return {}  # a lost state only costs one unconditional fetch per feed
     return state if isinstance(state, dict) else {}
-
-
-def save_state(path: Path | None, state: dict[str, dict[str, str]]) -> None:
-    """Write the state file atomically."""
-    if path is None:
-        return
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(state, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)

@@ -3,7 +3,8 @@
 `split_inputs` sorts what the command line names into local files, WARC files and URLs; `gather`
 yields, in a stable order, a RawDocument or a Rejection per input (every fetched or read body is
 kept in the raw store so `reprocess` can rebuild articles later), or `Known` for a URL the lake
-holds already. The `fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive.
+holds already. The `fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive, and with a window
+(backfill) the number of listed articles that nothing dates to `on_undated`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 
 from transforms.errors import Rejection
-from transforms.feeds import discover
+from transforms.feeds import FeedState, discover
 from transforms.fetch import Fetched, fetch
 from transforms.fetch_http import Client
 from transforms.fetch_options import FetchOptions
@@ -23,6 +24,7 @@ from transforms.rawstore import RawStore
 from transforms.read import MAX_INPUT_BYTES, RawDocument, check_named, expand_paths, read_files
 from transforms.robots import RobotsCache
 from transforms.sources import Source, command_line_sources
+from transforms.urls import canonical_url
 from transforms.warc import read_warc
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -82,11 +84,13 @@ def gather(
     options: GatherOptions,
     store: RawStore,
     known_urls: frozenset[str] | set[str],
-    state_path: Path,
+    feeds: FeedState,
     on_fetch_rows: Callable[[list[dict]], None],
+    on_undated: Callable[[int], None],
 ) -> Iterator[RawDocument | Rejection | Known]:
     """Every input's document, rejection or Known marker: what folders hold that is not read, local files, then WARC
-    records, then the web."""
+    records, then the web (the feeds' conditional-GET validators are offered to `feeds`, for the caller to save once
+    the run is published)."""
 
     def web() -> Iterator[RawDocument | Rejection | Known]:
         """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
@@ -95,15 +99,17 @@ def gather(
         """
         robots = RobotsCache(Client(options.fetch))
         window = options.window
-        found = discover(all_sources, options=options.fetch, store=store, state_path=None if window else state_path, robots=robots)
-        if window:
-            found.targets = [t for t in found.targets if t.published_at and window[0] <= t.published_at.date() <= window[1]]
+        found = discover(all_sources, options=options.fetch, store=store, state=None if window else feeds, robots=robots,
+                         window=window)
+        on_undated(found.undated)
+        source_of = {canonical_url(t.url): t.source_name for t in found.targets}  # a fetch names the canonical URL
         for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
             on_fetch_rows(list(done.rows))
             if isinstance(done.result, Rejection):
                 yield done.result
         for done in fetch(found.targets, options=options.fetch, store=store, known_urls=known_urls, robots=robots):
             on_fetch_rows(list(done.rows))
+            feeds.article_fetched(done, source_of.get(done.url))
             yield outcome(done)
 
     all_sources = [*sources, *command_line_sources(urls=inputs.urls)]
