@@ -72,12 +72,26 @@ def deployment_name(group: list[Source]) -> str:
     return name.translate(str.maketrans("/%&<>", "-----"))
 
 
-def cron_schedule(cron: str, timezone: str | None) -> CronSchedule:
-    """Prefect's schedule for a cron expression; what Prefect refuses is a one-line error."""
+def cron_schedule(cron: str, timezone: str | None, what: str) -> CronSchedule:
+    """Prefect's schedule for what's cron expression; one Prefect refuses, or that never comes round, is a one-line error."""
     try:
-        return CronSchedule(cron=cron, timezone=timezone)
+        schedule = CronSchedule(cron=cron, timezone=timezone)
     except ValidationError:
-        raise NewseventsError(f"schedule {cron!r} is not a cron expression Prefect accepts") from None
+        raise NewseventsError(f"{what}: schedule {cron!r} is not a cron expression Prefect accepts") from None
+    if not upcoming(schedule, 1):
+        raise NewseventsError(f"{what}: schedule {cron!r} never comes round (a day that none of its months has?)")
+    return schedule
+
+
+def upcoming(schedule: CronSchedule, n: int) -> list:
+    """The next n start times of a schedule, computed as Prefect's scheduler does (none for a schedule that never fires)."""
+    from prefect._vendor.croniter import CroniterBadDateError
+    from prefect.server.schemas.schedules import CronSchedule as ServerCron
+
+    try:
+        return asyncio.run(ServerCron(cron=schedule.cron, timezone=schedule.timezone).get_dates(n=n))
+    except CroniterBadDateError:
+        return []
 
 
 def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | None = None,
@@ -93,18 +107,23 @@ def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | 
         except (ZoneInfoNotFoundError, ValueError):
             raise NewseventsError(f"time zone {timezone!r} is not an IANA name such as Europe/Paris") from None
     data = str(data_dir.resolve())
-    deployments = []
+    deployments, named = [], {}
     for cron, group in groups.items():
+        name, sources_named = deployment_name(group), ", ".join(repr(s.name) for s in group)
+        if name in named:
+            raise NewseventsError(f"sources {named[name]} and {sources_named} would both be served as deployment {name!r} "
+                                  "(sources on one schedule share a deployment named after the first); rename one")
+        named[name] = sources_named
         parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}, "processing": processing or {}}
         deployments.append(scheduled_ingest.to_deployment(
-            deployment_name(group), schedules=[cron_schedule(cron, timezone)], parameters=parameters, tags=TAGS,
+            name, schedules=[cron_schedule(cron, timezone, f"source {sources_named}")], parameters=parameters, tags=TAGS,
             description=f"Ingest {', '.join(s.name for s in group)} on {cron!r}.",
             entrypoint_type=EntrypointType.MODULE_PATH))
     if maintenance_cron:
         from flows.maintenance import maintenance
 
         deployments.append(maintenance.to_deployment(
-            "maintenance", schedules=[cron_schedule(maintenance_cron, timezone)], tags=TAGS,
+            "maintenance", schedules=[cron_schedule(maintenance_cron, timezone, "--maintenance-cron")], tags=TAGS,
             parameters={"data_dir": data, "destinations": list(destinations or [])},
             description="Compact the lake, then sync each warehouse destination.",
             entrypoint_type=EntrypointType.MODULE_PATH))
@@ -112,11 +131,8 @@ def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | 
 
 
 def next_runs(deployment: RunnerDeployment, n: int = 3) -> list:
-    """The next n start times of a deployment's first schedule, computed as Prefect's scheduler does."""
-    from prefect.server.schemas.schedules import CronSchedule as ServerCron
-
-    schedule = deployment.schedules[0].schedule
-    return asyncio.run(ServerCron(cron=schedule.cron, timezone=schedule.timezone).get_dates(n=n))
+    """The next n start times of a deployment's first schedule."""
+    return upcoming(deployment.schedules[0].schedule, n)
 
 
 def describe(deployments: list[RunnerDeployment]) -> str:

@@ -125,7 +125,12 @@ def test_timezone_applies_to_every_schedule(sources_file, tmp_path):
     (lambda tmp: build_deployments([Source(name="x", kind="urls", urls=("https://example.org/a",))], tmp), "no source has a schedule"),
     (lambda tmp: build_deployments([Source(name="x", kind="feed", urls=("https://e.org/f",), schedule="0 * * * *")], tmp,
                                    timezone="Mars/Olympus"), "'Mars/Olympus' is not an IANA name"),
-    (lambda tmp: cron_schedule("0 25 * * *", None), "'0 25 * * *' is not a cron expression"),
+    (lambda tmp: cron_schedule("0 25 * * *", None, "--maintenance-cron"), "--maintenance-cron: schedule '0 25 * * *' is not a cron expression"),
+    (lambda tmp: build_deployments([Source(name="x", kind="feed", urls=("https://e.org/f",), schedule="0 0 31 2,4 *")], tmp),
+     "source 'x': schedule '0 0 31 2,4 *' never comes round"),
+    (lambda tmp: build_deployments([Source(name="bbc/world", kind="feed", urls=("https://e.org/f",), schedule="*/30 * * * *"),
+                                    Source(name="bbc-world", kind="feed", urls=("https://e.org/g",), schedule="@daily")], tmp),
+     "sources 'bbc/world' and 'bbc-world' would both be served as deployment 'ingest-bbc-world'"),
     (lambda tmp: scheduled_ingest.fn([], str(tmp), processing={"workers": 2, "threads": 4}),
      "deployment parameter processing: unknown threads"),
 ])
