@@ -85,6 +85,19 @@ def wait_until_healthy(process: subprocess.Popen, api_url: str, *, name: str, ad
             time.sleep(0.2)
 
 
+def check_prefect_api(url: str, timeout: float = 5.0) -> None:
+    """Raise a one-line error unless a Prefect API answers at url (PREFECT_API_URL)."""
+    health = f"{url.rstrip('/')}/health"
+    try:
+        response = httpx.get(health, timeout=timeout)
+    except httpx.HTTPError as e:
+        raise NewseventsError(f"Prefect server at PREFECT_API_URL={url} is unreachable ({type(e).__name__}: {e}); "
+                              "start it with `prefect server start`, or unset PREFECT_API_URL (newsevents then starts one of its own)") from None
+    if response.status_code != 200 or "html" in response.headers.get("content-type", ""):
+        raise NewseventsError(f"PREFECT_API_URL={url} is not a Prefect API (GET {health} answered HTTP {response.status_code}); "
+                              "it usually ends in /api, e.g. http://127.0.0.1:4200/api")
+
+
 def stop_process(process: subprocess.Popen) -> None:
     """Terminate a server process, killing it if it does not end within 10 s."""
     process.terminate()
@@ -114,6 +127,8 @@ def command_api() -> Iterator[TemporaryServer | None]:
         raise
     if configured and early is not None:
         early.stop()
+    if configured:
+        check_prefect_api(configured)
     server = None if configured else early or TemporaryServer()
     before = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = configured or server.api_url

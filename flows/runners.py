@@ -135,7 +135,7 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
     except TimeoutError:
         raise NewseventsError(f"{address} accepts connections but gave no Dask handshake within {timeout:.0f} s: "
                               "is it a Dask scheduler's address?") from None
-    except Exception as e:  # noqa: BLE001 - whatever the peer sent, the answer is the same
+    except Exception as e:  # whatever the peer sent, the answer is the same
         raise NewseventsError(f"{address} does not answer as a Dask scheduler: {first_line(e)}") from None
     if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
         kind = identity.get("type") if isinstance(identity, dict) else type(identity).__name__

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import httpx
 from prefect import flow, serve
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.types.entrypoint import EntrypointType
 from pydantic import ValidationError
 
-from flows.prefect_api import start_server, stop_process, wait_until_healthy
+from flows.prefect_api import check_prefect_api, start_server, stop_process, wait_until_healthy
 from transforms.errors import NewseventsError
 from transforms.sources import Source, load_sources, parse_source
 
@@ -145,19 +144,6 @@ def describe(deployments: list[RunnerDeployment]) -> str:
             lines.append("  sources: " + ", ".join(s["name"] for s in d.parameters["sources"]))
         lines.append("  next: " + ", ".join(f"{t:%Y-%m-%d %H:%M %Z}" for t in next_runs(d)))
     return "\n".join(lines)
-
-
-def check_prefect_api(url: str, timeout: float = 5.0) -> None:
-    """Raise a one-line error unless a Prefect API answers at url (PREFECT_API_URL)."""
-    health = f"{url.rstrip('/')}/health"
-    try:
-        response = httpx.get(health, timeout=timeout)
-    except httpx.HTTPError as e:
-        raise NewseventsError(f"Prefect server at PREFECT_API_URL={url} is unreachable ({type(e).__name__}: {e}); "
-                              "start it with `prefect server start`, or unset PREFECT_API_URL to serve locally") from None
-    if response.status_code != 200 or "html" in response.headers.get("content-type", ""):
-        raise NewseventsError(f"PREFECT_API_URL={url} is not a Prefect API (GET {health} answered HTTP {response.status_code}); "
-                              "it usually ends in /api, e.g. http://127.0.0.1:4200/api")
 
 
 @contextmanager

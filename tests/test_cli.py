@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -72,6 +73,20 @@ def test_a_missing_model_is_a_one_line_error(tmp_path):
     out = newsevents("run", str(tmp_path / "a.txt"), cwd=tmp_path, env_extra={"NEWSEVENTS_SPACY_MODEL": "no_such_model_pkg"})
     assert out.returncode == 2 and "no_such_model_pkg" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("command", [("run", "a.txt"), ("reprocess",), ("backfill", "--since", "2026-03-01", "--until",
+                                                                      "2026-03-02", "--feed", "http://127.0.0.1:9/f")])
+def test_an_unreachable_prefect_api_is_a_one_line_error(tmp_path, command):
+    (tmp_path / "a.txt").write_text("Title\n\nText.")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/api"  # closed again: nothing answers there
+    out = newsevents(*command, "--data-dir", str(tmp_path / "data"), cwd=tmp_path, env_extra={"PREFECT_API_URL": url})
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"newsevents: Prefect server at PREFECT_API_URL={url} is unreachable")
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "data").exists()
 
 
 def test_all_inputs_bad_exits_1(tmp_path):

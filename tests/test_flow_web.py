@@ -120,8 +120,10 @@ def test_a_feed_is_read_in_full_again_until_an_article_that_failed_for_now_is_fe
         first = ingest([], run)
         assert (first.counts["articles"], first.counts["quarantined"]) == (len(PAGES), 3)  # late.html: HTTP 503
         server.later[late] = PAGES[0].read_bytes().replace(b"<title>", b"<title>Late: ")
-        server.hits.clear(), server.asked.clear()
+        server.hits.clear()
+        server.asked.clear()
         second = ingest([], run)
+        assert second.counts["articles"] + second.counts["duplicates"] == 1
         assert site_asked(server, "/feed.xml") == [None], "the feed is read in full again, not with If-None-Match"
         assert sorted(h for h in server.hits if h.startswith("/news/")) == ["/news/gone.html", late], "known pages are not fetched"
         _, rows = catalog.query(data, f"SELECT count(*) FROM articles WHERE url LIKE '%{late}'")
