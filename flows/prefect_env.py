@@ -6,6 +6,7 @@ import os
 
 DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry calls to the internet
+    "DO_NOT_TRACK": "1",  # nor from the client, whose first run in a terminal would print a notice about it
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",  # the temporary server starts slowly on a busy 2-core machine
     "PREFECT_LOGGING_LEVEL": "WARNING",  # the CLI prints its own summary; Prefect speaks up on problems
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
