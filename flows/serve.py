@@ -191,7 +191,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     data_dir = cli.data_dir(args)
     sources_file = args.sources or data_dir / "sources.toml"
-    if not sources_file.is_file():
+    if not sources_file.exists():
         raise NewseventsError(f"{sources_file}: no such sources file; pass --sources FILE (see data/sources.example.toml)")
     if args.limit is not None and args.limit < 1:
         raise NewseventsError(f"--limit must be at least 1, got {args.limit}")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from transforms.errors import NewseventsError
-from transforms.sources import Source, command_line_sources, cron_problem, load_sources
+from transforms.sources import (
+    MAX_SOURCES_BYTES,
+    Source,
+    command_line_sources,
+    cron_problem,
+    load_sources,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "sources.example.toml"
 
@@ -50,6 +57,20 @@ def test_mistakes_are_one_line_errors(tmp_path, body, message):
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(NewseventsError, match="no such sources file"):
         load_sources(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (os.mkfifo, "must be a regular file"),  # opened as is, reading it would wait for a writer for ever
+    (os.mkdir, "must be a regular file"),
+    (lambda path: path.symlink_to("/dev/zero"), "must be a regular file"),  # would never end
+    (lambda path: path.write_bytes(b"#" * (MAX_SOURCES_BYTES + 1)), "too large for a sources file"),
+], ids=["fifo", "folder", "device", "huge"])
+def test_a_sources_file_that_is_no_regular_file_or_too_large_is_refused_before_reading(tmp_path, make, message):
+    path = tmp_path / "sources.toml"
+    make(path)
+    with pytest.raises(NewseventsError, match=message) as error:
+        load_sources(path)
+    assert str(error.value).startswith(f"{path}: ")
 
 
 @pytest.mark.parametrize("expression", ["*/15 * * * *", "0 6,18 * * mon-fri", "30 2 1 jan,jul *", "@hourly", "0 0 * * 7"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from transforms.errors import NewseventsError
 from transforms.urls import url_problem
 
 KINDS = ("feed", "sitemap", "urls")
+MAX_SOURCES_BYTES = 16 * 2**20  # ~150,000 listed URLs
 KEYS = {"name", "kind", "url", "urls", "schedule", "max_articles", "language"}
 CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -48,7 +51,7 @@ def load_sources(path: str | Path) -> list[Source]:
     """The sources listed in a TOML file (`[[sources]]` tables); any mistake raises a NewseventsError naming it."""
     path = Path(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_sources_text(path))
     except FileNotFoundError as e:
         raise NewseventsError(f"{path}: no such sources file") from e
     except (OSError, UnicodeDecodeError) as e:
@@ -67,6 +70,20 @@ def load_sources(path: str | Path) -> list[Source]:
     if duplicates:
         raise NewseventsError(f"{path}: source name {duplicates[0]!r} is used more than once")
     return sources
+
+
+def read_sources_text(path: Path) -> str:
+    """A sources file's text: a regular file of at most MAX_SOURCES_BYTES (not a pipe or a device, which could block or
+    never end)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once rather than waiting for a writer
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NewseventsError(f"{path}: a sources file must be a regular file")
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(MAX_SOURCES_BYTES + 1)
+    if len(data) > MAX_SOURCES_BYTES:
+        raise NewseventsError(f"{path}: over {MAX_SOURCES_BYTES // 2**20} MB, too large for a sources file")
+    return data.decode("utf-8")
 
 
 def parse_source(entry: object, where: str) -> Source:
