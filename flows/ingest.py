@@ -214,9 +214,10 @@ class Batches:
             self.published += 1
             publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replaced)
         self.months |= months_of([row for _, row in mentions])
-        for row in self.fetches:  # each attempt's outcome per domain
+        for row in self.fetches:  # each attempt's outcome per domain, robots.txt's apart from the pages'
             domain = urlsplit(row["url"]).hostname or row["url"]
-            self.domains.setdefault(domain, Counter())[row["error"] or f"HTTP {row['status']}"] += 1
+            outcome = row["error"] or f"HTTP {row['status']}"
+            self.domains.setdefault(domain, Counter())[f"robots.txt {outcome}" if row["source_name"] == "robots.txt" else outcome] += 1
         self.counts["fetches"] += len(self.fetches)
         self.quarantine, self.fetches = [], []
 

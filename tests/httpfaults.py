@@ -53,7 +53,7 @@ class FaultServer(ThreadingHTTPServer):
         self.hits: Counter[str] = Counter()
         self.request_headers: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
-        self.robots = ROBOTS
+        self.robots: bytes | None = ROBOTS  # None: robots.txt answers 404
         self.robots_failures = 0  # robots.txt answers 503 this many times first
         self.away = "/"  # where /away redirects
 
@@ -97,6 +97,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             if n <= self.server.robots_failures:
                 self.send(503, b"busy", "text/plain")
+            elif self.server.robots is None:
+                self.send(404, b"no robots.txt here", "text/plain")
             else:
                 self.send(200, self.server.robots, "text/plain")
         elif path == "/away":

@@ -226,6 +226,17 @@ def test_robots_disallow_is_respected_and_robots_read_once(server):
     assert sum(row["url"].endswith("/robots.txt") for r in results.values() for row in r.rows) == 1
 
 
+def test_a_missing_robots_txt_allows_everything_and_its_row_is_no_failure():
+    s = httpfaults.start()
+    s.robots = None
+    try:
+        [done] = fetch([s.base + "/private/x"], options=options(respect_robots=True))
+        assert summary(done, s)[0] == ("/robots.txt", 404, None, 1, 0), "RFC 9309: a 4xx robots.txt means no rules"
+        assert not isinstance(done.result, Rejection)
+    finally:
+        s.shutdown()
+
+
 def test_robots_txt_is_retried_after_a_server_error():
     s = httpfaults.start()
     s.robots_failures = 1

@@ -125,9 +125,9 @@ def test_robots_rules_follow_rfc_9309_status_handling():
     assert rules.crawl_delay == 1.0  # rounded up to whole seconds
     assert parse_rules(robots_response(404, error=Reason.FETCH_STATUS), agent).veto("https://news.example.org/a", agent) is None
     unavailable = parse_rules(robots_response(503, error=Reason.FETCH_STATUS), agent)
-    assert "unreachable (HTTP 503)" in unavailable.veto("https://news.example.org/a", agent)
+    assert "unreachable (HTTP 503: x)" in unavailable.veto("https://news.example.org/a", agent)
     silent = parse_rules(robots_response(None, error=Reason.FETCH_TIMEOUT), agent)
-    assert "unreachable (FETCH_TIMEOUT)" in silent.veto("https://news.example.org/a", agent)
+    assert "unreachable (FETCH_TIMEOUT: x)" in silent.veto("https://news.example.org/a", agent), "the error's detail is kept"
     named = parse_rules(robots_response(200, b"User-agent: newsevents\nDisallow: /\n\nUser-agent: *\nAllow: /\n"), agent)
     assert named.veto("https://news.example.org/a", agent) and named.veto("https://news.example.org/a", "otherbot/1") is None
 

@@ -94,6 +94,7 @@ def test_a_feed_is_fetched_into_articles_fetches_and_quarantine(prefect_harness,
     assert [r for r, _ in reasons] == ["FETCH_STATUS", "ROBOTS_DISALLOWED"]
     _, fetches = catalog.query(data, "SELECT status, count(*) FROM fetches GROUP BY 1 ORDER BY 1")
     assert fetches == [(200, len(PAGES) + 2), (404, 1)]  # robots.txt, the feed and the pages; the missing page
+    assert summary.domains == {"127.0.0.1": {"robots.txt HTTP 200": 1, "HTTP 200": len(PAGES) + 1, "FETCH_STATUS": 1}}
     assert "/private/secret.html" not in site.hits
     _, raw = catalog.query(data, "SELECT count(*) FROM articles WHERE raw_sha256 IN (SELECT body_sha256 FROM fetches)")
     assert raw == [(len(PAGES),)], "every article's body is kept in data/raw/ under its hash"

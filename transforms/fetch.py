@@ -236,7 +236,11 @@ class Pool:
     def robots_rules(self, job: Job, url: str) -> Rules:
         """The robots.txt rules for the URL's origin; a fetch of robots.txt adds its rows to the job."""
         rules, responses = self.robots.rules(url)
-        job.rows.extend(fetch_row(r, source_name="robots.txt", attempt=n) for n, r in enumerate(responses, start=1))
+        rows = [fetch_row(r, source_name="robots.txt", attempt=n) for n, r in enumerate(responses, start=1)]
+        for row in rows:
+            if 400 <= (row["status"] or 0) < 500:
+                row["error"] = None  # not a failure: by RFC 9309 a robots.txt answered with a 4xx sets no rules
+        job.rows.extend(rows)
         return rules
 
     def redirect_veto(self, job: Job) -> Callable[[str], str | None]:

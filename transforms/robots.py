@@ -32,7 +32,8 @@ class Rules:
     def veto(self, url: str, user_agent: str) -> str | None:
         """Why robots.txt forbids the URL, or None when it allows it."""
         if self.unreachable:
-            return f"robots.txt unreachable ({self.unreachable}), origin disallowed"
+            why = self.unreachable if self.detail in (None, self.unreachable) else f"{self.unreachable}: {self.detail}"
+            return f"robots.txt unreachable ({why}), origin disallowed"
         if not self.parser.can_fetch(user_agent, url):
             return "robots.txt disallows this URL"
         return None
