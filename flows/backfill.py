@@ -18,9 +18,14 @@ def days(since: date, until: date) -> list[date]:
 
 
 @flow(name="backfill")
-def backfill(since: date, until: date, options: RunOptions) -> list[RunSummary]:
-    """Ingest the sources' articles dated each day from since to until, one parameterised run per day."""
+def backfill(since: date, until: date, options: RunOptions, echo: bool = False) -> list[RunSummary]:
+    """Ingest the sources' articles dated each day from since to until, one parameterised run per day (with echo, each
+    day's summary line is printed as the day ends)."""
     daily = ingest.with_options(task_runner=build_task_runner(options))
-    return [daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day))
-            for day in days(since, until)]
+    summaries = []
+    for day in days(since, until):
+        summaries.append(daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day)))
+        if echo:
+            print(summaries[-1].line(), flush=True)
+    return summaries
 

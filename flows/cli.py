@@ -240,6 +240,11 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
 def report_summary(summary) -> int:
     """Print a run's summary line; exit status 1 when every input was quarantined."""
     print(summary.line())
+    return exit_status(summary)
+
+
+def exit_status(summary) -> int:
+    """1, with a line on stderr, when every input of a run was quarantined; else 0."""
     c = summary.counts
     if c["inputs"] and c["quarantined"] == c["inputs"]:
         print("newsevents: nothing could be read: every input was quarantined (see the quarantine table)", file=sys.stderr)
@@ -274,7 +279,7 @@ def command_backfill(args: argparse.Namespace) -> int:
     with command_api() as server:
         options = run_options(args)
         with before_flows(options, server):
-            statuses = [report_summary(summary) for summary in backfill(args.since, args.until, options)]
+            statuses = [exit_status(summary) for summary in backfill(args.since, args.until, options, echo=True)]
     return max(statuses, default=0)
 
 

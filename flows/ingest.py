@@ -66,7 +66,7 @@ class RunSummary:
         c = self.counts
         replaced = f" ({c['replaced']} replacing older rows)" if c["replaced"] else ""
         fetched = f"; {c['fetches']} fetch attempts" if c["fetches"] else ""
-        fetched += f"; {c['undated']} listed articles without a date left out of the window" if c["undated"] else ""
+        fetched += f"; undated articles left out of the window: {c['undated']}" if c["undated"] else ""
         return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "
                 f"{c['unchanged']} already in the lake, {c['quarantined']} quarantined; {c['entities']} entities, "
                 f"{c['event_mentions']} event mentions, {c['events']} events{fetched}; {self.seconds:.1f} s")

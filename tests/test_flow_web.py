@@ -136,11 +136,12 @@ def test_a_feed_is_read_in_full_again_until_an_article_that_failed_for_now_is_fe
         server.shutdown()
 
 
-def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harness, nlp, site, tmp_path):
+def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harness, nlp, site, tmp_path, capsys):
     from flows.backfill import backfill
 
     data = DataDir(tmp_path / "data")
-    summaries = backfill(date(2026, 11, 23), date(2026, 11, 25), options(data, site))
+    summaries = backfill(date(2026, 11, 23), date(2026, 11, 25), options(data, site), echo=True)
+    assert capsys.readouterr().out.splitlines() == [s.line() for s in summaries], "each day's line as the day ends"
     assert [s.counts["inputs"] for s in summaries] == [0, len(PAGES) + 2, 0]  # the feed dates every item 24 November
     _, runs = catalog.query(data, "SELECT count(*) FROM runs")
     assert runs == [(3,)]
