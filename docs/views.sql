@@ -43,5 +43,5 @@ CREATE OR REPLACE VIEW "quarantine" AS
 
 CREATE OR REPLACE VIEW "runs" AS
   SELECT "run_id", "flow", "started_at", "finished_at", "status", "error", "params", "counts", "versions",
-         "year", "month"
+         "flow_run_id", "year", "month"
   FROM read_parquet('data/lake/runs/year=*/month=*/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER}, union_by_name = true);

@@ -28,6 +28,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.options import RunOptions
@@ -342,7 +343,7 @@ def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOp
     row = {
         "run_id": summary.run_id, "flow": flow_name, "started_at": started_at, "finished_at": datetime.now(UTC),
         "status": status, "error": error, "params": json.dumps({**params, **settings}, default=str),
-        "counts": dict(summary.counts), "versions": versions,
+        "counts": dict(summary.counts), "versions": versions, "flow_run_id": flow_run.get_id(),
     }
     publish(data, f"run-{summary.run_id}", {"runs": [(started_at, row)]})
     catalog.refresh(data)

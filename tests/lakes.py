@@ -54,7 +54,7 @@ def mention(art: dict, *, event: str, event_date: date, cameo: str = "042", quad
 def run_row(run_id: str, started_at: datetime) -> dict:
     """A runs row."""
     return {"run_id": run_id, "flow": "ingest", "started_at": started_at, "finished_at": started_at, "status": "completed", "error": None,
-            "params": "{}", "counts": {"articles": 1}, "versions": {"newsevents": "test"}}
+            "params": "{}", "counts": {"articles": 1}, "versions": {"newsevents": "test"}, "flow_run_id": None}
 
 
 def ingest(data: DataDir, batch: str, articles: list[dict], mentions: list[dict], run_id: str, at: datetime) -> None:

@@ -107,12 +107,14 @@ def test_bad_files_are_quarantined_and_the_run_goes_on(prefect_harness, nlp, tmp
     (inputs / "broken.jsonl").write_text('{"text": 5}\nnot json\n')
     (inputs / "notes.pdf").write_bytes(b"%PDF-1.7")
     data = DataDir(tmp_path / "data")
-    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    state = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)), return_state=True)
+    summary = state.result()
     assert summary.counts["articles"] == 1 and summary.counts["quarantined"] == 5
     _, rows = catalog.query(data, "SELECT reason FROM quarantine ORDER BY reason")
     assert [r for (r,) in rows] == ["BINARY", "EMPTY", "JSONL_MALFORMED", "JSONL_NO_TEXT", "UNSUPPORTED_TYPE"]
-    _, [(status, quarantined)] = catalog.query(data, "SELECT status, counts['quarantined'] FROM runs")
+    _, [(status, quarantined, flow_run_id)] = catalog.query(data, "SELECT status, counts['quarantined'], flow_run_id FROM runs")
     assert (status, quarantined) == ("completed", 5)
+    assert flow_run_id == str(state.state_details.flow_run_id), "the row names the Prefect flow run it came from"
 
 
 ACCORD = ("Chile and Peru sign a water accord\n\nChile and Peru signed an accord on shared rivers on Tuesday, officials "

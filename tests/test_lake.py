@@ -117,7 +117,7 @@ def test_a_journal_left_by_a_crash_is_uploaded_by_recover(s3, tmp_path):
     staged = data.staging / "b1" / "runs" / "year=2026" / "month=03" / "part-b1.parquet"
     staged.parent.mkdir(parents=True)
     row = {"run_id": "r1", "flow": "ingest", "started_at": datetime(2026, 3, 1, tzinfo=UTC),
-           "finished_at": datetime(2026, 3, 1, tzinfo=UTC), "status": "completed", "error": None, "params": "{}", "counts": {}, "versions": {}}
+           "finished_at": datetime(2026, 3, 1, tzinfo=UTC), "status": "completed", "error": None, "params": "{}", "counts": {}, "versions": {}, "flow_run_id": None}
     write_parquet(to_table([row], TABLES["runs"].schema, table="runs"), staged)
     write_journal(data, "b1", [(str(staged), data.lake.url("runs", "year=2026/month=03", staged.name))])
     assert keys(s3, "crash") == ["_newsevents_lake.json"], "before recovery only the marker is in the bucket"

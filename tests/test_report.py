@@ -99,7 +99,7 @@ def build_lake(root: Path, events: list[tuple] = EVENTS) -> DataDir:
                   Rejection(stage="read", reason=Reason.EMPTY, url="file:///in/empty.txt", detail="no text").to_row("run-1", at),
                   Rejection(stage="fetch", reason=Reason.FETCH_TIMEOUT, url="https://wire.example.com/c", detail="read timeout").to_row("run-1", at)]
     run = {"run_id": "run-1", "flow": "ingest", "started_at": at, "finished_at": at, "status": "completed", "error": None,
-           "params": "{}", "counts": [("inputs", 13), ("articles", 10), ("events", len(event_rows))], "versions": [("newsevents", "0.1.0")]}
+           "params": "{}", "counts": [("inputs", 13), ("articles", 10), ("events", len(event_rows))], "versions": [("newsevents", "0.1.0")], "flow_run_id": None}
     publish(data, "report-test", {
         "articles": [(a["published_at"], a) for a in articles],
         "events": [(ev["event_date"], ev) for ev in event_rows],
@@ -236,7 +236,7 @@ def test_recent_runs_say_why_a_run_stopped(tmp_path):
     data = build_lake(tmp_path)
     at = datetime(2026, 3, 3, 9, tzinfo=UTC)
     stopped = {"run_id": "run-2", "flow": "ingest", "started_at": at, "finished_at": at, "status": "interrupted",
-               "error": "Ctrl-C (SIGINT)", "params": "{}", "counts": [("inputs", 5)], "versions": [("newsevents", "0.1.0")]}
+               "error": "Ctrl-C (SIGINT)", "params": "{}", "counts": [("inputs", 5)], "versions": [("newsevents", "0.1.0")], "flow_run_id": None}
     publish(data, "stopped-run", {"runs": [(at, stopped)]})
     catalog.refresh(data)
     runs = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text().split("<h3>Recent runs</h3>")[1]
