@@ -198,6 +198,11 @@ def serve_command(args: argparse.Namespace) -> int:
     sources = load_sources(sources_file)
     options = cli.run_options(args)  # the model, a Dask address: checked now, not at the first scheduled run
     processing = {name: getattr(options, name) for name in PROCESSING}
+    if args.destination:
+        from transforms.warehouse import destination_of
+
+        for destination in args.destination:  # a URL sync refuses: now, not at the nightly maintenance run
+            destination_of(destination)
     fetch = {name: value for name, value in (("allow_private", args.allow_private), ("user_agent", args.user_agent)) if value}
     deployments = build_deployments(
         sources, data_dir, timezone=args.timezone,

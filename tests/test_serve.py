@@ -147,6 +147,13 @@ def test_missing_sources_file_is_an_error_naming_it(tmp_path):
         serve_command(serve_args("--sources", str(tmp_path / "nope.toml"), "--list"))
 
 
+def test_a_destination_sync_would_refuse_stops_serve_before_any_work(sources_file, tmp_path):
+    with pytest.raises(NewseventsError, match=r"^unsupported destination bogus://x: use duckdb:///"):
+        serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path / "data"),
+                                 "--destination", "bogus://x", "--list"))
+    assert not (tmp_path / "data").exists()
+
+
 def test_unparsable_schedule_stops_serve_before_any_work(tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text(SOURCES.replace('"15 3 * * mon"', '"15 3 * * funday"'), encoding="utf-8")
