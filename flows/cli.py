@@ -45,16 +45,17 @@ def data_dir_path(value: str) -> Path:
     return Path(value)
 
 
-def data_dir(args: argparse.Namespace) -> Path:
-    """The data directory a command works on, pointed first at --lake (or $NEWSEVENTS_LAKE) when that names another lake."""
-    from transforms.lake import choose, is_writer
+def data_dir(args: argparse.Namespace, *, writes: bool = True) -> Path:
+    """The data directory a command works on, pointed first at --lake (or $NEWSEVENTS_LAKE) when that names another lake;
+    a command that writes becomes that lake's writer, one that only reads (sql, report, export) does not."""
+    from transforms.lake import choose, is_writer, reads_from
     from transforms.load import DataDir, exclusive
 
     root = (args.data_dir or default_data_dir()).resolve()
     where = getattr(args, "lake", None) or os.environ.get("NEWSEVENTS_LAKE")
-    if where and not is_writer(root, where):
+    if where and not (is_writer(root, where) if writes else reads_from(root, where)):
         with exclusive(DataDir(root), claiming=True):
-            choose(root, where)
+            choose(root, where, claim=writes)
     return root
 
 
@@ -287,7 +288,7 @@ def command_sql(args: argparse.Namespace) -> int:
     from transforms.catalog import query
     from transforms.load import DataDir
 
-    columns, rows = query(DataDir(data_dir(args)), args.query)
+    columns, rows = query(DataDir(data_dir(args, writes=False)), args.query)
     print_rows(columns, rows, args.format)
     return 0
 
@@ -365,7 +366,7 @@ def command_report(args: argparse.Namespace) -> int:
     from transforms.report import ReportOptions, write_report
 
     options = ReportOptions(since=args.since, until=args.until, country=args.country, output=args.output)
-    print(f"Report: {write_report(DataDir(data_dir(args)), options)}")
+    print(f"Report: {write_report(DataDir(data_dir(args, writes=False)), options)}")
     return 0
 
 
@@ -373,7 +374,7 @@ def command_export(args: argparse.Namespace) -> int:
     from transforms.gdelt import export_gdelt
     from transforms.load import DataDir
 
-    print(export_gdelt(DataDir(data_dir(args)), args.since, args.until, args.output).line())
+    print(export_gdelt(DataDir(data_dir(args, writes=False)), args.since, args.until, args.output).line())
     return 0
 
 

@@ -165,7 +165,7 @@ def closed_port() -> int:
 @pytest.mark.parametrize(("lake", "message"), [
     ("nosuch://x/y", "lake nosuch://x/y: Protocol not known: nosuch"),
     ("memory://x", "lake memory://x: an in-memory file system ends with the process"),
-    ("s3://no-such-bucket/x", "lake s3://no-such-bucket/x cannot be written: "),
+    ("s3://no-such-bucket/x", "lake s3://no-such-bucket/x cannot be read: "),
 ])
 def test_a_lake_that_cannot_be_used_is_a_one_line_error(s3, tmp_path, capsys, lake, message):
     assert main(["sql", "SELECT 1", "--data-dir", str(tmp_path / "data"), "--lake", lake]) == 2
@@ -178,6 +178,9 @@ def test_an_unreachable_endpoint_is_a_one_line_error(s3, tmp_path, capsys, monke
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     assert main(["sql", "SELECT 1", "--data-dir", str(tmp_path / "data"), "--lake", "s3://news/away"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsevents: lake s3://news/away cannot be read: ") and err.count("\n") == 1, err
+    assert main(["compact", "--data-dir", str(tmp_path / "data"), "--lake", "s3://news/away"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("newsevents: lake s3://news/away cannot be written: ") and err.count("\n") == 1, err
 
@@ -192,5 +195,9 @@ def test_a_lake_has_one_writer_and_giving_the_lake_again_moves_it(s3, tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith(f"newsevents: lake {lake} is written by data directory {second} on ") and err.count("\n") == 1, err
     assert main(["sql", "SELECT count(*) FROM articles", "--data-dir", str(first)]) == 0, "reading needs no writer's role"
+    reader = tmp_path / "reader"
+    assert main(["sql", "SELECT count(*) FROM articles", "--data-dir", str(reader), "--lake", lake]) == 0
+    assert main(["compact", "--data-dir", str(second)]) == 0, "a command that only reads the lake leaves its writer be"
+    assert main(["compact", "--data-dir", str(reader)]) == 2
     assert main(["compact", "--data-dir", str(first), "--lake", lake]) == 0
     assert main(["compact", "--data-dir", str(second)]) == 2

@@ -145,13 +145,17 @@ def location(root: Path) -> str:
     return chosen.read_text().strip() if chosen.exists() else str(root / "lake")
 
 
+def reads_from(root: Path, where: str) -> bool:
+    """True when the data directory's lake is at this path or URL already."""
+    return given(where).url() == Lake(location(root)).url()
+
+
 def is_writer(root: Path, where: str) -> bool:
     """True when the data directory's lake is at this path or URL already, and the data directory is its writer."""
-    lake = Lake(location(root))
-    if given(where).url() != lake.url():
+    if not reads_from(root, where):
         return False
     try:
-        lake.check_writer(root)
+        Lake(location(root)).check_writer(root)
     except NewseventsError:
         return False
     return True
@@ -162,19 +166,25 @@ def given(where: str) -> Lake:
     return Lake(where if "://" in where else Path(where).resolve())
 
 
-def choose(root: Path, where: str) -> Lake:
-    """Point a data directory's lake at a path or URL, and make it the lake's writer, after writing and listing the marker there."""
+def choose(root: Path, where: str, *, claim: bool = True) -> Lake:
+    """Point a data directory's lake at a path or URL, after listing it there; with claim, make the data directory the
+    lake's writer first, by writing the marker (a command that only reads leaves the lake's writer as it is)."""
     lake = given(where)
     if isinstance(lake.fs, MemoryFileSystem):
         raise NewseventsError(f"lake {where}: an in-memory file system ends with the process; use a folder or a bucket")
     try:
-        if lake.local:
-            lake.fs.makedirs(lake.root, exist_ok=True)
-        lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps(writer(root)).encode())
-        lake.fs.ls(lake.root)
+        if claim:
+            if lake.local:
+                lake.fs.makedirs(lake.root, exist_ok=True)
+            lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps(writer(root)).encode())
+        try:
+            lake.fs.ls(lake.root)
+        except FileNotFoundError:
+            if claim or not lake.fs.exists(lake.fs._parent(lake.root)):
+                raise  # a reader of a lake not written yet sees empty tables, if its bucket or folder is there
     except Exception as e:  # every backend raises its own errors; the user needs one line
         detail = str(e).splitlines()[0] if str(e) else ""
-        raise NewseventsError(f"lake {where} cannot be written: {type(e).__name__}: {detail}") from e
+        raise NewseventsError(f"lake {where} cannot be {'written' if claim else 'read'}: {type(e).__name__}: {detail}") from e
     root.mkdir(parents=True, exist_ok=True)
     (root / LOCATION_FILE).write_text(lake.location + "\n")
     return lake
