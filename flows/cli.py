@@ -18,6 +18,7 @@ from transforms.errors import NewseventsError, Terminated
 
 LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+WORKERS_PER_CPU = 4  # worker processes of a local run at most, per CPU
 DEMO_QUERIES = [
     ("Articles by source", "SELECT coalesce(source_domain, 'local file') AS source, count(*) AS articles, "
      "count(duplicate_of) AS duplicates FROM articles GROUP BY 1 ORDER BY 2 DESC"),
@@ -200,6 +201,10 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                          model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
                          workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None),
                          sources=tuple(sources), fetch=fetch)
+    most = WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if options.runner != "threads" and not options.dask_address and options.workers > most:
+        raise NewseventsError(f"--workers {options.workers} is over {most} ({WORKERS_PER_CPU} per CPU here): each worker "
+                              "process loads the spaCy model (~650 MB); a larger cluster is one --dask-address away")
     if options.dask_address:
         check_reachable(options.dask_address)
     model_meta(options.model)  # installed? (loading it is left to the processes that analyse)

@@ -122,14 +122,18 @@ def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None)
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """Raise a one-line error unless a Dask scheduler answers at tcp://host:port (or tls://) within timeout seconds."""
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not parts.port:
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number
+        port = None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not port:
         raise NewseventsError(f"Dask address {address!r} must look like tcp://host:port")
     try:  # a refused or unroutable address fails here at once; Dask's own connect retries until its timeout
-        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
             pass
     except OSError as e:
         raise NewseventsError(f"Dask scheduler at {address} is unreachable: {e.strerror or e}") from None
-    url = f"{parts.scheme}://{parts.hostname}:{parts.port}"
+    url = f"{parts.scheme}://{parts.hostname}:{port}"
     try:  # Dask's handshake waits for the peer without a limit: a port that accepts and stays silent would hang the run
         identity = asyncio.run(asyncio.wait_for(scheduler_identity(url, timeout), timeout))
     except TimeoutError:

@@ -102,6 +102,7 @@ def test_all_inputs_bad_exits_1(tmp_path):
     (("backfill", "--since", "2026-03-02", "--until", "2026-03-01", "--feed", "http://127.0.0.1:9/f"), "--until 2026-03-01 is before --since 2026-03-02"),
     (("backfill", "--since", "2026-03-01", "--until", "2026-03-02"), "backfill needs dated sources"),
     (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), None),
+    (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
 ])
 def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message):
     out = newsevents(*args, *(["--data-dir", str(tmp_path / "data")] if message else []), cwd=tmp_path)

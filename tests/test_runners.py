@@ -87,8 +87,9 @@ def test_an_unreachable_dask_address_is_a_one_line_error():
         port = s.getsockname()[1]  # closed again: nothing listens there
     with pytest.raises(NewseventsError, match=f"Dask scheduler at tcp://127.0.0.1:{port} is unreachable"):
         check_reachable(f"tcp://127.0.0.1:{port}")
-    with pytest.raises(NewseventsError, match="must look like tcp://host:port"):
-        check_reachable("http://example")
+    for bad in ("http://example", "tcp://127.0.0.1:99999", "tcp://127.0.0.1:abc"):
+        with pytest.raises(NewseventsError, match="must look like tcp://host:port"):
+            check_reachable(bad)
 
 
 @pytest.fixture

@@ -70,6 +70,20 @@ def test_a_file_that_is_not_a_warc_is_malformed(tmp_path):
     assert result.reason == Reason.WARC_MALFORMED and result.url == path.resolve().as_uri()
 
 
+@pytest.mark.parametrize("content", [b"WARC/1.0\r\ngarbage\r\n\r\n", None], ids=["unparsable headers", "requests only"])
+def test_a_warc_without_a_response_record_is_one_rejection_not_a_silent_drop(tmp_path, content):
+    path = tmp_path / "odd.warc"
+    if content is None:
+        with open(path, "wb") as out:
+            writer = WARCWriter(out, gzip=False)
+            writer.write_record(writer.create_warc_record("https://news.example.org/talks", "request",
+                                                          payload=io.BytesIO(b"GET /talks HTTP/1.1\r\n\r\n")))
+    else:
+        path.write_bytes(content)
+    [result] = read_warc(path, options=OPTIONS)
+    assert result.reason == Reason.WARC_MALFORMED and "is a response" in result.detail
+
+
 def test_a_missing_file_is_unreadable(tmp_path):
     [result] = read_warc(tmp_path / "absent.warc.gz", options=OPTIONS)
     assert result.reason == Reason.UNREADABLE

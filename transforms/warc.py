@@ -36,19 +36,23 @@ def read_warc(path: str | Path, *, options: FetchOptions, store: RawStore | None
     except OSError as e:
         yield reject(Reason.UNREADABLE, f"cannot read WARC file: {e.strerror or e}")
         return
-    records = 0
+    records = responses = 0
     with stream:
         try:
             for record in ArchiveIterator(stream, parse_http=False, auto_decode="none"):
                 records += 1
                 if record.record_type != WarcRecordType.response:
                     continue
+                responses += 1
                 yield read_record(record, f"{file_location}#offset={record.stream_pos}", options, store, reject)
         except (OSError, ValueError) as e:
             yield reject(Reason.WARC_MALFORMED, f"WARC stops parsing after {records} records: {short(e)}")
             return
     if records == 0:
         yield reject(Reason.WARC_MALFORMED, "no WARC records found; is this a .warc or .warc.gz file?")
+    elif responses == 0:  # else the file would count as no input at all
+        yield reject(Reason.WARC_MALFORMED, f"none of its {records} WARC records is a response (requests, metadata and "
+                                            "unparsable headers hold no page)")
 
 
 def read_record(record, location: str, options: FetchOptions, store: RawStore | None, reject) -> RawDocument | Rejection:
