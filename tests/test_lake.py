@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from schemas.tables import TABLES
 from tests.hostile import table_rows
 from tests.lakes import article, two_runs
 from transforms import catalog
+from transforms import lake as lake_module
 from transforms.compact import compact
 from transforms.lake import LOCATION_FILE, choose
 from transforms.load import DataDir, publish, recover, write_journal, write_parquet
@@ -184,6 +186,17 @@ def test_an_unreachable_endpoint_is_a_one_line_error(s3, tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert err.startswith("newsevents: lake s3://news/away cannot be written: ") and err.count("\n") == 1, err
 
+
+
+def test_an_endpoint_that_never_answers_is_a_one_line_error_in_time(s3, tmp_path, capsys, monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, says nothing
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setattr(lake_module, "CHECK_SECONDS", 2.0)
+        started = time.monotonic()
+        assert main(["compact", "--data-dir", str(tmp_path / "data"), "--lake", "s3://news/silent"]) == 2
+        assert time.monotonic() - started < 20
+    err = capsys.readouterr().err
+    assert err == "newsevents: lake s3://news/silent cannot be written: TimeoutError: no answer within 2 s\n"
 
 
 def test_a_lake_has_one_writer_and_giving_the_lake_again_moves_it(s3, tmp_path, capsys):

@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -26,6 +28,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 from transforms.errors import NewseventsError
 
 LOCATION_FILE = "lake-location"
+CHECK_SECONDS = 60.0  # the most a lake's first check may take (an unreachable bucket's retries included)
 MARKER = "_newsevents_lake.json"  # written at the lake's root when a data directory is pointed there
 
 
@@ -166,13 +169,34 @@ def given(where: str) -> Lake:
     return Lake(where if "://" in where else Path(where).resolve())
 
 
+def answered(call: Callable[[], None], seconds: float) -> None:
+    """Run call, raising TimeoutError when it has not returned within seconds (left running in a daemon thread: an
+    endpoint that accepts connections and never answers would otherwise hold the command for good)."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except BaseException as e:  # handed to the caller's thread
+            outcome.append(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        raise TimeoutError(f"no answer within {seconds:.0f} s")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
 def choose(root: Path, where: str, *, claim: bool = True) -> Lake:
     """Point a data directory's lake at a path or URL, after listing it there; with claim, make the data directory the
     lake's writer first, by writing the marker (a command that only reads leaves the lake's writer as it is)."""
     lake = given(where)
     if isinstance(lake.fs, MemoryFileSystem):
         raise NewseventsError(f"lake {where}: an in-memory file system ends with the process; use a folder or a bucket")
-    try:
+    def check() -> None:
         if claim:
             if lake.local:
                 lake.fs.makedirs(lake.root, exist_ok=True)
@@ -182,6 +206,9 @@ def choose(root: Path, where: str, *, claim: bool = True) -> Lake:
         except FileNotFoundError:
             if claim or not lake.fs.exists(lake.fs._parent(lake.root)):
                 raise  # a reader of a lake not written yet sees empty tables, if its bucket or folder is there
+
+    try:
+        answered(check, CHECK_SECONDS)
     except Exception as e:  # every backend raises its own errors; the user needs one line
         detail = str(e).splitlines()[0] if str(e) else ""
         raise NewseventsError(f"lake {where} cannot be {'written' if claim else 'read'}: {type(e).__name__}: {detail}") from e
