@@ -200,7 +200,7 @@ QUARANTINE = pa.schema(
 RUNS = pa.schema(
     [
         field("run_id", pa.string(), "Id of the run (UTC start time plus a random suffix); primary key.", nullable=False),
-        field("flow", pa.string(), "Flow that ran: ingest, reprocess, compact, ...", nullable=False),
+        field("flow", pa.string(), "Flow that ran: ingest (a backfill day is one) or reprocess.", nullable=False),
         field("started_at", TIMESTAMP, "Start of the run (UTC).", nullable=False),
         field("finished_at", TIMESTAMP, "End of the run (UTC).", nullable=False),
         field("status", pa.string(), "completed, failed, or interrupted (Ctrl-C or SIGTERM); a run that stopped "

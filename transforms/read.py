@@ -87,7 +87,7 @@ def read_file(path: Path, *, max_bytes: int, published: date | None) -> Iterator
     kind = TEXT_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         yield Rejection(stage=STAGE, reason=Reason.UNSUPPORTED_TYPE, url=location,
-                        detail=f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .html, .htm or .jsonl")
+                        detail=f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .html, .htm, .jsonl, .warc or .warc.gz")
         return
     if kind == "jsonl":
         yield from read_jsonl(path, location, max_line_bytes=max_bytes, published=published)
