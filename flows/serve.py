@@ -115,7 +115,7 @@ def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | 
         named[name] = sources_named
         parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}, "processing": processing or {}}
         deployments.append(scheduled_ingest.to_deployment(
-            name, schedules=[cron_schedule(cron, timezone, f"source {sources_named}")], parameters=parameters, tags=TAGS,
+            name, schedules=[cron_schedule(cron, timezone, f"source{'s' * (len(group) > 1)} {sources_named}")], parameters=parameters, tags=TAGS,
             description=f"Ingest {', '.join(s.name for s in group)} on {cron!r}.",
             entrypoint_type=EntrypointType.MODULE_PATH))
     if maintenance_cron:

@@ -37,8 +37,8 @@ from transforms.urls import canonical_url, url_problem
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_SITEMAPS = 50
-TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})
 MAX_DEPTH = 2
+TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})  # and HTTP 429, 5xx
 
 
 @dataclass(kw_only=True)
