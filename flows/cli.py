@@ -68,6 +68,13 @@ def data_dir_argument(value: str) -> Path:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def dask_address_argument(value: str) -> str:
+    """--dask-address, not empty (an empty one would quietly run on threads)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("give the scheduler's address, tcp://host:port")
+    return value
+
+
 def parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -171,7 +178,8 @@ def with_processing_options(p: argparse.ArgumentParser) -> argparse.ArgumentPars
     p.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
     p.add_argument("--runner", choices=RUNNERS, default="threads", help="where tasks run: threads (default), processes, or a local Dask cluster")
     p.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
-    p.add_argument("--dask-address", help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
+    p.add_argument("--dask-address", type=dask_address_argument,
+                   help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
     p.add_argument("--user-agent", help="User-Agent header of every request")
     return p
 

@@ -101,14 +101,16 @@ def test_all_inputs_bad_exits_1(tmp_path):
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", "tcp://127.0.0.1:9"), "Dask scheduler at tcp://127.0.0.1:9 is unreachable"),
     (("backfill", "--since", "2026-03-02", "--until", "2026-03-01", "--feed", "http://127.0.0.1:9/f"), "--until 2026-03-01 is before --since 2026-03-02"),
     (("backfill", "--since", "2026-03-01", "--until", "2026-03-02"), "backfill needs dated sources"),
-    (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), None),
+    (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), ("usage", "give --lake s3://bucket/news")),
+    (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", ""), ("usage", "give the scheduler's address")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
 ])
 def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message):
-    out = newsevents(*args, *(["--data-dir", str(tmp_path / "data")] if message else []), cwd=tmp_path)
+    usage = isinstance(message, tuple)  # an argparse error: usage line, then the message
+    out = newsevents(*args, *([] if usage else ["--data-dir", str(tmp_path / "data")]), cwd=tmp_path)
     assert (out.returncode, out.stdout) == (2, "")
-    if message is None:  # an argparse error: usage line, then the message
-        assert "give --lake s3://bucket/news" in out.stderr.splitlines()[-1]
+    if usage:
+        assert message[1] in out.stderr.splitlines()[-1]
     else:
         assert out.stderr.startswith(f"newsevents: {message}") and len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "data").exists() and list(tmp_path.iterdir()) == []

@@ -168,6 +168,8 @@ def closed_port() -> int:
     ("nosuch://x/y", "lake nosuch://x/y: Protocol not known: nosuch"),
     ("memory://x", "lake memory://x: an in-memory file system ends with the process"),
     ("s3://no-such-bucket/x", "lake s3://no-such-bucket/x cannot be read: "),
+    ("s3://", "lake s3://: a URL needs a bucket"),
+    ("s3://news/a/../b", "lake s3://news/a/../b: a URL needs a bucket (or host) and a path without '..'"),
 ])
 def test_a_lake_that_cannot_be_used_is_a_one_line_error(s3, tmp_path, capsys, lake, message):
     assert main(["sql", "SELECT 1", "--data-dir", str(tmp_path / "data"), "--lake", lake]) == 2

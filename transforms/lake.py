@@ -165,8 +165,14 @@ def is_writer(root: Path, where: str) -> bool:
 
 
 def given(where: str) -> Lake:
-    """The lake a path or URL from the user names (a relative path is taken from the working directory)."""
-    return Lake(where if "://" in where else Path(where).resolve())
+    """The lake a path or URL from the user names (a relative path is taken from the working directory; a URL may not
+    climb out of its prefix with `..`, nor lack a bucket)."""
+    if "://" not in where:
+        return Lake(Path(where).resolve())
+    path = where.split("://", 1)[1]
+    if not path.strip("/") or ".." in path.split("/"):
+        raise NewseventsError(f"lake {where}: a URL needs a bucket (or host) and a path without '..'")
+    return Lake(where)
 
 
 def answered(call: Callable[[], None], seconds: float) -> None:
