@@ -240,7 +240,7 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 def command_run(paths: list[str], args: argparse.Namespace) -> int:
     from flows.prefect_api import command_api
-    from transforms.gather import check_local_paths
+    from transforms.gather import check_local_paths, is_url
 
     check_local_paths(paths)  # a missing path is an error before anything runs (the flow lists the folders)
     if not (paths or args.feed or args.sitemap or args.sources):
@@ -248,7 +248,13 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
     with command_api() as server:  # Prefect's server starts while the flows import and the options are checked
         from flows.ingest import run_ingest
 
-        return report_summary(run_ingest(paths, run_options(args), server))
+        summary = run_ingest(paths, run_options(args), server)
+    status = report_summary(summary)
+    local_only = not (args.feed or args.sitemap or args.sources or any(map(is_url, paths)))
+    if local_only and not summary.counts["inputs"]:  # a feed with nothing new is normal; named folders with no file are not
+        print("newsevents: nothing could be read: the folders named hold no files", file=sys.stderr)
+        return 1
+    return status
 
 
 def report_summary(summary) -> int:

@@ -95,6 +95,13 @@ def test_all_inputs_bad_exits_1(tmp_path):
     assert out.returncode == 1 and "nothing could be read" in out.stderr
 
 
+def test_a_folder_with_no_file_exits_1(tmp_path):
+    (tmp_path / "in").mkdir()
+    out = newsevents("run", str(tmp_path / "in"), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert out.returncode == 1 and "0 inputs" in out.stdout
+    assert out.stderr.strip() == "newsevents: nothing could be read: the folders named hold no files"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("run",), "nothing to ingest"),
     (("run", "--sources", "missing.toml"), "missing.toml: no such sources file"),
