@@ -27,6 +27,7 @@ from defusedxml.ElementTree import fromstring
 
 from transforms.errors import Reason, Rejection
 from transforms.fetch import STAGE, Fetched, Target, fetch
+from transforms.fetch_http import retryable_status
 from transforms.fetch_options import FEED_TYPES, FetchOptions
 from transforms.rawstore import RawStore
 from transforms.read import RawDocument, parse_datetime
@@ -38,7 +39,7 @@ ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_SITEMAPS = 50
 MAX_DEPTH = 2
-TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})  # and HTTP 429, 5xx
+TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})  # besides a retryable status
 
 
 @dataclass(kw_only=True)
@@ -240,8 +241,7 @@ class FeedState:
     def article_fetched(self, done: Fetched, source_name: str | None) -> None:
         """Note an article's fetch: one that failed in a way that may pass keeps its source's feeds from being saved."""
         last = done.rows[-1] if done.rows else {}
-        status = last.get("status") or 0
-        if last.get("error") in TRANSIENT_ERRORS or status == 429 or status >= 500:
+        if last.get("error") in TRANSIENT_ERRORS or retryable_status(last.get("status")):
             self.retry_sources.add(source_name)
 
     def save(self) -> None:

@@ -79,6 +79,11 @@ class Refused(Exception):
         self.reason, self.detail, self.retryable = reason, detail, retryable
 
 
+def retryable_status(status: int | None) -> bool:
+    """An HTTP status that may pass on another try: 429 Too Many Requests or a server error."""
+    return status is not None and (status == 429 or status >= 500)
+
+
 def media_type(content_type: str | None) -> str | None:
     """`text/html; charset=x` -> `text/html`; None for a missing or empty header."""
     mime = (content_type or "").split(";", 1)[0].strip().lower()
@@ -264,7 +269,7 @@ class Client:
         if resp.status == 304:
             resp.close()
             return Response(**meta), None
-        if resp.status == 429 or resp.status >= 500:
+        if retryable_status(resp.status):
             return fail(Reason.FETCH_STATUS, f"HTTP {resp.status}", retryable=True)
         if not 200 <= resp.status < 300:
             return fail(Reason.FETCH_STATUS, f"HTTP {resp.status}")
