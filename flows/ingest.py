@@ -70,7 +70,7 @@ class RunSummary:
         fetched += f"; undated articles left out of the window: {c['undated']}" if c["undated"] else ""
         return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "
                 f"{c['unchanged']} already in the lake, {c['quarantined']} quarantined; {c['entities']} entities, "
-                f"{c['event_mentions']} event mentions, {c['events']} events{fetched}; {self.seconds:.1f} s")
+                f"{c['event_mentions']} event mentions, {c['events']} events in the months touched{fetched}; {self.seconds:.1f} s")
 
 
 @task(name="clean", cache_policy=NO_CACHE)
