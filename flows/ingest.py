@@ -321,11 +321,39 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
             check_accounting(summary)
             published()
         except BaseException as stop:  # Ctrl-C and SIGTERM too: the row says how far the run got and why it stopped
-            record_stopped_run(batches.summary(began), stop, flow_name, params, options, started_at, batches.versions)
+            finish_stopped_run(batches, began, stop, flow_name, params, options, started_at)
             raise
         record_run(summary, flow_name, params, options, started_at, batches.versions)
         publish_run_artifact(summary)
     return summary
+
+
+def finish_stopped_run(batches: Batches, began: float, stop: BaseException, flow_name: str, params: dict,
+                       options: RunOptions, started_at: datetime) -> None:
+    """Leave what a stopped run published consistent: its queued fetch rows written, the events of the months it touched
+    recomputed, then its `runs` row and artifact. A step that fails (a lake that cannot be written is a likely cause of
+    the stop) or is interrupted is reported on stderr; the next command that writes finishes the rollup."""
+    def write_fetches() -> None:
+        with signals_deferred():
+            batches.flush([], [], [], [])
+
+    def recompute_events() -> None:
+        if batches.months:
+            print(f"newsevents: stopping: recomputing the events of the {len(batches.months)} months the run touched "
+                  "(press Ctrl-C again to leave it to the next command that writes)", file=sys.stderr, flush=True)
+            rollup(batches.data, batches.months)
+
+    status, error = stop_status(stop)
+    steps = [("its fetch attempts could not be written to fetches", write_fetches),
+             ("the events of the months it touched were not recomputed", recompute_events),
+             ("its row could not be written to runs", lambda: record_run(batches.summary(began), flow_name, params, options,
+                                                                          started_at, batches.versions, status=status, error=error)),
+             ("its artifact could not be published", lambda: publish_run_artifact(batches.summary(began), status=f"{status}: {error}"))]
+    for failure, step in steps:
+        try:
+            step()
+        except BaseException as e:  # a second Ctrl-C skips a step, not the rest
+            print(f"newsevents: the stopped run: {failure}: {first_line(e)}", file=sys.stderr)
 
 
 def known_total(inputs: Inputs, options: RunOptions) -> int | None:
@@ -349,20 +377,13 @@ def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOp
     catalog.refresh(data)
 
 
-def record_stopped_run(summary: RunSummary, stop: BaseException, flow_name: str, params: dict, options: RunOptions,
-                       started_at: datetime, versions: dict[str, str]) -> None:
-    """Write the `runs` row of a run that stopped early, with its counts so far; a lake that cannot take the row (the
-    likely cause of the stop) is reported on stderr, and the stop itself is what the command reports."""
+def stop_status(stop: BaseException) -> tuple[str, str]:
+    """The `runs` status and error of a run that stopped early."""
     if isinstance(stop, KeyboardInterrupt):
-        status, error = "interrupted", "Ctrl-C (SIGINT)"
-    elif isinstance(stop, Terminated | TerminationSignal):  # Prefect turns SIGTERM into the latter while a flow runs
-        status, error = "interrupted", "SIGTERM"
-    else:
-        status, error = "failed", f"{type(stop).__name__}: {first_line(stop)}"
-    try:
-        record_run(summary, flow_name, params, options, started_at, versions, status=status, error=error)
-    except Exception as e:
-        print(f"newsevents: the stopped run's row could not be written to runs: {first_line(e)}", file=sys.stderr)
+        return "interrupted", "Ctrl-C (SIGINT)"
+    if isinstance(stop, Terminated | TerminationSignal):  # Prefect turns SIGTERM into the latter while a flow runs
+        return "interrupted", "SIGTERM"
+    return "failed", f"{type(stop).__name__}: {first_line(stop)}"
 
 
 def new_run_id(started_at: datetime) -> str:
@@ -370,10 +391,10 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def publish_run_artifact(summary: RunSummary) -> None:
-    """Prefect artifacts of the run: a markdown report (counts per stage, quarantine reasons, fetch outcomes per domain)
-    and a table of the counts."""
-    lines = [f"# Run {summary.run_id}", "", "| stage | count |", "|---|---|"]
+def publish_run_artifact(summary: RunSummary, *, status: str = "completed") -> None:
+    """Prefect artifacts of the run: a markdown report (status, counts per stage, quarantine reasons, fetch outcomes per
+    domain) and a table of the counts."""
+    lines = [f"# Run {summary.run_id}", "", f"Status: {status}", "", "| stage | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.counts.items()]
     lines += ["", "| quarantine reason | inputs |", "|---|---|"]
     lines += [f"| {reason} | {n} |" for reason, n in summary.reasons.items()] or ["| (none) | 0 |"]

@@ -173,6 +173,8 @@ def test_the_run_publishes_a_report_and_a_table_artifact(samples_run):
 
 def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published(prefect_harness, nlp, tmp_path):
     from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.ingest import accounted, run_batches
     from tests.hostile import news_corpus
@@ -202,11 +204,18 @@ def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published
         failing()
     assert calls == [], "what waits for the run's publication (the feeds' validators) is not done"
     data = DataDir(tmp_path / "data")
-    _, [(status, error, counts)] = catalog.query(data, "SELECT status, error, counts FROM runs")
+    _, [(status, error, counts, run_id)] = catalog.query(data, "SELECT status, error, counts, run_id FROM runs")
     _, [(stored,)] = catalog.query(data, "SELECT count(*) FROM articles WHERE duplicate_of IS NULL")
     _, [(fetches,)] = catalog.query(data, "SELECT count(*) FROM fetches")
     assert (status, error) == ("failed", "OSError: the input disk went away")
     assert 0 < counts["articles"] == stored
-    assert 0 < counts["fetches"] == fetches <= 30, "fetch attempts are counted as their rows are published"
+    assert counts["fetches"] == fetches == 31, "every attempt is a row, those whose batch never came included"
     # batches still in flight when the stream failed are not counted: the next run reads them again
     assert 0 < counts["inputs"] == accounted(counts) <= 30
+    _, [(mentions, rolled_up)] = catalog.query(data, "SELECT (SELECT count(*) FROM event_mentions), "
+                                                     "(SELECT sum(num_mentions) FROM events)")
+    assert 0 < mentions == rolled_up, "the events of the months it touched are recomputed before the run ends"
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run"])))
+    [report] = [a.data for a in artifacts if run_id in a.data]
+    assert "Status: failed: OSError: the input disk went away" in report and f"| articles | {stored} |" in report

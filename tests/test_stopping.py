@@ -111,6 +111,9 @@ def test_a_stopped_run_ends_in_seconds_with_one_line_and_a_runs_row(tmp_path, si
     assert (status, why) == ("interrupted", error)
     assert 0 < counts["articles"] == stored < ARTICLES, "the row counts what the run published before it stopped"
     assert counts["inputs"] == accounted(counts), f"inputs read ahead of what was published are not counted: {counts}"
+    [(mentions, rolled_up)] = lake_rows(data_dir, "SELECT (SELECT count(*) FROM read_parquet('{lake}/event_mentions/*/*/*.parquet')), "
+                                                  "(SELECT sum(num_mentions) FROM read_parquet('{lake}/events/*/*/*.parquet'))")
+    assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
 
 
 def test_a_killed_run_leaves_no_server_or_worker_behind(tmp_path):
