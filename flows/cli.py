@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from flows.options import RUNNERS, RunOptions
 from flows.runners import check_reachable
@@ -405,7 +406,43 @@ def command_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+class PipeTolerant:
+    """A text stream whose writes are dropped once its reader has gone (`2>&1 | tee log` ended by the same Ctrl-C), so
+    that a stopping run still records itself instead of dying of BrokenPipeError on its next message."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.broken = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.broken = True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = map(PipeTolerant, streams)  # before Prefect's log handlers take stderr
+    try:
+        return run_command(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def run_command(argv: Sequence[str] | None) -> int:
+    """Parse the command line and run the command; errors become one line on stderr and an exit status."""
     args = build_parser().parse_args(argv)
     handlers = {
         "run": lambda: command_run(args.paths, args),

@@ -116,6 +116,18 @@ def test_a_stopped_run_ends_in_seconds_with_one_line_and_a_runs_row(tmp_path, si
     assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
 
 
+def test_a_run_whose_output_pipe_closes_with_the_ctrl_c_still_records_itself(tmp_path):
+    """`newsevents run ... 2>&1 | tee log`: the same Ctrl-C ends tee, and every later message meets a closed pipe."""
+    data_dir = tmp_path / "data"
+    command, _ = run_past_its_first_batch(tmp_path, data_dir)
+    command.stdout.close()
+    command.stderr.close()
+    os.killpg(command.pid, signal.SIGINT)
+    assert command.wait(timeout=60) == 130
+    [(status, why)] = lake_rows(data_dir, "SELECT status, error FROM read_parquet('{lake}/runs/*/*/*.parquet')")
+    assert (status, why) == ("interrupted", "Ctrl-C (SIGINT)")
+
+
 def test_a_killed_run_leaves_no_server_or_worker_behind(tmp_path):
     data_dir = tmp_path / "data"
     command, helpers = run_past_its_first_batch(tmp_path, data_dir)
