@@ -108,6 +108,7 @@ class Batches:
         self.options, self.data, self.seen = options, data, seen
         self.run_id, self.started_at, self.progress = run_id, started_at, progress
         self.clean_options = CleanOptions(languages=options.languages)
+        self.store = RawStore(options.data_dir)
         meta = model_meta(options.model)
         self.versions, self.version = pipeline_versions(meta), pipeline_version(meta)
         # Threads take turns at the CPU stages (flows.runners.cpu_turn), so they keep as many batches in flight as one
@@ -153,8 +154,22 @@ class Batches:
         articles, rejections = future.result()
         tally.rejections += rejections
         split = dedupe(articles, self.seen)
+        self.adopt_orphans(split, tally)
         tally.unchanged += len(split.unchanged)
         self.analysing.append((self.analyse(split.new), split, tally))
+
+    def adopt_orphans(self, split: Deduped, tally: Tally) -> None:
+        """Add to the batch the duplicates of its originals whose text changed, read again from data/raw/: they are published
+        with their original's new version, one of them now the original of the old text. They count as inputs."""
+        while self.seen.orphaned:
+            rows = list(self.seen.orphaned.values())
+            self.seen.orphaned.clear()
+            items = list(reread(rows, self.store))
+            documents = [item for item in items if isinstance(item, RawDocument)]
+            articles, rejections = clean_batch.submit(documents, self.clean_options).result()
+            tally.inputs += len(rows)
+            tally.rejections += [item for item in items if isinstance(item, Rejection)] + rejections
+            split.add(dedupe(articles, self.seen))
 
     def analyse(self, articles: list[dict]) -> list[PrefectFuture]:
         """Submit the analysis of a batch's new articles: in the tail of the run one part per worker, so that no worker

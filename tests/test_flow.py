@@ -137,6 +137,42 @@ def test_a_changed_file_replaces_its_rows_and_an_unchanged_one_is_skipped(prefec
     assert stale == [(0,)], "the old version's events are gone"
 
 
+KHARKIV = ("Fighting near Kharkiv\n\nRussian troops attacked Ukrainian positions near Kharkiv on Tuesday, the Ukrainian "
+           "military said. Officials in Kyiv said the attack was repelled after several hours of heavy shelling.")
+
+
+def lake_rows(data: DataDir) -> dict[str, list]:
+    """Every article, entity, mention and event, without the columns that say when or in which run it was written."""
+    skip = {"articles": "ingested_at, run_id", "entities": "run_id", "event_mentions": "run_id",
+            "events": "first_seen_at, updated_at"}
+    return {t: catalog.query(data, f"SELECT * EXCLUDE ({columns}) FROM {t} ORDER BY ALL")[1] for t, columns in skip.items()}
+
+
+def test_editing_an_original_makes_its_first_duplicate_the_original_of_the_old_text(prefect_harness, nlp, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (inputs / name).write_text(KHARKIV)
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 11, 2), batch_size=1)  # stored in file order
+    data = DataDir(options.data_dir)
+    ingest([str(inputs)], options)
+    (inputs / "a.txt").write_text(KHARKIV.upper().replace(" ", "  "))
+    same = ingest([str(inputs)], options)
+    assert (same.counts["inputs"], same.counts["replaced"]) == (3, 1), "the same normalised text orphans nothing"
+    _, rows = catalog.query(data, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")
+    assert rows == [(2,)]
+    (inputs / "a.txt").write_text(ACCORD)
+    summary = ingest([str(inputs)], options)
+    fresh = ingest([str(inputs)], RunOptions(data_dir=tmp_path / "fresh", published=date(2026, 11, 2)))
+    assert (fresh.counts["articles"], fresh.counts["duplicates"]) == (2, 1)
+    assert lake_rows(data) == lake_rows(DataDir(tmp_path / "fresh"))
+    _, rows = catalog.query(data, "SELECT count(*) FROM event_mentions JOIN articles USING (article_id) "
+                                  "WHERE url LIKE '%/b.txt' AND sentence LIKE '%Kharkiv%'")
+    assert rows[0][0] > 0, "b is the original of the old text, with its events"
+    assert (summary.counts["inputs"], summary.counts["replaced"], summary.counts["unchanged"]) == (5, 3, 2), \
+        "b and c are read again from data/raw/"
+
+
 def test_reprocess_redoes_articles_of_an_older_pipeline_from_the_raw_store(samples_run, tmp_path):
     from flows.ingest import reprocess
 

@@ -1,9 +1,13 @@
-"""ARTICLES -> NEW ARTICLES + DUPLICATES: skip what the lake holds unchanged, mark exact duplicates of earlier text."""
+"""ARTICLES -> NEW ARTICLES + DUPLICATES: skip what the lake holds unchanged, mark exact duplicates of earlier text.
+
+An original that comes back with other text no longer stands for its old text: its duplicates are orphaned, to be
+read again from the raw store and deduped anew (the first of them, in this order, becomes the original).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from transforms.load import DataDir
 
@@ -13,7 +17,10 @@ class Seen:
     """What the lake (and this run so far) already holds."""
 
     raw_by_article: dict[str, str | None] = field(default_factory=dict)  # article_id -> raw_sha256 (None: reprocess it)
+    text_by_article: dict[str, str] = field(default_factory=dict)  # article_id -> text_sha256
     first_by_text: dict[str, str] = field(default_factory=dict)  # text_sha256 -> article_id of the original
+    duplicates: dict[str, dict] = field(default_factory=dict)  # article_id -> articles row (text aside) of a duplicate
+    orphaned: dict[str, dict] = field(default_factory=dict)  # article_id -> row of a duplicate to read again (stale)
     urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
     quarantine_ids: set[str] = field(default_factory=set)
 
@@ -27,6 +34,11 @@ class Deduped:
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
 
+    def add(self, other: Deduped) -> None:
+        """Take in the split of more articles of the same batch."""
+        for part in fields(self):
+            getattr(self, part.name).extend(getattr(other, part.name))
+
 
 def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
     """Ids, raw and text hashes and URLs of the articles in the lake, and the quarantine ids; `stale` ids are to be redone."""
@@ -39,9 +51,13 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
             ).fetchall()
             for article_id, raw_sha, text_sha, duplicate_of, url, canonical in rows:
                 seen.raw_by_article[article_id] = raw_sha
+                seen.text_by_article[article_id] = text_sha
                 seen.urls.update(u for u in (url, canonical) if u and u.startswith(("http://", "https://")))
                 if duplicate_of is None:
                     seen.first_by_text.setdefault(text_sha, article_id)
+            seen.duplicates = {row["article_id"]: row for row in con.sql(
+                f"SELECT * EXCLUDE (text) FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
+                "WHERE duplicate_of IS NOT NULL ORDER BY ingested_at, article_id").to_arrow_table().to_pylist()}
         if data.has_files("quarantine"):
             seen.quarantine_ids = {r[0] for r in con.execute(
                 f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
@@ -53,7 +69,8 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
 def dedupe(articles: list[dict], seen: Seen) -> Deduped:
     """Split articles, in input order: stored with the same raw bytes (unchanged), new text, or a duplicate of earlier text.
 
-    An article stored before with other raw bytes (the page changed) or marked stale is processed again and replaces its rows.
+    An article stored before with other raw bytes (the page changed) or marked stale is processed again and replaces its rows;
+    when it was an original and its text changed, its duplicates go to `seen.orphaned`.
     """
     out = Deduped()
     for article in articles:
@@ -63,14 +80,31 @@ def dedupe(articles: list[dict], seen: Seen) -> Deduped:
                 out.unchanged.append(article_id)
                 continue
             out.replaced.append(article_id)
+            orphan_duplicates(seen, article_id, article["text_sha256"])
         seen.raw_by_article[article_id] = article["raw_sha256"]
+        seen.text_by_article[article_id] = article["text_sha256"]
         original = seen.first_by_text.get(article["text_sha256"])
         if original is None or original == article_id:
             seen.first_by_text[article["text_sha256"]] = article_id
             out.new.append({**article, "duplicate_of": None})
         else:
-            out.duplicates.append({**article, "duplicate_of": original})
+            seen.duplicates[article_id] = {**article, "duplicate_of": original}
+            out.duplicates.append(seen.duplicates[article_id])
     return out
+
+
+def orphan_duplicates(seen: Seen, article_id: str, text_sha: str) -> None:
+    """Before a stored article's new version is deduped: when it was the original of other text, orphan its duplicates."""
+    seen.duplicates.pop(article_id, None)
+    seen.orphaned.pop(article_id, None)  # its new version is processed now: not read again
+    old = seen.text_by_article[article_id]
+    if old == text_sha or seen.first_by_text.get(old) != article_id:
+        return
+    del seen.first_by_text[old]
+    for duplicate in [row for row in seen.duplicates.values() if row["duplicate_of"] == article_id]:
+        del seen.duplicates[duplicate["article_id"]]
+        seen.raw_by_article[duplicate["article_id"]] = None  # stale: its unchanged raw bytes are processed again
+        seen.orphaned[duplicate["article_id"]] = duplicate
 
 
 def new_quarantine_rows(rows: list[dict], seen: Seen) -> list[dict]:
