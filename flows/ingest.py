@@ -44,7 +44,7 @@ from transforms.feeds import FeedState
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import DataDir, exclusive, publish
 from transforms.nlp import load_nlp, model_meta
-from transforms.rawstore import RawStore, reread
+from transforms.rawstore import REREAD_COLUMNS, RawStore, reread
 from transforms.read import RawDocument
 from transforms.rollup import months_of, months_of_articles, rollup
 from transforms.stages import analyse_articles, clean_documents
@@ -306,7 +306,7 @@ def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
     """The stored articles (originals before their duplicates) not made by the current pipeline version (all when None)."""
     with data.connect() as con:
         cursor = con.execute(
-            "SELECT article_id, url, input_format, raw_sha256, published_at, source_name "
+            f"SELECT {', '.join(REREAD_COLUMNS)} "
             f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
             "WHERE $version IS NULL OR pipeline_version IS DISTINCT FROM $version "
             "ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})

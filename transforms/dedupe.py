@@ -10,6 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from transforms.load import DataDir
+from transforms.rawstore import REREAD_COLUMNS
+
+DUPLICATE_COLUMNS = (*REREAD_COLUMNS, "duplicate_of")  # what a duplicate needs to be read again when its original changes
 
 
 @dataclass
@@ -19,7 +22,7 @@ class Seen:
     raw_by_article: dict[str, str | None] = field(default_factory=dict)  # article_id -> raw_sha256 (None: reprocess it)
     text_by_article: dict[str, str] = field(default_factory=dict)  # article_id -> text_sha256
     first_by_text: dict[str, str] = field(default_factory=dict)  # text_sha256 -> article_id of the original
-    duplicates: dict[str, dict] = field(default_factory=dict)  # article_id -> articles row (text aside) of a duplicate
+    duplicates: dict[str, dict] = field(default_factory=dict)  # article_id -> DUPLICATE_COLUMNS of a duplicate's row
     orphaned: dict[str, dict] = field(default_factory=dict)  # article_id -> row of a duplicate to read again (stale)
     urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
     quarantine_ids: set[str] = field(default_factory=set)
@@ -56,7 +59,7 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
                 if duplicate_of is None:
                     seen.first_by_text.setdefault(text_sha, article_id)
             seen.duplicates = {row["article_id"]: row for row in con.sql(
-                f"SELECT * EXCLUDE (text) FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
+                f"SELECT {', '.join(DUPLICATE_COLUMNS)} FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
                 "WHERE duplicate_of IS NOT NULL ORDER BY ingested_at, article_id").to_arrow_table().to_pylist()}
         if data.has_files("quarantine"):
             seen.quarantine_ids = {r[0] for r in con.execute(
@@ -88,8 +91,8 @@ def dedupe(articles: list[dict], seen: Seen) -> Deduped:
             seen.first_by_text[article["text_sha256"]] = article_id
             out.new.append({**article, "duplicate_of": None})
         else:
-            seen.duplicates[article_id] = {**article, "duplicate_of": original}
-            out.duplicates.append(seen.duplicates[article_id])
+            out.duplicates.append({**article, "duplicate_of": original})
+            seen.duplicates[article_id] = {column: out.duplicates[-1][column] for column in DUPLICATE_COLUMNS}
     return out
 
 

@@ -21,6 +21,7 @@ from transforms.ids import sha256_hex
 from transforms.read import RawDocument, document_from_bytes, record_to_document
 
 SUFFIX = ".zst"
+REREAD_COLUMNS = ("article_id", "url", "input_format", "raw_sha256", "published_at", "source_name")  # what `reread` needs
 
 
 class RawStore:
@@ -68,7 +69,8 @@ class RawStore:
 
 
 def reread(articles: Iterable[dict], store: RawStore) -> Iterator[RawDocument | Rejection]:
-    """Documents rebuilt from stored `articles` rows and their raw bytes, for reprocessing with the current pipeline.
+    """Documents rebuilt from stored `articles` rows (REREAD_COLUMNS) and their raw bytes, for reprocessing with the current
+    pipeline.
 
     The stored publication date and source name stand in when the raw input does not carry them (--published,
     a feed's date); a body missing from the store is rejected as UNREADABLE.
