@@ -201,6 +201,21 @@ def test_an_endpoint_that_never_answers_is_a_one_line_error_in_time(s3, tmp_path
     assert err == "newsevents: lake s3://news/silent cannot be written: TimeoutError: no answer within 2 s\n"
 
 
+def test_a_remembered_endpoint_that_stops_answering_fails_a_write_in_time(s3, tmp_path, monkeypatch):
+    data = on_s3(tmp_path, "stalls")
+    staged = tmp_path / "part.parquet"
+    staged.write_bytes(b"PAR1")
+    for name, seconds in (("S3_CONNECT_SECONDS", 0.5), ("S3_READ_SECONDS", 0.5)):
+        monkeypatch.setattr(lake_module, name, seconds)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the endpoint now accepts connections and says nothing
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        began = time.monotonic()
+        with pytest.raises(OSError):
+            data.lake.put(str(staged), data.lake.url("articles", "year=2026", "month=01", "part.parquet"))
+    assert time.monotonic() - began < 30, "a bounded number of tries, each bounded in time"
+    assert staged.exists(), "the staged file stays for the journal to upload later"
+
+
 def test_a_lake_has_one_writer_and_giving_the_lake_again_moves_it(s3, tmp_path, capsys):
     first, second, lake = tmp_path / "first", tmp_path / "second", "s3://news/shared"
     assert main(["compact", "--data-dir", str(first), "--lake", lake]) == 0

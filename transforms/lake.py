@@ -29,6 +29,11 @@ from transforms.errors import NewseventsError
 
 LOCATION_FILE = "lake-location"
 CHECK_SECONDS = 60.0  # the most a lake's first check may take (an unreachable bucket's retries included)
+# Every S3 call gives up after S3FS_TRIES x S3_ATTEMPTS tries of at most S3_READ_SECONDS without a byte (~100 s), so an
+# endpoint that stops answering mid-run fails the run instead of holding it (botocore's and s3fs's defaults: ~15 min).
+S3_CONNECT_SECONDS, S3_READ_SECONDS = 5, 15
+S3_ATTEMPTS = 3  # botocore's tries, with its exponential back-off (AWS_MAX_ATTEMPTS or AWS_RETRY_MODE set: theirs)
+S3FS_TRIES = 2  # s3fs's own tries around botocore's
 MARKER = "_newsevents_lake.json"  # written at the lake's root when a data directory is pointed there
 
 
@@ -37,10 +42,14 @@ class Lake:
 
     def __init__(self, location: str | Path):
         self.location = str(location)
+        s3 = fsspec.core.split_protocol(self.location)[0] in ("s3", "s3a")
         try:
-            self.fs, root = fsspec.core.url_to_fs(self.location, use_listings_cache=False, skip_instance_cache=True)
+            self.fs, root = fsspec.core.url_to_fs(self.location, use_listings_cache=False, skip_instance_cache=True,
+                                                  **(s3_options() if s3 else {}))
         except (ImportError, ValueError) as e:
             raise NewseventsError(f"lake {self.location}: {str(e).splitlines()[0]}") from e
+        if s3:
+            self.fs.retries = S3FS_TRIES
         self.local = isinstance(self.fs, LocalFileSystem)
         self.root = root.rstrip("/")
 
@@ -125,6 +134,24 @@ class Lake:
             con.execute("SET autoload_known_extensions = false")  # the fsspec file system, not a downloaded httpfs
             con.register_filesystem(self.fs)
         return con
+
+
+def s3_options() -> dict:
+    """An S3 file system's time limits and tries, and a session that sends no `Expect: 100-continue` (aiohttp waits for
+    the interim answer with no time limit, so an endpoint that stops answering held an upload for good)."""
+    from aiobotocore.session import AioSession
+
+    config: dict = {"connect_timeout": S3_CONNECT_SECONDS, "read_timeout": S3_READ_SECONDS}
+    if not {"AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} & set(os.environ):
+        config["retries"] = {"max_attempts": S3_ATTEMPTS, "mode": "standard"}
+    session = AioSession()
+    session.register("before-send.s3", without_expect_header)
+    return {"config_kwargs": config, "session": session}
+
+
+def without_expect_header(request, **_) -> None:
+    """Send a request's body at once instead of waiting for `100 Continue`."""
+    request.headers.pop("Expect", None)
 
 
 def copy_then_rename(staged: str, final: str) -> None:
