@@ -113,6 +113,19 @@ def test_raw_store_refuses_a_corrupt_body(tmp_path):
         store.get(sha)
 
 
+def test_putting_a_body_again_replaces_its_corrupt_file(tmp_path):
+    store = RawStore(tmp_path)
+    body = b"<html><p>Ceasefire talks</p></html>" * 500
+    sha = store.put(body)
+    store.path(sha).write_bytes(b"garbage")
+    assert store.put(body) == sha
+    assert store.get(sha) == body
+    store.path(sha).write_bytes(store.path(store.put(b"another body")).read_bytes())
+    assert store.put(body) == sha
+    assert store.get(sha) == body
+    assert sorted(p.name for p in store.path(sha).parent.iterdir()) == [store.path(sha).name]  # no temporary files left
+
+
 def robots_response(status: int | None, body: bytes = b"", error: Reason | None = None) -> Response:
     return Response(url="https://news.example.org/robots.txt", status=status, body=body, error=error, detail="x")
 

@@ -2,7 +2,8 @@
 
 Layout: `<data_dir>/raw/ab/cd/<sha256>.zst` (ab, cd: the first two byte pairs of the hash). Files are
 written to a temporary name in the same folder and renamed into place, so a reader never sees half a
-file and two writers of the same body race harmlessly. zstd comes from pyarrow's compressed streams
+file and two writers of the same body race harmlessly; a file that no longer holds its body is
+rewritten the next time that body is put. zstd comes from pyarrow's compressed streams
 (pyarrow is a dependency already); the files are ordinary zstd frames that `zstd -d` reads.
 """
 
@@ -35,11 +36,11 @@ class RawStore:
         return self.root / sha256[:2] / sha256[2:4] / f"{sha256}{SUFFIX}"
 
     def put(self, body: bytes) -> str:
-        """Store the body unless it is there already; return its SHA-256."""
+        """Store the body unless it is there already and intact (a corrupt file is replaced); return its SHA-256."""
         sha = sha256_hex(body)
-        target = self.path(sha)
-        if target.exists():
+        if self.holds(sha):
             return sha
+        target = self.path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=SUFFIX)
         os.close(fd)
@@ -63,6 +64,14 @@ class RawStore:
         if sha256_hex(body) != sha256:
             raise NewseventsError(f"raw body {source} is corrupt: its content does not hash to {sha256}")
         return body
+
+    def holds(self, sha256: str) -> bool:
+        """True when the body with this hash is stored and reads back intact."""
+        try:
+            self.get(sha256)
+        except NewseventsError:
+            return False
+        return True
 
     def __contains__(self, sha256: str) -> bool:
         return self.path(sha256).exists()
