@@ -303,11 +303,12 @@ def reprocess(options: RunOptions, everything: bool = False) -> RunSummary:
 
 
 def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
-    """The stored articles (originals before their duplicates) not made by the current pipeline version (all when None)."""
+    """The stored articles (originals before their duplicates) not made by the current pipeline version (all when None),
+    with the columns `reread` uses (null where no file has a column yet)."""
+    glob = data.table_glob("articles")
     with data.connect() as con:
         cursor = con.execute(
-            f"SELECT {', '.join(REREAD_COLUMNS)} "
-            f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
+            f"SELECT {catalog.stored_columns(con, 'articles', glob, REREAD_COLUMNS)} FROM read_parquet('{glob}', union_by_name=true) "
             "WHERE $version IS NULL OR pipeline_version IS DISTINCT FROM $version "
             "ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})
         columns = [d[0] for d in cursor.description]

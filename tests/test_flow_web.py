@@ -7,6 +7,7 @@ import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -22,6 +23,13 @@ from transforms.sources import Source
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 PAGES = sorted(SAMPLES.glob("*.html"))
 ETAG = '"feed-v1"'
+CAFE = "/news/cafe.html"
+CAFE_PAGE = ("<html><head><title>Café owners protest in São Paulo</title></head><body><article>"
+             "<h1>Café owners protest in São Paulo</h1><p>Café owners marched through São Paulo on Monday, calling "
+             "the city’s new licence fee “naïve” and unfair.</p><p>The mayor said small cafés would pay €0 in the first "
+             "year, and officials promised talks with the owners’ association next week.</p></article></body></html>"
+             ).encode("cp1252")  # no meta charset: only the HTTP header says windows-1252
+CAFE_TYPE = "text/html; charset=windows-1252"
 
 pytestmark = [pytest.mark.flow, pytest.mark.model]
 
@@ -42,9 +50,12 @@ class NewsSite(BaseHTTPRequestHandler):
                             "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>" for link in links)
             body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Samples</title>{items}</channel></rss>'
             return self.reply(200, body.encode(), "application/rss+xml", ETag=ETAG)
-        if self.path in self.server.later:  # listed in the feed; HTTP 503 until the test gives the page
-            body = self.server.later[self.path]
-            return self.reply(200, body, "text/html; charset=utf-8") if body else self.reply(503, b"busy", "text/plain")
+        if self.path in self.server.later:  # listed in the feed; HTTP 503 until the test gives the page (and its type)
+            given = self.server.later[self.path]
+            if given is None:
+                return self.reply(503, b"busy", "text/plain")
+            body, content_type = given if isinstance(given, tuple) else (given, "text/html; charset=utf-8")
+            return self.reply(200, body, content_type)
         page = SAMPLES / self.path.removeprefix("/news/")
         if self.path.startswith("/news/") and page.is_file():
             return self.reply(200, page.read_bytes(), "text/html; charset=utf-8")
@@ -63,7 +74,7 @@ class NewsSite(BaseHTTPRequestHandler):
         pass
 
 
-def start_site(later: dict[str, bytes | None]) -> ThreadingHTTPServer:
+def start_site(later: dict[str, bytes | tuple[bytes, str] | None]) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), NewsSite)
     server.hits, server.asked, server.later = [], [], later
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -162,3 +173,48 @@ def test_a_warc_archive_is_ingested_record_by_record(prefect_harness, nlp, tmp_p
     assert (summary.counts["articles"], summary.counts["inputs"]) == (len(PAGES), len(PAGES))
     _, rows = catalog.query(data, "SELECT DISTINCT input_format FROM articles")
     assert rows == [("warc",)]
+
+
+def stored(data: DataDir) -> tuple[dict[str, dict], list[tuple]]:
+    """The articles by URL (all but when, by which run and which pipeline they were written) and the entities."""
+    columns, rows = catalog.query(data, "SELECT * EXCLUDE (ingested_at, run_id, pipeline_version) FROM articles")
+    _, entities = catalog.query(data, "SELECT * EXCLUDE (run_id) FROM entities ORDER BY ALL")
+    return {row["url"]: row for row in (dict(zip(columns, r, strict=True)) for r in rows)}, entities
+
+
+def reprocessed(data: DataDir) -> tuple[tuple[dict[str, dict], list[tuple]], tuple[dict[str, dict], list[tuple]]]:
+    """The lake's stored rows before and after `reprocess --all`, which must rebuild every article."""
+    from flows.ingest import reprocess
+
+    before = stored(data)
+    summary = reprocess(RunOptions(data_dir=data.root), everything=True)
+    assert summary.counts["replaced"] == summary.counts["inputs"] == len(before[0]), summary.counts
+    return before, stored(data)
+
+
+@pytest.fixture(scope="module")
+def feed_reprocessed(prefect_harness, nlp, tmp_path_factory):
+    """The rows of a feed's articles (the feed titles each, one page is windows-1252 by its header alone) before and
+    after `reprocess --all`."""
+    server = start_site({CAFE: (CAFE_PAGE, CAFE_TYPE)})
+    try:
+        data = DataDir(tmp_path_factory.mktemp("feed") / "data")
+        ingest([], options(data, server))
+    finally:
+        server.shutdown()
+    return reprocessed(data)
+
+
+def test_reprocess_decodes_a_page_with_the_charset_its_http_header_gave(feed_reprocessed):
+    (before, _), (after, _) = feed_reprocessed
+    [url] = [u for u in before if u.endswith(CAFE)]
+    assert "São Paulo" in before[url]["text"] and "“naïve”" in before[url]["text"] and "€0" in before[url]["text"]
+    assert after[url]["text"] == before[url]["text"]
+    assert after[url]["content_type"] == CAFE_TYPE
+
+
+def test_reprocess_with_the_same_pipeline_rebuilds_feed_titled_articles_unchanged(feed_reprocessed):
+    before, after = feed_reprocessed
+    assert {row["given_title"] for row in before[0].values()} == {urlsplit(u).path for u in before[0]}, \
+        "each article has the title its feed item gave"
+    assert after == before, "the same titles, texts, hashes, word counts and entity offsets"

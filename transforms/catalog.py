@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from schemas.ddl import lake_source, view_sql
+from schemas.ddl import lake_source, typed_null, view_sql
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
@@ -39,6 +39,12 @@ def columns_missing(con: duckdb.DuckDBPyConnection, table: str, glob: str) -> tu
     """The schema's columns that no file of the table has (files written before a column was added)."""
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {lake_source(glob)}").fetchall()}
     return tuple(f.name for f in TABLES[table].schema if f.name not in present)
+
+
+def stored_columns(con: duckdb.DuckDBPyConnection, table: str, glob: str, columns: tuple[str, ...]) -> str:
+    """A SELECT list of these columns of the table's files, each column that no file has yet read as a typed NULL."""
+    missing = columns_missing(con, table, glob)
+    return ", ".join(typed_null(TABLES[table].schema.field(c)) if c in missing else f'"{c}"' for c in columns)
 
 
 def made_for(con: duckdb.DuckDBPyConnection, data: DataDir) -> bool:

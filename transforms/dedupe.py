@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
+from transforms.catalog import stored_columns
 from transforms.load import DataDir
 from transforms.rawstore import REREAD_COLUMNS
 
@@ -58,8 +59,9 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
                 seen.urls.update(u for u in (url, canonical) if u and u.startswith(("http://", "https://")))
                 if duplicate_of is None:
                     seen.first_by_text.setdefault(text_sha, article_id)
+            glob = data.table_glob("articles")
             seen.duplicates = {row["article_id"]: row for row in con.sql(
-                f"SELECT {', '.join(DUPLICATE_COLUMNS)} FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) "
+                f"SELECT {stored_columns(con, 'articles', glob, DUPLICATE_COLUMNS)} FROM read_parquet('{glob}', union_by_name=true) "
                 "WHERE duplicate_of IS NOT NULL ORDER BY ingested_at, article_id").to_arrow_table().to_pylist()}
         if data.has_files("quarantine"):
             seen.quarantine_ids = {r[0] for r in con.execute(

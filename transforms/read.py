@@ -13,6 +13,7 @@ from transforms.errors import NewseventsError, Reason, Rejection
 from transforms.urls import url_problem
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
+MAX_CONTENT_TYPE_CHARS = 200  # a Content-Type header is untrusted; kept and used only up to this
 TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 STAGE = "read"
 
@@ -30,6 +31,7 @@ class RawDocument:
     title: str | None = None
     published_at: datetime | None = None
     source_name: str | None = None
+    content_type: str | None = None  # the HTTP Content-Type header the bytes were decoded with
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejection]]:
@@ -115,6 +117,7 @@ def document_from_bytes(
     published: date | None = None, title: str | None = None, content_type: str | None = None,
 ) -> RawDocument | Rejection:
     """Decode one input's bytes into a document, or reject it as empty, binary or undecodable."""
+    content_type = content_type[:MAX_CONTENT_TYPE_CHARS] if content_type else None
     if not raw.strip():
         return Rejection(stage=STAGE, reason=Reason.EMPTY, url=location, detail="input is empty", payload=raw)
     if looks_binary(raw):
@@ -126,7 +129,7 @@ def document_from_bytes(
     if "\x00" in content:  # past the sample looks_binary reads
         return Rejection(stage=STAGE, reason=Reason.BINARY, url=location, detail="text contains NUL characters", payload=raw)
     return RawDocument(location=location, url=url, input_format=input_format, raw=raw, content=content,
-                       is_html=is_html, title=title, published_at=as_utc_datetime(published))
+                       is_html=is_html, title=title, published_at=as_utc_datetime(published), content_type=content_type)
 
 
 def read_jsonl(path: Path, location: str, *, max_line_bytes: int, published: date | None) -> Iterator[RawDocument | Rejection]:
