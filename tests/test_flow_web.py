@@ -160,14 +160,18 @@ def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harn
     assert windows == [("2026-11-23",), ("2026-11-24",), ("2026-11-25",)]
 
 
-def test_a_warc_archive_is_ingested_record_by_record(prefect_harness, nlp, tmp_path):
-    archive = tmp_path / "news.warc.gz"
+def write_warc(archive: Path, responses: list[tuple[str, bytes, str]]) -> None:
+    """A gzipped WARC of one response record per (target URL, body, Content-Type)."""
     with archive.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
-        for page in PAGES:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(f"https://news.example/{page.name}", "response",
-                                                          payload=io.BytesIO(page.read_bytes()), http_headers=headers))
+        for url, body, content_type in responses:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+
+
+def test_a_warc_archive_is_ingested_record_by_record(prefect_harness, nlp, tmp_path):
+    archive = tmp_path / "news.warc.gz"
+    write_warc(archive, [(f"https://news.example/{p.name}", p.read_bytes(), "text/html; charset=utf-8") for p in PAGES])
     data = DataDir(tmp_path / "data")
     summary = ingest([str(archive)], RunOptions(data_dir=data.root))
     assert (summary.counts["articles"], summary.counts["inputs"]) == (len(PAGES), len(PAGES))
@@ -218,3 +222,13 @@ def test_reprocess_with_the_same_pipeline_rebuilds_feed_titled_articles_unchange
     assert {row["given_title"] for row in before[0].values()} == {urlsplit(u).path for u in before[0]}, \
         "each article has the title its feed item gave"
     assert after == before, "the same titles, texts, hashes, word counts and entity offsets"
+
+
+def test_reprocess_decodes_a_warc_record_with_the_charset_of_its_http_header(prefect_harness, nlp, tmp_path):
+    write_warc(tmp_path / "news.warc.gz", [(f"https://news.example{CAFE}", CAFE_PAGE, CAFE_TYPE)])
+    data = DataDir(tmp_path / "data")
+    ingest([str(tmp_path / "news.warc.gz")], RunOptions(data_dir=data.root))
+    (before, _), (after, _) = reprocessed(data)
+    [row] = before.values()
+    assert "São Paulo" in row["text"] and "€0" in row["text"]
+    assert [r["text"] for r in after.values()] == [row["text"]]

@@ -22,8 +22,8 @@ from transforms.ids import sha256_hex
 from transforms.read import RawDocument, document_from_bytes, record_to_document
 
 SUFFIX = ".zst"
-REREAD_COLUMNS = ("article_id", "url", "input_format", "raw_sha256", "published_at", "source_name", "content_type",
-                  "given_title")  # what `reread` uses of an articles row
+REREAD_COLUMNS = ("article_id", "url", "canonical_url", "input_format", "raw_sha256", "published_at", "source_name",
+                  "content_type", "given_title")  # what `reread` uses of an articles row
 
 
 class RawStore:
@@ -83,8 +83,9 @@ def reread(articles: Iterable[dict], store: RawStore) -> Iterator[RawDocument | 
     pipeline.
 
     The stored Content-Type header and given title are used again as at ingest (the charset a header declared, a
-    feed's title); the stored publication date and source name stand in when the raw input does not carry them
-    (--published, a feed's date); a body missing from the store is rejected as UNREADABLE.
+    feed's title); the canonical URL stands for the page's own URL (a WARC record's target, a redirect's end), which
+    `url` does not hold; the stored publication date and source name stand in when the raw input does not carry
+    them (--published, a feed's date); a body missing from the store is rejected as UNREADABLE.
     """
     for row in articles:
         try:
@@ -96,8 +97,8 @@ def reread(articles: Iterable[dict], store: RawStore) -> Iterator[RawDocument | 
         if kind == "jsonl":
             result = record_to_document(raw, row["url"], published=None)
         else:
-            result = document_from_bytes(raw, location=row["url"], url=row["url"], input_format=kind, is_html=kind != "txt",
-                                         title=row["given_title"], content_type=row["content_type"])
+            result = document_from_bytes(raw, location=row["url"], url=row["canonical_url"] or row["url"], input_format=kind,
+                                         is_html=kind != "txt", title=row["given_title"], content_type=row["content_type"])
         if isinstance(result, Rejection):
             yield replace(result, stage="reprocess")
         else:
