@@ -13,9 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
+
 from flows.options import RUNNERS, RunOptions
 from flows.runners import check_reachable
-from transforms.errors import NewseventsError, Terminated
+from transforms.errors import NewseventsError, Terminated, first_line
 
 LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
@@ -465,8 +467,9 @@ def run_command(argv: Sequence[str] | None) -> int:
     except NewseventsError as e:
         print(f"newsevents: {e}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
-        print(f"newsevents: {e.strerror}: {e.filename}", file=sys.stderr)
+    except (OSError, duckdb.Error) as e:  # a disk, a network or an object store that failed: one line, as NewseventsError
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"newsevents: {getattr(e, 'strerror', None) or f'{type(e).__name__}: {first_line(e)}'}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("newsevents: interrupted", file=sys.stderr)

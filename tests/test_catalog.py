@@ -80,7 +80,7 @@ def test_catalog_opens_from_another_working_directory(tmp_path):
 
 def made_for_this_lake(data: DataDir) -> bool:
     with duckdb.connect(str(data.catalog), read_only=True) as con:
-        return catalog.made_for(con, data)
+        return catalog.current(con, data)
 
 
 def test_a_moved_data_dir_gets_its_views_rewritten(tmp_path):
@@ -92,6 +92,19 @@ def test_a_moved_data_dir_gets_its_views_rewritten(tmp_path):
     assert not made_for_this_lake(new)
     assert catalog.query(new, "SELECT count(*) FROM quarantine")[1] == [(1,)]
     assert made_for_this_lake(new)
+
+
+def test_a_table_that_was_empty_when_the_views_were_made_is_read_once_it_has_files(tmp_path):
+    """A data directory that only reads a lake another one writes never refreshes its views after a run of its own."""
+    from tests.lakes import run_row
+
+    data = DataDir(tmp_path / "data")
+    add_quarantine(data, [rejection_row("x")])
+    catalog.refresh(data)
+    assert catalog.query(data, "SELECT count(*) FROM runs")[1] == [(0,)]
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    publish(data, "elsewhere", {"runs": [(at, run_row("written-by-the-writer", at))]})
+    assert catalog.query(data, "SELECT run_id FROM runs")[1] == [("written-by-the-writer",)]
 
 
 def test_a_catalog_file_duckdb_cannot_open_is_a_one_line_error_and_is_left_as_it_is(tmp_path):

@@ -169,7 +169,9 @@ def closed_port() -> int:
     ("memory://x", "lake memory://x: an in-memory file system ends with the process"),
     ("s3://no-such-bucket/x", "lake s3://no-such-bucket/x cannot be read: "),
     ("s3://", "lake s3://: a URL needs a bucket"),
-    ("s3://news/a/../b", "lake s3://news/a/../b: a URL needs a bucket (or host) and a path without '..'"),
+    ("s3://news/a/../b", "lake s3://news/a/../b: a URL needs a bucket (or host) and a path without '.', '..', '?' or '#'"),
+    ("s3://news/lake/./", "lake s3://news/lake/./: a URL needs a bucket (or host) and a path without '.', '..', '?' or '#'"),
+    ("s3://news/lake?x=1", "lake s3://news/lake?x=1: a URL needs a bucket (or host) and a path without '.', '..', '?' or '#'"),
 ])
 def test_a_lake_that_cannot_be_used_is_a_one_line_error(s3, tmp_path, capsys, lake, message):
     assert main(["sql", "SELECT 1", "--data-dir", str(tmp_path / "data"), "--lake", lake]) == 2
@@ -199,6 +201,15 @@ def test_an_endpoint_that_never_answers_is_a_one_line_error_in_time(s3, tmp_path
         assert time.monotonic() - started < 20
     err = capsys.readouterr().err
     assert err == "newsevents: lake s3://news/silent cannot be written: TimeoutError: no answer within 2 s\n"
+
+
+def test_a_lake_whose_bucket_was_deleted_is_named_as_gone_not_as_another_writers(s3, tmp_path, capsys):
+    s3.mkdir("doomed")
+    choose(tmp_path / "data", "s3://doomed/news")
+    s3.rm("doomed", recursive=True)
+    assert main(["compact", "--data-dir", str(tmp_path / "data")]) == 2
+    assert capsys.readouterr().err == ("newsevents: lake s3://doomed/news is not there (its bucket or folder is gone); "
+                                       "give --lake with a lake that is\n")
 
 
 def test_a_remembered_endpoint_that_stops_answering_fails_a_write_in_time(s3, tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import duckdb
 
 from schemas.ddl import lake_source, typed_null, view_sql
 from schemas.tables import TABLES
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, first_line
 from transforms.load import DataDir
 
 META_TABLE = "newsevents_catalog"
@@ -26,13 +26,14 @@ def refresh(data: DataDir) -> None:
     except duckdb.Error as e:
         raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
     with con:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ)")
+        empty = []
         for name in TABLES:
             glob, has_files = data.table_glob(name), data.has_files(name)
             missing = columns_missing(con, name, glob) if has_files else ()
             con.execute(view_sql(name, glob, has_files=has_files, missing=missing))
-        con.execute(f"DELETE FROM {META_TABLE}")
-        con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now())", [data.lake.url()])
+            empty += [] if has_files else [name]
+        con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ, empty_tables VARCHAR[])")
+        con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now(), ?)", [data.lake.url(), empty])
 
 
 def columns_missing(con: duckdb.DuckDBPyConnection, table: str, glob: str) -> tuple[str, ...]:
@@ -47,22 +48,24 @@ def stored_columns(con: duckdb.DuckDBPyConnection, table: str, glob: str, column
     return ", ".join(typed_null(TABLES[table].schema.field(c)) if c in missing else f'"{c}"' for c in columns)
 
 
-def made_for(con: duckdb.DuckDBPyConnection, data: DataDir) -> bool:
-    """True when the open catalog records this lake's location."""
+def current(con: duckdb.DuckDBPyConnection, data: DataDir) -> bool:
+    """True when the open catalog records this lake's location, and no table it found empty has files now (another
+    data directory writes the lake this one reads, or a table got its first rows without a refresh)."""
     try:
-        row = con.execute(f"SELECT lake_path FROM {META_TABLE}").fetchone()
+        row = con.execute(f"SELECT lake_path, empty_tables FROM {META_TABLE}").fetchone()
     except duckdb.Error:
         return False
-    return row is not None and row[0] == data.lake.url()
+    return row is not None and row[0] == data.lake.url() and not any(data.has_files(name) for name in row[1])
 
 
 def connect(data: DataDir) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the catalog, refreshed first when missing or made for another location.
+    """A read-only connection to the catalog, refreshed first when missing, made for another location, or holding an
+    empty view of a table that has files now.
 
     It keeps the Parquet footers it reads (DuckDB checks a kept footer against the file before using it), so a
     session of several queries reads and parses each lake file's footer once rather than once per query."""
     con = open_catalog(data) if data.catalog.exists() else None
-    if con is None or not made_for(con, data):
+    if con is None or not current(con, data):
         if con is not None:
             con.close()
         refresh(data)
@@ -85,6 +88,6 @@ def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:
         try:
             cursor = con.execute(sql)
         except duckdb.Error as e:
-            raise NewseventsError(f"query failed: {str(e).splitlines()[0]}") from e
+            raise NewseventsError(f"query failed: {first_line(e)}") from e
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()

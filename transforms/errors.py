@@ -50,8 +50,12 @@ class NewseventsError(Exception):
 
 
 def first_line(error: BaseException) -> str:
-    """The first line of an error's message; its type's name when it has none."""
-    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    """The first line of an error's message (the last of a Python traceback that a message carries, as DuckDB's do for
+    an fsspec file system's errors); its type's name when it has none."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if "Traceback (most recent call last):" in lines:
+        return lines[-1]
+    return lines[0] if lines else type(error).__name__
 
 
 class Terminated(BaseException):

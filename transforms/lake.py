@@ -121,6 +121,9 @@ class Lake:
         try:
             marker = json.loads(self.fs.cat_file(f"{self.root}/{MARKER}"))
         except FileNotFoundError:
+            if not self.fs.exists(self.root):
+                raise NewseventsError(f"lake {self.location} is not there (its bucket or folder is gone); give --lake "
+                                      "with a lake that is") from None
             marker = None
         if marker != writer(root):
             other = f"data directory {marker.get('data_dir')} on {marker.get('host')}" if isinstance(marker, dict) else "no data directory"
@@ -197,8 +200,8 @@ def given(where: str) -> Lake:
     if "://" not in where:
         return Lake(Path(where).resolve())
     path = where.split("://", 1)[1]
-    if not path.strip("/") or ".." in path.split("/"):
-        raise NewseventsError(f"lake {where}: a URL needs a bucket (or host) and a path without '..'")
+    if not path.strip("/") or {".", ".."} & set(path.split("/")) or {"?", "#"} & set(path):
+        raise NewseventsError(f"lake {where}: a URL needs a bucket (or host) and a path without '.', '..', '?' or '#'")
     return Lake(where)
 
 
