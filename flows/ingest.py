@@ -42,7 +42,7 @@ from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_r
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
 from transforms.feeds import FeedState
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
-from transforms.load import DataDir, exclusive, publish
+from transforms.load import CommitPending, DataDir, exclusive, publish
 from transforms.nlp import load_nlp, model_meta
 from transforms.rawstore import REREAD_COLUMNS, RawStore, reread
 from transforms.read import RawDocument
@@ -137,7 +137,7 @@ class Batches:
         self.tail = True
         self.drain(0)
         with signals_deferred():  # the fetch rows queued since the last batch, published and counted together
-            self.flush([], [], [], [])
+            raise_pending(self.flush([], [], [], []))
 
     def drain(self, keep: int) -> None:
         """Finish the oldest batches until at most `keep` are in flight at each stage (at the end, every cleaned batch
@@ -199,7 +199,7 @@ class Batches:
         replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
         with signals_deferred():  # a Ctrl-C mid-commit would leave the batch in the lake but not in the counts
             self.quarantine += new_quarantine_rows([r.to_row(self.run_id) for r in tally.rejections], self.seen)
-            self.flush(articles, entities, mentions, replaced)
+            pending = self.flush(articles, entities, mentions, replaced)
             self.counts["inputs"] += tally.inputs
             self.counts["unchanged"] += tally.unchanged
             self.counts["quarantined"] += len(tally.rejections)
@@ -209,6 +209,7 @@ class Batches:
             self.counts["entities"] += len(entities)
             self.counts["event_mentions"] += len(mentions)
             self.counts["replaced"] += len(replaced)
+            raise_pending(pending)
         self.progress.advance(tally.inputs)
 
     def undated(self, count: int) -> None:
@@ -219,16 +220,22 @@ class Batches:
         """Queue the `fetches` rows of a target's attempts; they are published, and counted, with the next batch."""
         self.fetches += [{**row, "run_id": self.run_id} for row in rows]
 
-    def flush(self, articles: list, entities: list, mentions: list, replaced: list[str]) -> None:
-        """Publish the rows of one batch and the queued quarantine and fetch rows, in one commit."""
+    def flush(self, articles: list, entities: list, mentions: list, replaced: list[str]) -> CommitPending | None:
+        """Publish the rows of one batch and the queued quarantine and fetch rows, in one commit; a commit that the lake
+        failed after its journal was written is published all the same, and returned for the caller to raise once the
+        batch is counted."""
         if replaced:
             self.months |= months_of_articles(self.data, replaced)
         tables = {"articles": articles, "entities": entities, "event_mentions": mentions,
                   "quarantine": [(row["at"], row) for row in self.quarantine],
                   "fetches": [(row["fetched_at"], row) for row in self.fetches]}
+        pending = None
         if any(tables.values()):
             self.published += 1
-            publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replaced)
+            try:
+                publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replaced)
+            except CommitPending as e:
+                pending = e
         self.months |= months_of([row for _, row in mentions])
         for row in self.fetches:  # each attempt's outcome per domain, robots.txt's apart from the pages'
             domain = urlsplit(row["url"]).hostname or row["url"]
@@ -236,6 +243,7 @@ class Batches:
             self.domains.setdefault(domain, Counter())[f"robots.txt {outcome}" if row["source_name"] == "robots.txt" else outcome] += 1
         self.counts["fetches"] += len(self.fetches)
         self.quarantine, self.fetches = [], []
+        return pending
 
     def summary(self, began: float) -> RunSummary:
         """The counts of the run so far."""
@@ -243,6 +251,12 @@ class Batches:
         return RunSummary(run_id=self.run_id, counts=counts, seconds=time.perf_counter() - began,
                           reasons=dict(self.reasons.most_common()),
                           domains={d: dict(c) for d, c in sorted(self.domains.items())})
+
+
+def raise_pending(pending: CommitPending | None) -> None:
+    """Raise the commit that the lake failed, once its batch is counted."""
+    if pending is not None:
+        raise pending
 
 
 @contextmanager
@@ -351,7 +365,7 @@ def finish_stopped_run(batches: Batches, began: float, stop: BaseException, flow
     the stop) or is interrupted is reported on stderr; the next command that writes finishes the rollup."""
     def write_fetches() -> None:
         with signals_deferred():
-            batches.flush([], [], [], [])
+            raise_pending(batches.flush([], [], [], []))
 
     def recompute_events() -> None:
         if batches.months:

@@ -209,6 +209,35 @@ def test_the_run_publishes_a_report_and_a_table_artifact(samples_run):
     assert tables and {"stage": "inputs", "count": summary.counts["inputs"]} in json.loads(tables[0].data)
 
 
+def test_a_batch_journaled_before_the_lake_failed_counts_as_published(prefect_harness, nlp, tmp_path, monkeypatch):
+    """The lake fails while the second batch's files are put in place: the journal holds the batch, so the run's row
+    counts it, and the next command that writes puts the rest in place."""
+    from tests.hostile import news_corpus
+    from transforms.lake import Lake
+    from transforms.load import CommitPending, exclusive, recover
+
+    news_corpus(tmp_path / "in", 12)
+    put, calls = Lake.put, []
+
+    def put_failing_once(lake: Lake, staged: str, final: str) -> None:
+        calls.append(final)
+        if len(calls) == 6:  # among the second batch's files
+            raise ConnectionError("the lake went away")
+        put(lake, staged, final)
+
+    monkeypatch.setattr(Lake, "put", put_failing_once)
+    with pytest.raises(CommitPending, match="the next command that writes finishes it"):
+        ingest([str(tmp_path / "in")], RunOptions(data_dir=tmp_path / "data", batch_size=5, published=date(2026, 1, 15)))
+    monkeypatch.setattr(Lake, "put", put)
+    data = DataDir(tmp_path / "data")
+    with exclusive(data):  # as every command that writes does first
+        recover(data)
+    catalog.refresh(data)
+    _, [(status, counts)] = catalog.query(data, "SELECT status, counts FROM runs")
+    _, [(stored,)] = catalog.query(data, "SELECT count(*) FROM articles WHERE duplicate_of IS NULL")
+    assert status == "failed" and 5 < counts["articles"] == stored
+
+
 def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published(prefect_harness, nlp, tmp_path):
     from prefect import flow
     from prefect.client.orchestration import get_client

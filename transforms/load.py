@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
-from transforms.errors import NewseventsError
+from transforms.errors import NewseventsError, first_line
 from transforms.lake import Lake, location
 from transforms.tabulate import to_table
 
@@ -201,9 +201,19 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         raise NewseventsError(f"staged file {path} does not hold the rows written")
 
 
+class CommitPending(NewseventsError):
+    """A batch is journaled but not all in place (the lake failed meanwhile): it is published all the same, since the next
+    command that writes finishes it."""
+
+
 def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> None:
     """Journal the moves (and lake files to remove after them) durably, then perform them; `recover` finishes a journal left by a crash."""
-    roll_forward(data.lake, write_journal(data, batch_id, moves, removes))
+    journal = write_journal(data, batch_id, moves, removes)
+    try:
+        roll_forward(data.lake, journal)
+    except Exception as e:
+        raise CommitPending(f"batch {batch_id} is journaled but the lake failed while it was put in place "
+                            f"({type(e).__name__}: {first_line(e)}); the next command that writes finishes it") from e
 
 
 def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> Path:
