@@ -6,9 +6,11 @@ import argparse
 import csv
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +23,7 @@ from transforms.errors import NewseventsError, Terminated, first_line
 
 LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WORKERS_PER_CPU = 4  # worker processes of a local run at most, per CPU
 DEMO_QUERIES = [
     ("Articles by source", "SELECT coalesce(source_domain, 'local file') AS source, count(*) AS articles, "
@@ -79,10 +82,11 @@ def dask_address_argument(value: str) -> str:
 
 
 def parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    """A YYYY-MM-DD date, and only that form (date.fromisoformat also takes 20261101 and 2026-W44-7)."""
+    if ISO_DATE.fullmatch(value):
+        with suppress(ValueError):  # 2026-02-30
+            return date.fromisoformat(value)
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)")
 
 
 def positive_int(value: str) -> int:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
 import subprocess
 import sys
+from datetime import date
 
 import pytest
+
+from flows.cli import parse_date
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow]
 
@@ -121,3 +125,11 @@ def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message
     else:
         assert out.stderr.startswith(f"newsevents: {message}") and len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "data").exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["20261101", "2026-W44-7", "2026-1-5", "2026-02-30", "2026-11-01T00:00"])
+def test_a_date_is_yyyy_mm_dd_only(value):
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a date"):
+        parse_date(value)
+    assert parse_date("2026-11-01") == date(2026, 11, 1)
+
