@@ -229,7 +229,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
     """Print a result as an aligned table, CSV or JSON lines."""
     if fmt == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(sys.stdout, lineterminator="\n")  # the csv module ends lines with CRLF
         writer.writerow(columns)
         writer.writerows(rows)
     elif fmt == "json":

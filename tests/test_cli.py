@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from flows.cli import parse_date
+from flows.cli import parse_date, print_rows
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow]
 
@@ -133,3 +133,7 @@ def test_a_date_is_yyyy_mm_dd_only(value):
         parse_date(value)
     assert parse_date("2026-11-01") == date(2026, 11, 1)
 
+
+def test_csv_lines_end_with_a_newline_only(capsys):
+    print_rows(["id", "text"], [(1, "a,b"), (2, None)], "csv")
+    assert capsys.readouterr().out == 'id,text\n1,"a,b"\n2,\n'
