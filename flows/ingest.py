@@ -397,14 +397,18 @@ def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOp
                versions: dict[str, str], *, status: str = "completed", error: str | None = None) -> None:
     """Write the run's row to `runs` and refresh the DuckDB catalog."""
     data = DataDir(options.data_dir)
-    settings = {k: str(v) if isinstance(v, Path | date) else v for k, v in asdict(options).items()}
     row = {
         "run_id": summary.run_id, "flow": flow_name, "started_at": started_at, "finished_at": datetime.now(UTC),
-        "status": status, "error": error, "params": json.dumps({**params, **settings}, default=str),
+        "status": status, "error": error, "params": json.dumps({**params, **asdict(options)}, default=json_value),
         "counts": dict(summary.counts), "versions": versions, "flow_run_id": flow_run.get_id(),
     }
     publish(data, f"run-{summary.run_id}", {"runs": [(started_at, row)]})
     catalog.refresh(data)
+
+
+def json_value(value: object) -> object:
+    """What json.dumps cannot write as itself: a set as a list sorted by text (the same from run to run), else text."""
+    return sorted(value, key=str) if isinstance(value, set | frozenset) else str(value)
 
 
 def stop_status(stop: BaseException) -> tuple[str, str]:

@@ -286,3 +286,11 @@ def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run"])))
     [report] = [a.data for a in artifacts if run_id in a.data]
     assert "Status: failed: OSError: the input disk went away" in report and f"| articles | {stored} |" in report
+
+
+def test_the_runs_row_records_sets_of_options_as_sorted_json_lists(samples_run):
+    data, summary = samples_run
+    _, [(params,)] = catalog.query(data, f"SELECT params FROM runs WHERE run_id = '{summary.run_id}'")
+    options = json.loads(params)
+    assert options["fetch"]["content_types"] == ["application/xhtml+xml", "text/html"]
+    assert options["data_dir"] == str(data.root) and options["languages"] == ["en"]
