@@ -12,8 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 class RunProgress:
     """Counts finished inputs out of a total, when the total is known before the run (local files, URL lists)."""
 
-    def __init__(self, total: int | None, *, every_seconds: float = 30.0, stream=None) -> None:
+    def __init__(self, total: int | None, *, label: str, every_seconds: float = 30.0, stream=None) -> None:
         self.total = total
+        self.label = label
         self.done = 0
         self.every_seconds = every_seconds
         self.stream = stream or sys.stderr
@@ -23,10 +24,10 @@ class RunProgress:
 
     def __enter__(self) -> RunProgress:
         if self.stream.isatty():
-            self.bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                                 TimeRemainingColumn(), transient=True)
             self.bar.start()
-            self.task_id = self.bar.add_task("inputs", total=self.total, rate="")
+            self.task_id = self.bar.add_task(self.label, total=self.total, rate="")
         return self
 
     def advance(self, inputs: int) -> None:
