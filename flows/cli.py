@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="*", help="files or folders (.txt, .html, .jsonl, .warc, .warc.gz) and http(s) article URLs")
     run.add_argument("--published", type=parse_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
 
-    reprocess = with_run_options(with_data_dir(commands.add_parser(
+    reprocess = with_processing_options(with_data_dir(commands.add_parser(
         "reprocess", help="rebuild articles made by an older pipeline version from data/raw/, replacing their rows")))
     reprocess.add_argument("--all", action="store_true", dest="everything", help="rebuild every article, not only older ones")
 
@@ -119,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--since", type=parse_date, required=True, help="first day (YYYY-MM-DD)")
     backfill.add_argument("--until", type=parse_date, required=True, help="last day, inclusive (YYYY-MM-DD)")
 
-    add_serve_arguments(with_processing_options(with_data_dir(commands.add_parser(
-        "serve", help="serve the ingest and maintenance flows as Prefect deployments on the sources' cron schedules"))))
+    add_serve_arguments(with_fetch_options(with_processing_options(with_data_dir(commands.add_parser(
+        "serve", help="serve the ingest and maintenance flows as Prefect deployments on the sources' cron schedules")))))
 
     sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
     sql.add_argument("query")
@@ -170,7 +170,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         "schedule, shown by --list); 'off' to serve no maintenance")
     parser.add_argument("--destination", action="append", default=[],
                         help="warehouse the maintenance flow syncs into (repeatable; see `newsevents sync`)")
-    parser.add_argument("--allow-private", action="store_true", help="let the fetcher reach private and loopback addresses")
     parser.add_argument("--port", type=int, default=LOCAL_PREFECT_PORT,
                         help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PREFECT_PORT})")
     parser.add_argument("--work-pool", help="register the deployments with this work pool of a Prefect server and exit; "
@@ -187,17 +186,22 @@ def with_processing_options(p: argparse.ArgumentParser) -> argparse.ArgumentPars
     p.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
     p.add_argument("--dask-address", type=dask_address_argument,
                    help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
+    return p
+
+
+def with_fetch_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """How pages are fetched (run, backfill, serve)."""
+    p.add_argument("--allow-private", action="store_true", help="allow hosts on private, loopback and link-local addresses (local use)")
     p.add_argument("--user-agent", help="User-Agent header of every request")
     return p
 
 
 def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options every ingesting command shares: processing, sources and fetching."""
-    with_processing_options(p)
+    """The options every command that fetches shares: processing, fetching and sources (run, backfill)."""
+    with_fetch_options(with_processing_options(p))
     p.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed to fetch articles from (repeatable)")
     p.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a (news) sitemap or sitemap index (repeatable)")
     p.add_argument("--sources", type=Path, metavar="FILE", help="a TOML file of sources (see data/sources.example.toml)")
-    p.add_argument("--allow-private", action="store_true", help="allow hosts on private, loopback and link-local addresses (local use)")
     p.add_argument("--refetch", action="store_true", help="fetch article URLs the lake holds already")
     return p
 

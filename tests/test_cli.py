@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from flows.cli import parse_date, print_rows
+from flows.cli import build_parser, parse_date, print_rows
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow]
 
@@ -137,3 +137,17 @@ def test_a_date_is_yyyy_mm_dd_only(value):
 def test_csv_lines_end_with_a_newline_only(capsys):
     print_rows(["id", "text"], [(1, "a,b"), (2, None)], "csv")
     assert capsys.readouterr().out == 'id,text\n1,"a,b"\n2,\n'
+
+
+@pytest.mark.parametrize("option", ["--feed=http://x/f", "--sitemap=http://x/s", "--sources=s.toml", "--allow-private",
+                                    "--refetch", "--user-agent=me"])
+def test_reprocess_refuses_the_options_of_fetching(option, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["reprocess", option])
+    assert f"unrecognized arguments: {option}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["run"], ["backfill", "--since", "2026-11-01", "--until", "2026-11-02"], ["serve"]])
+def test_the_commands_that_fetch_take_a_user_agent_and_private_hosts(command):
+    args = build_parser().parse_args([*command, "--user-agent", "me", "--allow-private"])
+    assert (args.user_agent, args.allow_private) == ("me", True)
