@@ -58,12 +58,17 @@ def data_dir(args: argparse.Namespace, *, writes: bool = True) -> Path:
     from transforms.lake import choose, is_writer, reads_from
     from transforms.load import DataDir, exclusive
 
-    root = (args.data_dir or default_data_dir()).resolve()
+    root = named_data_dir(args)
     where = getattr(args, "lake", None) or os.environ.get("NEWSEVENTS_LAKE")
     if where and not (is_writer(root, where) if writes else reads_from(root, where)):
         with exclusive(DataDir(root), claiming=True):
             choose(root, where, claim=writes)
     return root
+
+
+def named_data_dir(args: argparse.Namespace) -> Path:
+    """The data directory the command line names: --data-dir, else $NEWSEVENTS_DATA_DIR, else ./data."""
+    return (args.data_dir or default_data_dir()).resolve()
 
 
 def data_dir_argument(value: str) -> Path:
@@ -292,6 +297,8 @@ def command_serve(args: argparse.Namespace) -> int:
 def command_reprocess(args: argparse.Namespace) -> int:
     from flows.prefect_api import command_api
 
+    if not named_data_dir(args).is_dir():
+        raise NewseventsError(f"no data directory at {named_data_dir(args)}: reprocess rebuilds the articles one holds")
     with command_api() as server:
         from flows.ingest import run_reprocess
 

@@ -83,6 +83,8 @@ def test_a_missing_model_is_a_one_line_error(tmp_path):
                                                                       "2026-03-02", "--feed", "http://127.0.0.1:9/f")])
 def test_an_unreachable_prefect_api_is_a_one_line_error(tmp_path, command):
     (tmp_path / "a.txt").write_text("Title\n\nText.")
+    if command == ("reprocess",):
+        (tmp_path / "data").mkdir()  # reprocess refuses a data directory that is not there before it asks Prefect
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{s.getsockname()[1]}/api"  # closed again: nothing answers there
@@ -90,7 +92,7 @@ def test_an_unreachable_prefect_api_is_a_one_line_error(tmp_path, command):
     assert out.returncode == 2
     assert out.stderr.startswith(f"newsevents: Prefect server at PREFECT_API_URL={url} is unreachable")
     assert len(out.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "data").exists()
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").iterdir())
 
 
 def test_all_inputs_bad_exits_1(tmp_path):
@@ -115,6 +117,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), ("usage", "give --lake s3://bucket/news")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", ""), ("usage", "give the scheduler's address")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
+    (("reprocess",), "no data directory at "),
 ])
 def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message):
     usage = isinstance(message, tuple)  # an argparse error: usage line, then the message
