@@ -24,6 +24,7 @@ from transforms.errors import NewseventsError, Terminated, first_line
 LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_BACKFILL_DAYS = 3660  # ten years: each day is an ingest run of its own
 WORKERS_PER_CPU = 4  # worker processes of a local run at most, per CPU
 DEMO_QUERIES = [
     ("Articles by source", "SELECT coalesce(source_domain, 'local file') AS source, count(*) AS articles, "
@@ -312,6 +313,9 @@ def command_backfill(args: argparse.Namespace) -> int:
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
+    if (span := (args.until - args.since).days + 1) > MAX_BACKFILL_DAYS:
+        raise NewseventsError(f"--since {args.since} --until {args.until} is {span:,} days, over {MAX_BACKFILL_DAYS:,}: each day "
+                              "is an ingest run (~1 s of Prefect's overhead, a runs row and files, even with no article); split the range")
     if not (args.feed or args.sitemap or args.sources):
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
     with command_api() as server:
