@@ -277,13 +277,12 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
 def report_summary(summary) -> int:
     """Print a run's summary line; exit status 1 when every input was quarantined."""
     print(summary.line())
-    return exit_status(summary)
+    return exit_status(summary.counts)
 
 
-def exit_status(summary) -> int:
-    """1, with a line on stderr, when every input of a run was quarantined; else 0."""
-    c = summary.counts
-    if c["inputs"] and c["quarantined"] == c["inputs"]:
+def exit_status(counts: dict[str, int]) -> int:
+    """1, with a line on stderr, when every input counted (of a run, or of all a backfill's days) was quarantined; else 0."""
+    if counts["inputs"] and counts["quarantined"] == counts["inputs"]:
         print("newsevents: nothing could be read: every input was quarantined (see the quarantine table)", file=sys.stderr)
         return 1
     return 0
@@ -321,8 +320,8 @@ def command_backfill(args: argparse.Namespace) -> int:
     with command_api() as server:
         options = run_options(args)
         with before_flows(options, server):
-            statuses = [exit_status(summary) for summary in backfill(args.since, args.until, options, echo=True)]
-    return max(statuses, default=0)
+            summaries = backfill(args.since, args.until, options, echo=True)
+    return exit_status({key: sum(s.counts[key] for s in summaries) for key in ("inputs", "quarantined")})
 
 
 def command_sql(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import brotli
 
@@ -27,7 +28,7 @@ def page(n: int | str, extra: str = "") -> bytes:
 def rss(base: str, paths: list[str], dates: list[str | None] | None = None) -> bytes:
     """An RSS 2.0 feed linking to the given paths, dated 24 November 2026 unless dates are given (None: no date)."""
     dates = dates or ["Tue, 24 Nov 2026 10:00:00 GMT"] * len(paths)
-    items = "".join(f"<item><title>Item {p}</title><link>{base}{p}?utm_source=rss</link>"
+    items = "".join(f"<item><title>Item {p}</title><link>{base}{p}{'&' if '?' in p else '?'}utm_source=rss</link>"
                     + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>" for p, d in zip(paths, dates, strict=True))
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test feed</title>{items}</channel></rss>'.encode()
 
@@ -104,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/away":
             self.send(302, b"", Location=self.server.away)
         elif path.startswith(("/page/", "/private/")):
-            pad = int(self.path.partition("pad=")[2] or 0)  # ?pad=N adds N bytes of paragraphs (benchmarks)
+            pad = int(parse_qs(urlsplit(self.path).query).get("pad", ["0"])[0])  # ?pad=N adds N bytes of paragraphs (benchmarks)
             self.send(200, page(path.rsplit("/", 1)[-1], "<p>More details followed in the afternoon.</p>" * (pad // 46)))
         elif path == "/slow":
             time.sleep(1.5)
@@ -192,6 +193,9 @@ class Handler(BaseHTTPRequestHandler):
                                       "/page/undated"],
                                [f"{day} Nov 2026 {hour}:00:00 GMT" for day in ("Tue, 24", "Mon, 23", "Sun, 22")
                                 for hour in (18, 9)] + [None]), "application/rss+xml")
+        elif path == "/feed-gone.xml":  # a page on the 23rd, a missing one on the 24th
+            self.send(200, rss(base, ["/page/g23?pad=400", "/missing"], ["Mon, 23 Nov 2026 09:00:00 GMT", "Tue, 24 Nov 2026 09:00:00 GMT"]),
+                      "application/rss+xml")
         elif path == "/lol.xml":
             self.send(200, BILLION_LAUGHS, "application/rss+xml")
         elif path == "/external.xml":

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 
 from flows.cli import build_parser, parse_date, print_rows
+from tests import httpfaults
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow]
 
@@ -156,3 +157,21 @@ def test_reprocess_refuses_the_options_of_fetching(option, capsys):
 def test_the_commands_that_fetch_take_a_user_agent_and_private_hosts(command):
     args = build_parser().parse_args([*command, "--user-agent", "me", "--allow-private"])
     assert (args.user_agent, args.allow_private) == ("me", True)
+
+
+def test_backfill_exits_1_only_when_every_input_of_every_day_was_quarantined(tmp_path):
+    server = httpfaults.start()
+    try:
+        def backfill(since: str, until: str) -> subprocess.CompletedProcess:
+            return newsevents("backfill", "--since", since, "--until", until, "--feed", server.base + "/feed-gone.xml",
+                              "--allow-private", "--data-dir", str(tmp_path / since), cwd=tmp_path)
+
+        some = backfill("2026-11-23", "2026-11-24")  # the 24th's only input, a 404, is quarantined; the 23rd's is stored
+        assert some.returncode == 0 and "nothing could be read" not in some.stderr, some.stderr
+        assert [line.split(": ", 1)[1][:26] for line in some.stdout.splitlines()] == ["1 inputs -> 1 articles, 0 ",
+                                                                                      "1 inputs -> 0 articles, 0 "]
+        none = backfill("2026-11-24", "2026-11-25")
+        assert none.returncode == 1
+        assert none.stderr.count("nothing could be read: every input was quarantined") == 1
+    finally:
+        server.shutdown()
