@@ -147,6 +147,16 @@ def test_a_feed_is_read_in_full_again_until_an_article_that_failed_for_now_is_fe
         server.shutdown()
 
 
+def test_refetch_reads_the_feed_in_full_and_fetches_its_pages_again(prefect_harness, nlp, site, tmp_path):
+    data = DataDir(tmp_path / "data")
+    ingest([], options(data, site))
+    site.asked.clear()
+    ingest([], options(data, site, fetch=FetchOptions(allow_private=True, min_delay=0, refetch=True)))
+    assert site_asked(site, "/feed.xml") == [None], "no If-None-Match: a 304 would hide the items"
+    assert sorted(path for path, _ in site.asked if path.startswith("/news/")) == sorted(
+        [f"/news/{p.name}" for p in PAGES] + ["/news/gone.html"])
+
+
 def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harness, nlp, site, tmp_path, capsys):
     from flows.backfill import backfill
 

@@ -95,11 +95,13 @@ def gather(
     def web() -> Iterator[RawDocument | Rejection | Known]:
         """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
 
-        With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched.
+        With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched;
+        with refetch, feeds are read in full too (a 304 would list no article to fetch again).
         """
         robots = RobotsCache(Client(options.fetch))
         window = options.window
-        found = discover(all_sources, options=options.fetch, store=store, state=None if window else feeds, robots=robots,
+        full = window or options.fetch.refetch
+        found = discover(all_sources, options=options.fetch, store=store, state=None if full else feeds, robots=robots,
                          window=window)
         on_undated(found.undated)
         source_of = {canonical_url(t.url): t.source_name for t in found.targets}  # a fetch names the canonical URL
