@@ -77,7 +77,7 @@ ARTICLES = pa.schema(
         field("ingested_at", TIMESTAMP, "When the article was written to the lake (UTC).", nullable=False),
         RUN_ID,
         field("pipeline_version", pa.string(), "Versions of newsevents, trafilatura, the spaCy model, the event coder and the tone words that made the row (the last two with a hash of their tables); `newsevents reprocess` redoes older ones."),
-        field("content_type", pa.string(), "HTTP Content-Type header the body was decoded with, parameters included (at most 200 characters; its charset is read again on reprocess); null for local files, JSONL records and rows written before it was kept."),
+        field("http_content_type", pa.string(), "HTTP Content-Type header the body was decoded with, parameters included (at most 200 characters; its charset is read again on reprocess); null for local files, JSONL records and rows written before it was kept."),
         field("given_title", pa.string(), "Title given with the input rather than found in it (a feed or sitemap item's title, a JSONL record's title), preferred to the page's headline and given again on reprocess; null when none was given or for rows written before it was kept."),
     ]
 )

@@ -183,8 +183,8 @@ def test_reprocess_redoes_articles_of_an_older_pipeline_from_the_raw_store(sampl
     before = {t: catalog.query(data, f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL")[1] for t in ("entities", "event_mentions")}
     assert reprocess(RunOptions(data_dir=data.root)).counts["inputs"] == 0, "nothing is older than the current pipeline"
     files = sorted((data.lake.path / "articles").rglob("*.parquet"))
-    for file in files:  # written before articles kept content_type and given_title: reprocess reads them as null
-        pq.write_table(pq.read_table(file).drop_columns(["content_type", "given_title"]), file)
+    for file in files:  # written before articles kept http_content_type and given_title: reprocess reads them as null
+        pq.write_table(pq.read_table(file).drop_columns(["http_content_type", "given_title"]), file)
     older = pq.read_table(files[0])
     pq.write_table(older.set_column(older.schema.get_field_index("pipeline_version"), "pipeline_version",
                                     pa.array(["newsevents 0.0.1"] * older.num_rows)), files[0])

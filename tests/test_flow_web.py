@@ -224,7 +224,7 @@ def test_reprocess_decodes_a_page_with_the_charset_its_http_header_gave(feed_rep
     [url] = [u for u in before if u.endswith(CAFE)]
     assert "São Paulo" in before[url]["text"] and "“naïve”" in before[url]["text"] and "€0" in before[url]["text"]
     assert after[url]["text"] == before[url]["text"]
-    assert after[url]["content_type"] == CAFE_TYPE
+    assert after[url]["http_content_type"] == CAFE_TYPE
 
 
 def test_reprocess_with_the_same_pipeline_rebuilds_feed_titled_articles_unchanged(feed_reprocessed):

@@ -130,7 +130,7 @@ def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) 
         "extractor_version": extracted.extractor_version,
         "input_format": doc.input_format,
         "raw_sha256": sha256_hex(doc.raw),
-        "content_type": doc.content_type,
+        "http_content_type": doc.content_type,
         "given_title": doc.title,
     }
 

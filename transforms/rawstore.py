@@ -23,7 +23,7 @@ from transforms.read import RawDocument, document_from_bytes, record_to_document
 
 SUFFIX = ".zst"
 REREAD_COLUMNS = ("article_id", "url", "canonical_url", "input_format", "raw_sha256", "published_at", "source_name",
-                  "content_type", "given_title")  # what `reread` uses of an articles row
+                  "http_content_type", "given_title")  # what `reread` uses of an articles row
 
 
 class RawStore:
@@ -98,7 +98,7 @@ def reread(articles: Iterable[dict], store: RawStore) -> Iterator[RawDocument | 
             result = record_to_document(raw, row["url"], published=None)
         else:
             result = document_from_bytes(raw, location=row["url"], url=row["canonical_url"] or row["url"], input_format=kind,
-                                         is_html=kind != "txt", title=row["given_title"], content_type=row["content_type"])
+                                         is_html=kind != "txt", title=row["given_title"], content_type=row["http_content_type"])
         if isinstance(result, Rejection):
             yield replace(result, stage="reprocess")
         else:
