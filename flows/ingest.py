@@ -295,7 +295,7 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
 
     def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known]:
         return gather(inputs, options.sources, options=gather_options, store=store, known_urls=batches.seen.urls,
-                      feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated)
+                      feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated, on_total=batches.progress.expect)
 
     return run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options),
                        published=feeds.save)

@@ -10,7 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 class RunProgress:
-    """Counts finished inputs out of a total, when the total is known before the run (local files, URL lists)."""
+    """Counts finished inputs out of a total, when the total is known before the run (local files, URL lists) or once
+    the feeds and sitemaps are read."""
 
     def __init__(self, total: int | None, *, label: str, every_seconds: float = 30.0, stream=None) -> None:
         self.total = total
@@ -29,6 +30,12 @@ class RunProgress:
             self.bar.start()
             self.task_id = self.bar.add_task(self.label, total=self.total, rate="")
         return self
+
+    def expect(self, total: int) -> None:
+        """The run's inputs come to this many in all."""
+        self.total = total
+        if self.bar is not None:
+            self.bar.update(self.task_id, total=total)
 
     def advance(self, inputs: int) -> None:
         """This many more inputs are finished (stored, skipped or quarantined)."""

@@ -118,6 +118,22 @@ def test_a_feed_is_fetched_into_articles_fetches_and_quarantine(prefect_harness,
     assert statuses == [(200,), (304,)], "the second run asks with If-None-Match and gets 304"
 
 
+def test_the_inputs_of_a_run_are_counted_once_the_feeds_are_read(site, tmp_path):
+    """The progress bar's total: local files read before the web, the feeds' failures and every listed article."""
+    from transforms.feeds import FeedState
+    from transforms.gather import GatherOptions, gather, split_inputs
+    from transforms.rawstore import RawStore
+
+    (tmp_path / "a.txt").write_text("A local article read before the feeds.")
+    totals: list[int] = []
+    gone = Source(name="gone", kind="feed", urls=(f"http://127.0.0.1:{site.server_port}/no-feed.xml",))
+    items = list(gather(split_inputs([str(tmp_path / "a.txt")]), [*options(DataDir(tmp_path), site).sources, gone],
+                        options=GatherOptions(fetch=FetchOptions(allow_private=True, min_delay=0)), store=RawStore(tmp_path),
+                        known_urls=set(), feeds=FeedState(), on_fetch_rows=lambda rows: None, on_undated=lambda n: None,
+                        on_total=totals.append))
+    assert totals == [len(items)] and len(items) == 1 + 1 + len(PAGES) + 2  # a.txt, the missing feed, the listed pages
+
+
 def site_asked(server: ThreadingHTTPServer, path: str) -> list[str | None]:
     """The If-None-Match header of each request for path."""
     return [etag for asked, etag in server.asked if asked == path]

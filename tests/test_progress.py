@@ -22,3 +22,12 @@ def test_the_bar_is_labelled_with_the_flow_that_runs():
         progress.advance(1)
         screen.print(progress.bar.get_renderable())
     assert screen.file.getvalue().startswith("reprocess") and "1/3" in screen.file.getvalue()
+
+
+def test_a_total_learnt_during_the_run_gives_the_bar_its_end():
+    screen = Console(file=io.StringIO(), width=100)
+    with RunProgress(None, label="ingest", stream=Terminal()) as progress:
+        progress.advance(2)
+        progress.expect(8)
+        screen.print(progress.bar.get_renderable())
+    assert "2/8" in screen.file.getvalue()

@@ -87,10 +87,12 @@ def gather(
     feeds: FeedState,
     on_fetch_rows: Callable[[list[dict]], None],
     on_undated: Callable[[int], None],
+    on_total: Callable[[int], None] = lambda _: None,
 ) -> Iterator[RawDocument | Rejection | Known]:
     """Every input's document, rejection or Known marker: what folders hold that is not read, local files, then WARC
     records, then the web (the feeds' conditional-GET validators are offered to `feeds`, for the caller to save once
-    the run is published)."""
+    the run is published). Once the feeds and sitemaps are read, `on_total` is told how many inputs there are in all."""
+    yielded = 0
 
     def web() -> Iterator[RawDocument | Rejection | Known]:
         """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
@@ -104,6 +106,7 @@ def gather(
         found = discover(all_sources, options=options.fetch, store=store, state=None if full else feeds, robots=robots,
                          window=window)
         on_undated(found.undated)
+        on_total(yielded + sum(isinstance(done.result, Rejection) for done in found.fetched) + len(found.targets))
         source_of = {canonical_url(t.url): t.source_name for t in found.targets}  # a fetch names the canonical URL
         for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
             on_fetch_rows(list(done.rows))
@@ -121,6 +124,7 @@ def gather(
     for item in items:
         if isinstance(item, RawDocument):
             store.put(item.raw)  # kept once, by content: `reprocess` rebuilds the article from it
+        yielded += 1
         yield item
 
 
