@@ -297,8 +297,8 @@ def command_serve(args: argparse.Namespace) -> int:
 def command_reprocess(args: argparse.Namespace) -> int:
     from flows.prefect_api import command_api
 
-    if not named_data_dir(args).is_dir():
-        raise NewseventsError(f"no data directory at {named_data_dir(args)}: reprocess rebuilds the articles one holds")
+    if not (root := named_data_dir(args)).is_dir():
+        raise NewseventsError(f"no data directory at {root}: reprocess rebuilds the articles one holds")
     with command_api() as server:
         from flows.ingest import run_reprocess
 
@@ -486,8 +486,7 @@ def run_command(argv: Sequence[str] | None) -> int:
         print(f"newsevents: {e}", file=sys.stderr)
         return 2
     except (OSError, duckdb.Error) as e:  # a disk, a network or an object store that failed: one line, as NewseventsError
-        where = f": {e.filename}" if getattr(e, "filename", None) else ""
-        print(f"newsevents: {getattr(e, 'strerror', None) or f'{type(e).__name__}: {first_line(e)}'}{where}", file=sys.stderr)
+        print(f"newsevents: {failure_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("newsevents: interrupted", file=sys.stderr)
@@ -497,6 +496,13 @@ def run_command(argv: Sequence[str] | None) -> int:
         return 128 + signal.SIGTERM
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def failure_line(error: OSError | duckdb.Error) -> str:
+    """An OSError as the system words it (with the file it names), else the error's type and first line (an object
+    store's errors often carry no strerror)."""
+    what = getattr(error, "strerror", None) or f"{type(error).__name__}: {first_line(error)}"
+    return f"{what}: {error.filename}" if getattr(error, "filename", None) else what
 
 
 def raise_terminated(signum: int, frame: object) -> None:

@@ -373,17 +373,18 @@ def finish_stopped_run(batches: Batches, began: float, stop: BaseException, flow
                   "(press Ctrl-C again to leave it to the next command that writes)", file=sys.stderr, flush=True)
             rollup(batches.data, batches.months)
 
-    status, error = stop_status(stop)
-    steps = [("its fetch attempts could not be written to fetches", write_fetches),
-             ("the events of the months it touched were not recomputed", recompute_events),
-             ("its row could not be written to runs", lambda: record_run(batches.summary(began), flow_name, params, options,
-                                                                          started_at, batches.versions, status=status, error=error)),
-             ("its artifact could not be published", lambda: publish_run_artifact(batches.summary(began), status=f"{status}: {error}"))]
-    for failure, step in steps:
+    def attempt(failure: str, step: Callable[[], object]) -> None:
         try:
             step()
         except BaseException as e:  # a second Ctrl-C skips a step, not the rest
             print(f"newsevents: the stopped run: {failure}: {first_line(e)}", file=sys.stderr)
+
+    attempt("its fetch attempts could not be written to fetches", write_fetches)
+    attempt("the events of the months it touched were not recomputed", recompute_events)
+    summary, (status, error) = batches.summary(began), stop_status(stop)
+    attempt("its row could not be written to runs",
+            lambda: record_run(summary, flow_name, params, options, started_at, batches.versions, status=status, error=error))
+    attempt("its artifact could not be published", lambda: publish_run_artifact(summary, status=f"{status}: {error}"))
 
 
 def known_total(inputs: Inputs, options: RunOptions) -> int | None:

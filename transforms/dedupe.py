@@ -24,6 +24,7 @@ class Seen:
     text_by_article: dict[str, str] = field(default_factory=dict)  # article_id -> text_sha256
     first_by_text: dict[str, str] = field(default_factory=dict)  # text_sha256 -> article_id of the original
     duplicates: dict[str, dict] = field(default_factory=dict)  # article_id -> DUPLICATE_COLUMNS of a duplicate's row
+    duplicates_of: dict[str, dict[str, None]] = field(default_factory=dict)  # original -> its duplicates' ids, in order
     orphaned: dict[str, dict] = field(default_factory=dict)  # article_id -> row of a duplicate to read again (stale)
     urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
     quarantine_ids: set[str] = field(default_factory=set)
@@ -60,9 +61,10 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
                 if duplicate_of is None:
                     seen.first_by_text.setdefault(text_sha, article_id)
             glob = data.table_glob("articles")
-            seen.duplicates = {row["article_id"]: row for row in con.sql(
-                f"SELECT {stored_columns(con, 'articles', glob, DUPLICATE_COLUMNS)} FROM read_parquet('{glob}', union_by_name=true) "
-                "WHERE duplicate_of IS NOT NULL ORDER BY ingested_at, article_id").to_arrow_table().to_pylist()}
+            for row in con.sql(
+                    f"SELECT {stored_columns(con, 'articles', glob, DUPLICATE_COLUMNS)} FROM read_parquet('{glob}', union_by_name=true) "
+                    "WHERE duplicate_of IS NOT NULL ORDER BY ingested_at, article_id").to_arrow_table().to_pylist():
+                add_duplicate(seen, row)
         if data.has_files("quarantine"):
             seen.quarantine_ids = {r[0] for r in con.execute(
                 f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
@@ -94,22 +96,28 @@ def dedupe(articles: list[dict], seen: Seen) -> Deduped:
             out.new.append({**article, "duplicate_of": None})
         else:
             out.duplicates.append({**article, "duplicate_of": original})
-            seen.duplicates[article_id] = {column: out.duplicates[-1][column] for column in DUPLICATE_COLUMNS}
+            add_duplicate(seen, {column: out.duplicates[-1][column] for column in DUPLICATE_COLUMNS})
     return out
+
+
+def add_duplicate(seen: Seen, row: dict) -> None:
+    """Remember a duplicate's row, under its original."""
+    seen.duplicates[row["article_id"]] = row
+    seen.duplicates_of.setdefault(row["duplicate_of"], {})[row["article_id"]] = None
 
 
 def orphan_duplicates(seen: Seen, article_id: str, text_sha: str) -> None:
     """Before a stored article's new version is deduped: when it was the original of other text, orphan its duplicates."""
-    seen.duplicates.pop(article_id, None)
+    if (was := seen.duplicates.pop(article_id, None)) is not None:
+        seen.duplicates_of[was["duplicate_of"]].pop(article_id)
     seen.orphaned.pop(article_id, None)  # its new version is processed now: not read again
     old = seen.text_by_article[article_id]
     if old == text_sha or seen.first_by_text.get(old) != article_id:
         return
     del seen.first_by_text[old]
-    for duplicate in [row for row in seen.duplicates.values() if row["duplicate_of"] == article_id]:
-        del seen.duplicates[duplicate["article_id"]]
-        seen.raw_by_article[duplicate["article_id"]] = None  # stale: its unchanged raw bytes are processed again
-        seen.orphaned[duplicate["article_id"]] = duplicate
+    for duplicate_id in seen.duplicates_of.pop(article_id, {}):
+        seen.raw_by_article[duplicate_id] = None  # stale: its unchanged raw bytes are processed again
+        seen.orphaned[duplicate_id] = seen.duplicates.pop(duplicate_id)
 
 
 def new_quarantine_rows(rows: list[dict], seen: Seen) -> list[dict]:
