@@ -42,7 +42,7 @@ from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_r
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
 from transforms.feeds import FeedState
 from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
-from transforms.load import CommitPending, DataDir, exclusive, publish
+from transforms.load import CommitPending, DataDir, exclusive, partition, publish
 from transforms.nlp import load_nlp, model_meta
 from transforms.rawstore import REREAD_COLUMNS, RawStore, reread
 from transforms.read import RawDocument
@@ -224,8 +224,9 @@ class Batches:
         """Publish the rows of one batch and the queued quarantine and fetch rows, in one commit; a commit that the lake
         failed after its journal was written is published all the same, and returned for the caller to raise once the
         batch is counted."""
-        if replaced:
-            self.months |= months_of_articles(self.data, replaced)
+        replacing = {article_id: self.seen.partition_of.get(article_id) for article_id in replaced}
+        if replacing:
+            self.months |= months_of_articles(self.data, replacing)
         tables = {"articles": articles, "entities": entities, "event_mentions": mentions,
                   "quarantine": [(row["at"], row) for row in self.quarantine],
                   "fetches": [(row["fetched_at"], row) for row in self.fetches]}
@@ -233,9 +234,10 @@ class Batches:
         if any(tables.values()):
             self.published += 1
             try:
-                publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replaced)
+                publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replacing)
             except CommitPending as e:
                 pending = e
+            self.seen.partition_of.update((row["article_id"], partition(day)) for day, row in articles)
         self.months |= months_of([row for _, row in mentions])
         for row in self.fetches:  # each attempt's outcome per domain, robots.txt's apart from the pages'
             domain = urlsplit(row["url"]).hostname or row["url"]

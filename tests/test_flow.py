@@ -137,6 +137,25 @@ def test_a_changed_file_replaces_its_rows_and_an_unchanged_one_is_skipped(prefec
     assert stale == [(0,)], "the old version's events are gone"
 
 
+def test_a_changed_file_dated_in_another_month_leaves_no_row_in_the_old_one(prefect_harness, nlp, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "accord.txt").write_text(ACCORD)
+    (inputs / "talks.txt").write_text(ACCORD.replace("Chile", "Bolivia").replace("accord", "treaty"))
+    data = DataDir(tmp_path / "data")
+    ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    (inputs / "accord.txt").write_text(ACCORD.replace("signed an accord", "threatened to sanction each other"))
+    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 7, 2)))
+    assert (summary.counts["replaced"], summary.counts["unchanged"]) == (1, 1)
+    for table in ("articles", "entities", "event_mentions"):
+        _, rows = catalog.query(data, f"SELECT DISTINCT a.url, regexp_extract(t.filename, 'month=([0-9]+)', 1) "
+                                      f"FROM read_parquet('{data.table_glob(table)}', filename=true, union_by_name=true) t "
+                                      f"JOIN articles a USING (article_id) ORDER BY 1, 2")
+        assert [(url.rsplit("/", 1)[1], month) for url, month in rows] == [("accord.txt", "07"), ("talks.txt", "06")], table
+    _, stale = catalog.query(data, "SELECT count(*) FROM event_mentions WHERE sentence LIKE '%signed an accord%'")
+    assert stale == [(0,)]
+
+
 KHARKIV = ("Fighting near Kharkiv\n\nRussian troops attacked Ukrainian positions near Kharkiv on Tuesday, the Ukrainian "
            "military said. Officials in Kyiv said the attack was repelled after several hours of heavy shelling.")
 

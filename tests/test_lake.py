@@ -72,7 +72,7 @@ def test_publish_rollup_replace_and_compact_make_the_same_tables_as_a_local_lake
         two_runs(data)
         newer = article(1, published=date(2026, 1, 9), run_id="20260201T000000Z-cccccc",
                         ingested_at=datetime(2026, 2, 1, tzinfo=UTC), title="Corrected story 1")
-        publish(data, "b3", {"articles": [(newer["published_at"], newer)]}, replacing={newer["article_id"]})
+        publish(data, "b3", {"articles": [(newer["published_at"], newer)]}, replacing={newer["article_id"]: None})
     for table in TABLE_NAMES:
         assert table_rows(remote.root, table) == table_rows(local.root, table), table
     title = TABLES["articles"].schema.names.index("title")

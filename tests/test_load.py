@@ -11,7 +11,7 @@ import pytest
 from schemas.tables import QUARANTINE
 from tests.lakes import held_by_another_process
 from transforms.errors import Reason, Rejection
-from transforms.load import HELD, DataDir, LakeBusy, exclusive, publish, recover
+from transforms.load import HELD, DataDir, LakeBusy, exclusive, files_in, publish, recover
 from transforms.tabulate import SchemaMismatch, to_table
 
 
@@ -39,6 +39,16 @@ def test_publishing_a_batch_again_replaces_its_files(tmp_path):
     for _ in range(3):
         publish(data, "same-batch", {"quarantine": [(row["at"], row)]})
     assert lake_rows(data, "quarantine") == 1
+
+
+def test_files_are_looked_for_in_the_partitions_named_or_everywhere_when_one_is_unknown(tmp_path):
+    data = DataDir(tmp_path)
+    rows = [quarantine_row(1, datetime(2026, 1, 5, tzinfo=UTC)), quarantine_row(2, datetime(2026, 2, 7, tzinfo=UTC))]
+    publish(data, "b1", {"quarantine": [(r["at"], r) for r in rows]})
+    january, february = data.lake.files("quarantine")
+    assert files_in(data, "quarantine", {"year=2026/month=02"}) == [february]
+    assert files_in(data, "quarantine", {"year=2025/month=12"}) == []
+    assert files_in(data, "quarantine", {"year=2026/month=02", None}) == [january, february]
 
 
 def test_a_crash_after_the_journal_is_rolled_forward(tmp_path):

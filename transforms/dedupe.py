@@ -27,6 +27,7 @@ class Seen:
     duplicates_of: dict[str, dict[str, None]] = field(default_factory=dict)  # original -> its duplicates' ids, in order
     orphaned: dict[str, dict] = field(default_factory=dict)  # article_id -> row of a duplicate to read again (stale)
     urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
+    partition_of: dict[str, str] = field(default_factory=dict)  # article_id -> the lake partition of its rows (year=YYYY/month=MM)
     quarantine_ids: set[str] = field(default_factory=set)
 
 
@@ -51,10 +52,12 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
     with data.connect() as con:
         if data.has_files("articles"):
             rows = con.execute(
-                f"SELECT article_id, raw_sha256, text_sha256, duplicate_of, url, canonical_url "
-                f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) ORDER BY ingested_at, article_id"
+                f"SELECT article_id, raw_sha256, text_sha256, duplicate_of, url, canonical_url, "
+                f"regexp_extract(filename, '(year=[0-9]+/month=[0-9]+)/[^/]*$', 1) "
+                f"FROM read_parquet('{data.table_glob('articles')}', union_by_name=true, filename=true) ORDER BY ingested_at, article_id"
             ).fetchall()
-            for article_id, raw_sha, text_sha, duplicate_of, url, canonical in rows:
+            for article_id, raw_sha, text_sha, duplicate_of, url, canonical, stored_in in rows:
+                seen.partition_of[article_id] = stored_in
                 seen.raw_by_article[article_id] = raw_sha
                 seen.text_by_article[article_id] = text_sha
                 seen.urls.update(u for u in (url, canonical) if u and u.startswith(("http://", "https://")))

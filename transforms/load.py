@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -135,14 +135,15 @@ def partition(day: date | datetime) -> str:
 
 
 def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | datetime, dict]]],
-            *, replacing: Collection[str] = ()) -> dict[str, int]:
+            *, replacing: Mapping[str, str | None] | None = None) -> dict[str, int]:
     """Write each table's (partition date, row) pairs as one file per partition, atomically; returns rows per table.
 
-    The stored rows of the articles in `replacing` are dropped from their files in the same commit.
+    The stored rows of the articles in `replacing` (article id -> the partition of its rows, None when not known) are
+    dropped from their files in the same commit.
     """
     stage_dir = data.staging / batch_id
     shutil.rmtree(stage_dir, ignore_errors=True)
-    moves, removes = retire_articles(data, stage_dir / "retired", replacing)
+    moves, removes = retire_articles(data, stage_dir / "retired", replacing or {})
     written: dict[str, int] = {}
     for name, dated_rows in tables.items():
         if not dated_rows:
@@ -164,20 +165,21 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
     return written
 
 
-def retire_articles(data: DataDir, stage_dir: Path, article_ids: Collection[str]) -> tuple[list[tuple[str, str]], list[str]]:
+def retire_articles(data: DataDir, stage_dir: Path, replacing: Mapping[str, str | None]) -> tuple[list[tuple[str, str]], list[str]]:
     """Staged rewrites (and removals) of the lake files holding rows of these articles, without those rows."""
     moves: list[tuple[str, str]] = []
     removes: list[str] = []
-    if not article_ids:
+    if not replacing:
         return moves, removes
-    ids = sorted(article_ids)
+    ids = sorted(replacing)
     for table in ARTICLE_TABLES:
-        if not data.has_files(table):
+        candidates = files_in(data, table, set(replacing.values()))
+        if not candidates:
             continue
         with data.connect() as con:
             files = [r[0] for r in con.execute(
-                f"SELECT DISTINCT filename FROM read_parquet('{data.table_glob(table)}', filename=true, union_by_name=true) "
-                "WHERE article_id IN (SELECT unnest($ids))", {"ids": ids}).fetchall()]
+                "SELECT DISTINCT filename FROM read_parquet($files, filename=true, union_by_name=true) "
+                "WHERE article_id IN (SELECT unnest($ids))", {"files": candidates, "ids": ids}).fetchall()]
         for name in sorted(files):
             stored = data.lake.read_table(name)
             kept = stored.filter(pc.invert(pc.is_in(stored["article_id"], value_set=pa.array(ids))))
@@ -192,6 +194,14 @@ def retire_articles(data: DataDir, stage_dir: Path, article_ids: Collection[str]
             write_parquet(kept, staged)
             moves.append((str(staged), name))
     return moves, removes
+
+
+def files_in(data: DataDir, table: str, partitions: Collection[str | None]) -> list[str]:
+    """A table's files in these partitions (`year=YYYY/month=MM`); all of them when one partition is not known (None)."""
+    if None in partitions:
+        return data.lake.files(table)
+    by_partition = data.lake.files_by_partition(table)
+    return sorted(file for name in partitions for file in by_partition.get(name, []))
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
 from schemas.tables import TABLES, TIMESTAMP
-from transforms.load import DataDir, partition, replace_partitions
+from transforms.load import DataDir, files_in, partition, replace_partitions
 from transforms.tabulate import conform
 
 ROLLUP_FILE = "part-rollup"
@@ -96,12 +97,14 @@ def months_of(mentions: list[dict]) -> set[date]:
 
 
 
-def months_of_articles(data: DataDir, article_ids: list[str]) -> set[date]:
-    """The months of the stored event mentions of these articles (their events change when the articles are replaced)."""
-    if not data.has_files("event_mentions"):
+def months_of_articles(data: DataDir, replacing: Mapping[str, str | None]) -> set[date]:
+    """The months of the stored event mentions of these articles (id -> partition of its rows, None when not known): their
+    events change when the articles are replaced."""
+    files = files_in(data, "event_mentions", set(replacing.values()))
+    if not files:
         return set()
     with data.connect() as con:
         rows = con.execute(
-            f"SELECT DISTINCT CAST(date_trunc('month', event_date) AS DATE) FROM read_parquet('{data.table_glob('event_mentions')}', "
-            "union_by_name=true) WHERE article_id IN (SELECT unnest($ids))", {"ids": article_ids}).fetchall()
+            "SELECT DISTINCT CAST(date_trunc('month', event_date) AS DATE) FROM read_parquet($files, union_by_name=true) "
+            "WHERE article_id IN (SELECT unnest($ids))", {"files": files, "ids": sorted(replacing)}).fetchall()
     return {r[0] for r in rows}
