@@ -23,8 +23,9 @@ from tests.lakes import article, two_runs
 from transforms import catalog
 from transforms import lake as lake_module
 from transforms.compact import compact
+from transforms.errors import Reason, Rejection
 from transforms.lake import LOCATION_FILE, choose
-from transforms.load import DataDir, publish, recover, write_journal, write_parquet
+from transforms.load import DataDir, exclusive, publish, recover, write_journal, write_parquet
 from transforms.tabulate import to_table
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -225,6 +226,36 @@ def test_a_remembered_endpoint_that_stops_answering_fails_a_write_in_time(s3, tm
             data.lake.put(str(staged), data.lake.url("articles", "year=2026", "month=01", "part.parquet"))
     assert time.monotonic() - began < 30, "a bounded number of tries, each bounded in time"
     assert staged.exists(), "the staged file stays for the journal to upload later"
+
+
+def quarantine_rows(count: int) -> list[tuple[datetime, dict]]:
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    rows = [Rejection(stage="read", reason=Reason.EMPTY, url=f"file:///in/{n}.txt", detail="input is empty").to_row("run-1", at)
+            for n in range(count)]
+    return [(at, row) for row in rows]
+
+
+def stored_count(data: DataDir, table: str) -> int:
+    with data.connect() as con:
+        return con.execute(f"SELECT count(*) FROM read_parquet('{data.table_glob(table)}')").fetchone()[0]
+
+
+def test_the_writer_keeps_listings_that_its_own_writes_renew_and_forgets_them_when_it_lets_go(s3, tmp_path):
+    data = on_s3(tmp_path, "listed")
+    with exclusive(data):
+        publish(data, "b1", {"quarantine": quarantine_rows(1)})
+        assert stored_count(data, "quarantine") == 1
+        assert len(data.lake.fs.dircache) > 0, "sizes and times come from the listing, not a request per file"
+        [name] = data.lake.files("quarantine")
+        one_row = s3.cat_file(data.lake.fs_path(name))
+        publish(DataDir(data.root), "b1", {"quarantine": quarantine_rows(40)})  # the same file, rewritten bigger
+        assert stored_count(data, "quarantine") == 40, "a write through another lake of the process renews the listing"
+    assert len(data.lake.fs.dircache) == 0
+    with exclusive(data):
+        publish(data, "b1", {"quarantine": quarantine_rows(3)})
+        assert stored_count(data, "quarantine") == 3
+    s3.pipe_file(data.lake.fs_path(name), one_row)  # another process writes once this one has let go
+    assert stored_count(data, "quarantine") == 1
 
 
 def test_a_lake_has_one_writer_and_giving_the_lake_again_moves_it(s3, tmp_path, capsys):

@@ -34,6 +34,7 @@ CHECK_SECONDS = 60.0  # the most a lake's first check may take (an unreachable b
 S3_CONNECT_SECONDS, S3_READ_SECONDS = 5, 15
 S3_ATTEMPTS = 3  # botocore's tries, with its exponential back-off (AWS_MAX_ATTEMPTS or AWS_RETRY_MODE set: theirs)
 S3FS_TRIES = 2  # s3fs's own tries around botocore's
+FILE_SYSTEMS: dict[tuple, tuple[fsspec.AbstractFileSystem, str]] = {}  # (process, location, settings) -> a remote lake's file system, root
 MARKER = "_newsevents_lake.json"  # written at the lake's root when a data directory is pointed there
 
 
@@ -42,14 +43,7 @@ class Lake:
 
     def __init__(self, location: str | Path):
         self.location = str(location)
-        s3 = fsspec.core.split_protocol(self.location)[0] in ("s3", "s3a")
-        try:
-            self.fs, root = fsspec.core.url_to_fs(self.location, use_listings_cache=False, skip_instance_cache=True,
-                                                  **(s3_options() if s3 else {}))
-        except (ImportError, ValueError) as e:
-            raise NewseventsError(f"lake {self.location}: {str(e).splitlines()[0]}") from e
-        if s3:
-            self.fs.retries = S3FS_TRIES
+        self.fs, root = file_system(self.location)
         self.local = isinstance(self.fs, LocalFileSystem)
         self.root = root.rstrip("/")
 
@@ -130,6 +124,13 @@ class Lake:
             raise NewseventsError(f"lake {self.location} is written by {other}; a lake has one writer. To make {root} its writer, "
                                   f"give --lake {self.location} again (docs/operations.md#object-storage)")
 
+    def cache_listings(self, on: bool) -> None:
+        """Keep the listings (names, sizes, times) of remote files between calls, or forget them: only while this process holds
+        the lake's writer, since then every change to the lake goes through this process's file system, which forgets
+        the listings that a write changes."""
+        self.fs.dircache.clear()
+        self.fs.dircache.use_listings_cache = on
+
     def connect(self, database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection that can read this lake (its fsspec file system registered when remote)."""
         con = duckdb.connect(database, read_only=read_only)
@@ -137,6 +138,26 @@ class Lake:
             con.execute("SET autoload_known_extensions = false")  # the fsspec file system, not a downloaded httpfs
             con.register_filesystem(self.fs)
         return con
+
+
+def file_system(location: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The file system of a lake location and the lake's root in it; one per remote location in a process, so that its
+    listings, when kept, are forgotten on a write made through any of the process's lakes."""
+    settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AWS_", "GOOGLE_", "AZURE_"))))
+    key = (os.getpid(), location, settings)  # a forked worker, or other credentials or endpoint, make their own
+    if key in FILE_SYSTEMS:
+        return FILE_SYSTEMS[key]
+    s3 = fsspec.core.split_protocol(location)[0] in ("s3", "s3a")
+    try:
+        fs, root = fsspec.core.url_to_fs(location, use_listings_cache=False, skip_instance_cache=True,
+                                         **(s3_options() if s3 else {}))
+    except (ImportError, ValueError) as e:
+        raise NewseventsError(f"lake {location}: {str(e).splitlines()[0]}") from e
+    if isinstance(fs, LocalFileSystem):
+        return fs, root
+    if s3:
+        fs.retries = S3FS_TRIES
+    return FILE_SYSTEMS.setdefault(key, (fs, root))
 
 
 def s3_options() -> dict:

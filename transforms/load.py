@@ -121,8 +121,12 @@ def exclusive(data: DataDir, *, claiming: bool = False) -> Iterator[None]:
         try:
             if not claiming:
                 data.lake.check_writer(data.root)
-            recover(data)
-            yield
+            data.lake.cache_listings(True)
+            try:
+                recover(data)
+                yield
+            finally:
+                data.lake.cache_listings(False)
         finally:
             del HELD[key]
             handle.truncate(0)
