@@ -155,6 +155,7 @@ class Batches:
         tally.rejections += rejections
         split = dedupe(articles, self.seen)
         self.adopt_orphans(split, tally)
+        tally.rejections += split.rejections
         tally.unchanged += len(split.unchanged)
         self.analysing.append((self.analyse(split.new), split, tally))
 

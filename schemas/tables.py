@@ -189,7 +189,7 @@ EVENTS = pa.schema(
 QUARANTINE = pa.schema(
     [
         field("quarantine_id", pa.string(), "Hash of stage, reason, location and payload; the same rejection is stored once.", nullable=False),
-        field("stage", pa.string(), "Stage that rejected the input: read, fetch, clean, nlp, or reprocess (the raw bytes of a stored article missing or unreadable).", nullable=False),
+        field("stage", pa.string(), "Stage that rejected the input: read, fetch, clean, dedupe (a second version of an article in one run), nlp, or reprocess (the raw bytes of a stored article missing or unreadable).", nullable=False),
         field("reason", pa.string(), "Stable reason code (see docs/tables.md#reason-codes).", nullable=False),
         field("url", pa.string(), "URL or file:// location of the rejected input."),
         field("detail", pa.string(), "One-line human-readable explanation.", nullable=False),

@@ -160,6 +160,32 @@ KHARKIV = ("Fighting near Kharkiv\n\nRussian troops attacked Ukrainian positions
            "military said. Officials in Kyiv said the attack was repelled after several hours of heavy shelling.")
 
 
+@pytest.mark.parametrize("batch_size", [64, 1])
+def test_a_second_version_of_an_article_in_one_run_is_quarantined_and_the_first_kept(prefect_harness, nlp, tmp_path, batch_size):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    records = [{"url": "https://news.example/story-1", "title": "Accord", "text": ACCORD},
+               {"url": "https://news.example/story-1#update", "title": "Kharkiv", "text": KHARKIV}]  # one canonical URL
+    (inputs / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 6, 2), batch_size=batch_size)
+    data = DataDir(options.data_dir)
+    first = ingest([str(inputs)], options)
+    assert (first.counts["articles"], first.counts["replaced"], first.counts["quarantined"]) == (1, 0, 1)
+    _, [(stage, reason, url, detail)] = catalog.query(data, "SELECT stage, reason, url, detail FROM quarantine")
+    assert (stage, reason, url.rsplit("/", 1)[1]) == ("dedupe", "SAME_ARTICLE", "wire.jsonl#line=2")
+    assert "https://news.example/story-1" in detail and detail.endswith("wire.jsonl#line=1, read first in this run with other bytes")
+    _, rows = catalog.query(data, "SELECT count(*), bool_and(text LIKE '%accord%') FROM articles")
+    assert rows == [(1, True)]
+    for table, key in (("entities", "entity_id"), ("event_mentions", "event_mention_id")):
+        _, rows = catalog.query(data, f"SELECT count(*) = count(DISTINCT {key}) FROM {table}")
+        assert rows == [(True,)], f"{table}: one row per key"
+    _, rows = catalog.query(data, "SELECT count(*) FROM event_mentions WHERE sentence LIKE '%Kharkiv%'")
+    assert rows == [(0,)], "no row of the second version"
+    again = ingest([str(inputs)], options)
+    assert (again.counts["unchanged"], again.counts["replaced"], again.counts["quarantined"]) == (1, 0, 1), "re-runs keep the first"
+    assert counts(data)["quarantine"] == 1
+
+
 def lake_rows(data: DataDir) -> dict[str, list]:
     """Every article, entity, mention and event, without the columns that say when or in which run it was written."""
     skip = {"articles": "ingested_at, run_id", "entities": "run_id", "event_mentions": "run_id",

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from transforms.catalog import stored_columns
+from transforms.errors import Reason, Rejection
 from transforms.load import DataDir
 from transforms.rawstore import REREAD_COLUMNS
 
@@ -29,6 +30,7 @@ class Seen:
     urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
     partition_of: dict[str, str] = field(default_factory=dict)  # article_id -> the lake partition of its rows (year=YYYY/month=MM)
     quarantine_ids: set[str] = field(default_factory=set)
+    this_run: dict[str, str] = field(default_factory=dict)  # article_id -> where this run read it first
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Deduped:
     duplicates: list[dict] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
 
     def add(self, other: Deduped) -> None:
         """Take in the split of more articles of the same batch."""
@@ -80,11 +83,16 @@ def dedupe(articles: list[dict], seen: Seen) -> Deduped:
     """Split articles, in input order: stored with the same raw bytes (unchanged), new text, or a duplicate of earlier text.
 
     An article stored before with other raw bytes (the page changed) or marked stale is processed again and replaces its rows;
-    when it was an original and its text changed, its duplicates go to `seen.orphaned`.
+    when it was an original and its text changed, its duplicates go to `seen.orphaned`. A second version of an article in
+    one run is rejected (SAME_ARTICLE).
     """
     out = Deduped()
     for article in articles:
         article_id = article["article_id"]
+        if article_id in seen.this_run and seen.raw_by_article[article_id] not in (None, article["raw_sha256"]):
+            out.rejections.append(same_article(article, seen.this_run[article_id]))
+            continue
+        seen.this_run.setdefault(article_id, article["url"])
         if article_id in seen.raw_by_article:
             if seen.raw_by_article[article_id] == article["raw_sha256"]:
                 out.unchanged.append(article_id)
@@ -101,6 +109,12 @@ def dedupe(articles: list[dict], seen: Seen) -> Deduped:
             out.duplicates.append({**article, "duplicate_of": original})
             add_duplicate(seen, {column: out.duplicates[-1][column] for column in DUPLICATE_COLUMNS})
     return out
+
+
+def same_article(article: dict, first: str) -> Rejection:
+    """The rejection of a second version of an article in one run (the first is kept, so that re-runs keep it too)."""
+    return Rejection(stage="dedupe", reason=Reason.SAME_ARTICLE, url=article["url"],
+                     detail=f"the same article ({article['canonical_url']}) as {first}, read first in this run with other bytes")
 
 
 def add_duplicate(seen: Seen, row: dict) -> None:

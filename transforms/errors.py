@@ -43,6 +43,7 @@ class Reason(StrEnum):
     FEED_MALFORMED = ("FEED_MALFORMED", "A feed or sitemap that does not parse.")
     WARC_MALFORMED = ("WARC_MALFORMED", "A WARC record or file that does not parse.")
     NLP_FAILED = ("NLP_FAILED", "The NLP stage raised on this article.")
+    SAME_ARTICLE = ("SAME_ARTICLE", "Another input of the run is the same article (same canonical URL) with other bytes; the first is kept.")
 
 
 class NewseventsError(Exception):
