@@ -23,7 +23,7 @@ from transforms.clean import (
 )
 from transforms.errors import Reason, Rejection
 from transforms.ids import stable_id
-from transforms.read import RawDocument, document_from_bytes, expand_paths, read_files
+from transforms.read import RawDocument, document_from_bytes, expand_paths, read_files, record_to_document
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ROW_FIELDS = {f.name for f in ARTICLES} - {"duplicate_of", "ingested_at", "run_id", "pipeline_version"}  # set when stored
@@ -182,6 +182,13 @@ def test_plain_text_loses_captions_repeats_and_trailing_boilerplate():
 def test_given_title_keeps_the_first_line_in_the_body():
     row = clean(document(WIRE_STORY, title="Ghana and Togo talk fish"))
     assert row["title"] == "Ghana and Togo talk fish"
+    assert row["text"].startswith("Ministers from Ghana and Togo met in Accra")
+
+
+def test_a_jsonl_record_without_a_title_keeps_all_its_text_as_body():
+    record = '{"url": "https://news.example/1", "text": "Ministers from Ghana and Togo met in Accra on Friday to discuss a dispute over fishing rights in the Gulf of Guinea, and agreed to meet again in June in Lomé to sign a deal."}'.encode()
+    row = clean(record_to_document(record, "file:///in/wire.jsonl#line=1", published=None))
+    assert row["title"] is None
     assert row["text"].startswith("Ministers from Ghana and Togo met in Accra")
 
 

@@ -185,10 +185,11 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
 
 
 def extract_plaintext(doc: RawDocument) -> Extracted:
-    """Title (first non-empty line unless the document has one) and body of a plain text, without page furniture."""
+    """Title and body of a plain text, without page furniture; a file's or page's first non-empty line is its title unless it
+    has one (a JSONL record's title is its `title` field or none: its `text` is all body)."""
     lines = [normalise_line(line) for line in doc.content.splitlines()]
     title = doc.title
-    if title is None:
+    if title is None and doc.input_format != "jsonl":
         first = next((i for i, line in enumerate(lines) if line), None)
         if first is not None:
             title, lines = lines[first], lines[first + 1:]
