@@ -12,6 +12,7 @@ import pytest
 
 from schemas.tables import FETCHES
 from tests import httpfaults
+from tests.hostile import Site
 from transforms.errors import Reason, Rejection
 from transforms.fetch import Fetched, Target, fetch
 from transforms.fetch_options import FetchOptions
@@ -133,6 +134,16 @@ def test_retry_after_over_the_cap_gives_up_at_once(server):
     done = fetch_one(server, "/429-long", max_retry_after=5)
     assert summary(done, server) == [("/429-long", 429, "FETCH_STATUS", 1, 0)]
     assert "Retry-After 3600 s is over the cap of 5 s" in rejection(done).detail
+
+
+def test_a_retry_after_of_non_ascii_digits_is_ignored_not_fatal():
+    site = Site({"/busy": (503, {"Retry-After": "\u00b2"}, b"busy")})  # "²".isdigit() is True, float("²") raises
+    try:
+        done = fetch_one(site, "/busy", retries=1)
+        assert summary(done, site) == [("/busy", 503, "FETCH_STATUS", 1, 0), ("/busy", 503, "FETCH_STATUS", 2, 0)]
+        assert rejection(done).detail == "HTTP 503 (after 2 attempts)"
+    finally:
+        site.shutdown()
 
 
 def test_500_then_200_is_retried_to_a_document(server):

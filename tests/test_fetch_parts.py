@@ -63,6 +63,15 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert parse_retry_after("120") == 120.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert parse_retry_after("\u00b2") is None and parse_retry_after("\u0663") is None  # "²", Arabic-Indic 3: not ASCII
+    assert parse_retry_after("9" * 5000) == float("inf")  # over any cap, never a crash
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 +99999999999999999999") is None  # an offset past a C int
+
+
+@given(st.text(max_size=60))
+def test_retry_after_never_raises(value):
+    seconds = parse_retry_after(value)
+    assert seconds is None or seconds >= 0
 
 
 @pytest.mark.parametrize(("encoding", "compress"), [

@@ -98,16 +98,23 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def header_number(value: str | None) -> float | None:
+    """A header's whole number (ASCII digits only: `"²".isdigit()` is True yet float() refuses it); inf when huge, None when not one."""
+    value = (value or "").strip()
+    return float(value) if value.isascii() and value.isdigit() else None
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = header_number(value)
+    if seconds is not None:
+        return seconds
     try:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
