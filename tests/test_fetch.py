@@ -146,6 +146,19 @@ def test_a_retry_after_of_non_ascii_digits_is_ignored_not_fatal():
         site.shutdown()
 
 
+def test_a_content_length_of_non_ascii_or_endless_digits_is_no_crash():
+    site = Site({"/odd": (200, {"Content-Type": "text/html", "Content-Length": "\u00b2", "Connection": "close"}, httpfaults.page("odd")),
+                 "/big": (200, {"Content-Type": "text/html", "Content-Length": "9" * 5000}, b"")})
+    try:
+        odd = fetch_one(site, "/odd")  # "²" is no length at all: the body is read to the end
+        assert isinstance(odd.result, RawDocument) and "Report odd" in odd.result.content
+        big = fetch_one(site, "/big")
+        assert summary(big, site) == [("/big", 200, "TOO_LARGE", 1, 0)]
+        assert rejection(big).detail.startswith("Content-Length 99999") and len(rejection(big).detail) < 200
+    finally:
+        site.shutdown()
+
+
 def test_500_then_200_is_retried_to_a_document(server):
     done = fetch_one(server, "/flaky")
     assert summary(done, server) == [("/flaky", 500, "FETCH_STATUS", 1, 0), ("/flaky", 200, None, 2, 0)]

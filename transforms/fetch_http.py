@@ -284,9 +284,9 @@ class Client:
         if content_types is not None and mime is not None and mime not in content_types:
             return fail(Reason.NOT_HTML, f"content type {mime[:80]} is not accepted")
         cap = self.options.max_body_bytes if max_body_bytes is None else max_body_bytes
-        declared = h.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
-            return fail(Reason.TOO_LARGE, f"Content-Length {declared} is over the cap of {cap} bytes")
+        declared = header_number(h.get("Content-Length"))
+        if declared is not None and declared > cap:
+            return fail(Reason.TOO_LARGE, f"Content-Length {h['Content-Length'].strip()[:40]} is over the cap of {cap} bytes")
         try:
             decoder = BoundedDecoder(h.get("Content-Encoding"), min(self.options.max_decoded_bytes, 2 * cap))
         except BadEncoding as e:
