@@ -295,6 +295,17 @@ def test_crawl_delay_spaces_requests_to_one_origin():
         s.shutdown()
 
 
+def test_a_robots_txt_the_standard_parser_raises_on_keeps_its_other_rules():
+    s = httpfaults.start()
+    s.robots = "User-agent: *\nCrawl-delay: \u00b2\nRequest-rate: \u00b2/5\nDisallow: /private/\n".encode()
+    try:
+        results = {r.url.removeprefix(s.base): r for r in fetch([s.base + "/private/x", s.base + "/page/ok"], options=options(respect_robots=True))}
+        assert rejection(results["/private/x"]).reason == Reason.ROBOTS_DISALLOWED
+        assert isinstance(results["/page/ok"].result, RawDocument)
+    finally:
+        s.shutdown()
+
+
 def test_per_origin_concurrency_is_bounded():
     s = httpfaults.start()
     active, peak, lock = [0], [0], threading.Lock()

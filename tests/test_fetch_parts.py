@@ -154,6 +154,29 @@ def test_robots_rules_follow_rfc_9309_status_handling():
     assert named.veto("https://news.example.org/a", agent) and named.veto("https://news.example.org/a", "otherbot/1") is None
 
 
+@pytest.mark.parametrize(("line", "delay"), [
+    ("Crawl-delay: \u00b2", None), ("Crawl-delay: %C2%B2", None), ("Crawl-delay: " + "\u0663" * 400, None),  # no ASCII number
+    ("Crawl-delay: " + "9" * 400, 86400.0), ("Crawl-delay: " + "9" * 5000, 86400.0), ("Crawl-delay: " + "9" * 400 + ".5", 86400.0),
+    ("Crawl-delay: 2.5 # seconds", 3.0),
+    ("Request-rate: \u00b2/5", None), ("Request-rate: 1/" + "9" * 5000, None),
+    ("Disallow: http://[::1", None), ("Allow: //[x", None),
+])
+def test_robots_lines_the_standard_parser_raises_on_are_left_out(line, delay):
+    agent = "newsevents/0.1"
+    rules = parse_rules(robots_response(200, f"User-agent: *\nDisallow: /private/\n{line}\nAllow: /\n".encode()), agent)
+    assert rules.crawl_delay == delay
+    assert rules.veto("https://news.example.org/private/a", agent) == "robots.txt disallows this URL", "the other rules still hold"
+    assert rules.veto("https://news.example.org/world/a", agent) is None
+
+
+@given(st.lists(st.tuples(st.sampled_from(["User-agent", "Allow", "Disallow", "Crawl-delay", "Request-rate", "Sitemap"]),
+                          st.text(max_size=30)), max_size=8))
+def test_any_robots_txt_gives_rules(lines):
+    text = "User-agent: *\n" + "\n".join(f"{name}: {value}" for name, value in lines)
+    rules = parse_rules(robots_response(200, text.encode("utf-8", "surrogatepass")), "newsevents/0.1")
+    rules.veto("https://news.example.org/a?b=%C2%B2", "newsevents/0.1")
+
+
 @given(st.binary(max_size=5000), st.lists(st.integers(min_value=1, max_value=400), max_size=20),
        st.sampled_from(["gzip", "br", "deflate", "raw deflate"]))
 def test_decoding_in_any_chunking_gives_the_same_bytes(body, cuts, encoding):

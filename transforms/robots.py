@@ -1,7 +1,10 @@
 """ORIGINS -> ROBOTS RULES: robots.txt fetched once per origin through the guarded client, cached for the run.
 
 Status handling follows RFC 9309: 2xx is parsed; 4xx means no rules (allow all); 5xx, a refused
-address or no answer means "unreachable", and the whole origin is disallowed.
+address or no answer means "unreachable", and the whole origin is disallowed. A 2xx file is read as
+RFC 9309 2.2 asks: "crawlers MUST use the parseable rules", so a line that urllib.robotparser raises
+on (a Crawl-delay or Request-rate of "²", a Disallow of "http://[x") is left out and the file's other
+rules still hold; a broken line does not close the site, nor open it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from transforms.fetch_http import Client, Response
 from transforms.urls import origin
 
 MAX_ROBOTS_BYTES = 512 * 1024
-CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:\s*(\d+\.\d*|\.\d+)\s*(?:#.*)?$", re.IGNORECASE)
+MAX_CRAWL_DELAY = 86_400  # seconds; FetchOptions.max_crawl_delay caps it further
+CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:(.*)$", re.IGNORECASE)
+DELAY = re.compile(r"^\s*([0-9]+\.?[0-9]*|\.[0-9]+)\s*(?:#.*)?$")
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,34 @@ class RobotsCache:
         return responses
 
 
-def whole_second_delay(line: str) -> str:
-    """`Crawl-delay: 0.5` rounded up to `Crawl-delay: 1`: urllib.robotparser ignores delays that are not whole numbers."""
-    match = CRAWL_DELAY.match(line)
-    return f"Crawl-delay: {math.ceil(float(match.group(1)))}" if match else line
+def crawl_delay_line(line: str) -> str | None:
+    """A Crawl-delay line in whole seconds up to a day (urllib.robotparser reads only those, and int() of "²" raises); None for one that is no ASCII number; other lines as they are."""
+    field = CRAWL_DELAY.match(line)
+    if field is None:
+        return line
+    number = DELAY.match(field.group(1))
+    return f"Crawl-delay: {math.ceil(min(float(number.group(1)), MAX_CRAWL_DELAY))}" if number else None
+
+
+def parseable(line: str) -> bool:
+    """True when urllib.robotparser reads the line without raising."""
+    try:
+        RobotFileParser().parse(["User-agent: *", line])
+    except ValueError:
+        return False
+    return True
+
+
+def parse_text(text: str) -> RobotFileParser:
+    """The parser fed the file's lines; when it raises, fed again with only the lines it reads alone (RFC 9309: use the parseable rules)."""
+    lines = [kept for line in text.splitlines() if (kept := crawl_delay_line(line)) is not None]
+    parser = RobotFileParser()
+    try:
+        parser.parse(lines)
+    except ValueError:
+        parser = RobotFileParser()
+        parser.parse([line for line in lines if parseable(line)])
+    return parser
 
 
 def parse_rules(response: Response, user_agent: str) -> Rules:
@@ -91,7 +120,6 @@ def parse_rules(response: Response, user_agent: str) -> Rules:
     if status is not None and 400 <= status < 500:
         parser.parse([])
         return Rules(parser, None)
-    text = (response.body or b"").decode("utf-8", errors="replace")
-    parser.parse([whole_second_delay(line) for line in text.splitlines()])
+    parser = parse_text((response.body or b"").decode("utf-8", errors="replace"))
     delay = parser.crawl_delay(user_agent)
     return Rules(parser, float(delay) if delay is not None else None)
