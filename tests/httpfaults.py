@@ -230,6 +230,45 @@ class Handler(BaseHTTPRequestHandler):
 GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
 
 
+class Drip:
+    """A raw TCP server on 127.0.0.1: to each connection it sends `head`, then `drip` one byte every `interval` seconds
+    for `seconds` at most (each byte well within any read timeout, the whole far past the total one), then hangs up."""
+
+    def __init__(self, head: bytes, drip: bytes, *, interval: float = 0.05, seconds: float = 6.0):
+        self.head, self.drip, self.interval, self.seconds = head, drip, interval, seconds
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.hung_up: list[float] = []  # seconds each connection lasted
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn: socket.socket) -> None:
+        started = time.monotonic()
+        with conn:
+            try:
+                conn.recv(65536)  # the request, or a TLS ClientHello
+                conn.sendall(self.head)
+                for i in range(int(self.seconds / self.interval)):
+                    conn.sendall(self.drip[i % len(self.drip):][:1])
+                    time.sleep(self.interval)
+            except OSError:  # the client hung up
+                pass
+        self.hung_up.append(time.monotonic() - started)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
 def start() -> FaultServer:
     """A running server on a free port of 127.0.0.1 (call .shutdown() when done)."""
     server = FaultServer()

@@ -122,6 +122,26 @@ def test_no_read_outlasts_the_total_timeout(server):
     assert time.monotonic() - started < 1.4
 
 
+@pytest.mark.parametrize(("head", "drip"), [
+    (b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 40 + b"\r\n"),  # a header byte at a time, a new line now and then
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"5\r\n<p>x\n\r\n0\r\n", b"X-Trailer: " + b"a" * 40 + b"\r\n"),  # endless trailer lines after the last chunk
+])
+def test_a_response_dripping_outside_its_body_ends_at_the_total_timeout(head, drip):
+    dripping = httpfaults.Drip(head, drip)
+    try:
+        started = time.monotonic()
+        [done] = fetch([dripping.base + "/page"], options=options(retries=0, total_timeout=1.0))
+        assert [(row["error"], row["attempts"]) for row in done.rows] == [("FETCH_TIMEOUT", 1)]
+        assert rejection(done).reason == Reason.FETCH_TIMEOUT and "after 1.0 s" in done.result.detail
+        assert time.monotonic() - started < 2.0
+        while not dripping.hung_up and time.monotonic() - started < 3.0:
+            time.sleep(0.05)
+        assert dripping.hung_up and dripping.hung_up[0] < 2.0, "the connection itself was closed, not left to drip"
+    finally:
+        dripping.close()
+
+
 def test_429_waits_for_retry_after_then_succeeds(server):
     started = time.monotonic()
     done = fetch_one(server, "/429")

@@ -3,8 +3,9 @@
 Why urllib3 (rather than httpx or http.client): it lets us connect to an IP address we resolved and
 checked ourselves while the host name still goes into the Host header, TLS SNI and the certificate
 check (`server_hostname`/`assert_hostname`), so a DNS answer that changes between the check and the
-connect (DNS rebinding) cannot reach a private address. It streams bodies with `read1`, so size, decoded
-size and total time are enforced while reading; its PoolManager keeps keep-alive connections per
+connect (DNS rebinding) cannot reach a private address. It streams bodies with `read1`, so size and decoded
+size are enforced while reading (total time by a Watch that hangs the connection up at the deadline, as
+urllib3's timeouts count per read); its PoolManager keeps keep-alive connections per
 origin, thread-safe and LRU-bounded; and with `retries=False, redirect=False` it neither retries nor
 redirects behind our back. httpx hides the connect step inside httpcore; http.client would need
 pooling and TLS by hand.
@@ -12,6 +13,7 @@ pooling and TLS by hand.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -25,11 +27,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
     NewConnectionError,
-    ProtocolError,
     ReadTimeoutError,
     SSLError,
 )
@@ -69,6 +71,17 @@ class Response:
     def media_type(self) -> str | None:
         """The media type without parameters, lower case."""
         return media_type(self.content_type)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outgoing:
+    """One request as it goes to each of the host's addresses in turn."""
+
+    port: int
+    scheme: str
+    path: str
+    headers: dict[str, str]
+    pool_kw: dict[str, str]
 
 
 class Refused(Exception):
@@ -118,6 +131,98 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+class Watch:
+    """Hangs up a request's connection when its total time runs out: urllib3's timeouts count per read, so a server
+    sending a header or trailer byte a second would hold a worker for ever. Used as `with Watch(deadline):` around one
+    request; the connections of this thread's requests enrol their sockets (see WatchedConnection)."""
+
+    current = threading.local()  # .watch: the Watch of the request this thread is making
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self.expire)
+        self._timer.daemon = True
+
+    @property
+    def ran_out(self) -> bool:
+        """True once the deadline has passed (the sockets are then hung up, and reads end early)."""
+        return self.expired or time.monotonic() >= self.deadline
+
+    def __enter__(self) -> Watch:
+        Watch.current.watch = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Disarm: no hang-up after this returns."""
+        self._timer.cancel()
+        Watch.current.watch = None
+        with self._lock:
+            for dup in self._sockets:
+                dup.close()
+            self._sockets.clear()
+
+    def enrol(self, sock: socket.socket) -> None:
+        """Watch a socket through a duplicate descriptor of its own, so a late hang-up can never hit a reused number."""
+        dup = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        with self._lock:
+            self._sockets.append(dup)
+            if self.expired:
+                hang_up(dup)
+
+    def expire(self) -> None:
+        """The deadline: shut every enrolled connection down, which ends any read blocked on it."""
+        with self._lock:
+            self.expired = True
+            for dup in self._sockets:
+                hang_up(dup)
+
+
+def hang_up(sock: socket.socket) -> None:
+    """Shut a connection down both ways; one already gone is fine."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class WatchedConnection:
+    """Enrols the connection's socket with the thread's Watch before the response headers are read."""
+
+    sock: socket.socket
+
+    def getresponse(self):
+        """urllib3's getresponse, with the socket watched."""
+        watch = getattr(Watch.current, "watch", None)
+        if watch is not None:
+            watch.enrol(self.sock)
+        return super().getresponse()  # type: ignore[misc]
+
+
+class WatchedHTTPConnection(WatchedConnection, urllib3.connection.HTTPConnection):
+    """A plain HTTP connection a Watch can hang up."""
+
+
+class WatchedHTTPSConnection(WatchedConnection, urllib3.connection.HTTPSConnection):
+    """A TLS connection a Watch can hang up (the handshake is bounded by the connect timeout as a whole)."""
+
+
+class WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    """A pool of watched HTTP connections."""
+
+    ConnectionCls = WatchedHTTPConnection
+
+
+class WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    """A pool of watched TLS connections."""
+
+    ConnectionCls = WatchedHTTPSConnection
+
+
 class Client:
     """A thread-safe HTTP client that applies FetchOptions to every request and redirect."""
 
@@ -128,6 +233,7 @@ class Client:
         self._dns_lock = threading.Lock()
         self.pools = urllib3.PoolManager(num_pools=MAX_POOLS, maxsize=max(1, options.per_domain_concurrency),
                                          block=False, retries=False)
+        self.pools.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
 
     def resolve(self, host: str, port: int) -> list[str]:
         """The addresses to try, in resolver order; refuses hosts with any non-public address unless allow_private."""
@@ -224,39 +330,45 @@ class Client:
                            **dict(headers)}
         pool_kw = {"server_hostname": host, "assert_hostname": host} if scheme == "https" else {}
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        for tried, address in enumerate(addresses, start=1):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Refused(Reason.FETCH_TIMEOUT, f"total time of {self.options.total_timeout} s ran out", retryable=True)
-            timeout = urllib3.Timeout(connect=min(self.options.connect_timeout, remaining),
-                                      read=min(self.options.read_timeout, remaining))
-            pool = self.pools.connection_from_host(address, port, scheme, pool_kwargs=pool_kw)
+        outgoing = Outgoing(port=port, scheme=scheme, path=path, headers=request_headers, pool_kw=pool_kw)
+        with Watch(deadline) as watch:
+            resp = self._open(addresses, outgoing, watch)
             try:
-                resp = pool.urlopen("GET", path, headers=request_headers, timeout=timeout, retries=False,
-                                    redirect=False, preload_content=False, decode_content=False,
-                                    assert_same_host=False)
-                break
-            except NewConnectionError as e:  # refused or unreachable: the host's next address may answer
-                if tried < len(addresses):
-                    continue
-                raise Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(e)}", retryable=True) from e
-            except ConnectTimeoutError as e:
-                if tried < len(addresses):
-                    continue
-                raise Refused(Reason.FETCH_TIMEOUT, f"timed out connecting to {address}", retryable=True) from e
-            except ReadTimeoutError as e:
-                raise Refused(Reason.FETCH_TIMEOUT, f"no response within {timeout.read_timeout} s", retryable=True) from e
-            except SSLError as e:
-                raise Refused(Reason.FETCH_CONNECTION, f"TLS failed: {e}") from e
-            except (ProtocolError, HTTPError, OSError) as e:
-                raise Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(e)}", retryable=True) from e
+                return self._response(url, resp, content_types, max_body_bytes, watch)
+            finally:
+                watch.close()  # before the connection goes back to the pool and may serve another request
+                resp.release_conn()
+
+    def _open(self, addresses: list[str], outgoing: Outgoing, watch: Watch) -> BaseHTTPResponse:
+        """The response, headers read, from the host's first address that takes the connection."""
+        *others, last = addresses
+        for address in others:
+            try:
+                return self._send(address, outgoing, watch)
+            except Refused as e:
+                if not isinstance(e.__cause__, ConnectTimeoutError):  # refused, unreachable or slow (NewConnectionError is
+                    raise  # one too): the next address may answer
+        return self._send(last, outgoing, watch)
+
+    def _send(self, address: str, outgoing: Outgoing, watch: Watch) -> BaseHTTPResponse:
+        """GET the path from one address; the response with its headers read."""
+        remaining = watch.deadline - time.monotonic()
+        if remaining <= 0:
+            raise Refused(Reason.FETCH_TIMEOUT, f"total time of {self.options.total_timeout} s ran out", retryable=True)
+        timeout = urllib3.Timeout(connect=min(self.options.connect_timeout, remaining),
+                                  read=min(self.options.read_timeout, remaining))
+        pool = self.pools.connection_from_host(address, outgoing.port, outgoing.scheme, pool_kwargs=outgoing.pool_kw)
         try:
-            return self._response(url, resp, content_types, max_body_bytes, deadline)
-        finally:
-            resp.release_conn()
+            return pool.urlopen("GET", outgoing.path, headers=outgoing.headers, timeout=timeout, retries=False,
+                                redirect=False, preload_content=False, decode_content=False, assert_same_host=False)
+        except (HTTPError, OSError) as e:
+            if watch.ran_out:
+                raise Refused(Reason.FETCH_TIMEOUT, f"no whole response within {self.options.total_timeout} s",
+                              retryable=True) from e
+            raise refusal(e, address, timeout) from e
 
     def _response(self, url: str, resp, content_types: frozenset[str] | None, max_body_bytes: int | None,
-                  deadline: float) -> tuple[Response, str | None]:
+                  watch: Watch) -> tuple[Response, str | None]:
         """Interpret the status and headers, then stream the body within the caps."""
         h = resp.headers
         meta = {"url": url, "final_url": url, "status": resp.status, "content_type": h.get("Content-Type"),
@@ -267,6 +379,8 @@ class Client:
             resp.close()  # never drain what we refuse to read: the body may be endless
             return Response(**meta, error=reason, detail=detail, retryable=retryable, body=body), None
 
+        if watch.ran_out:  # the hang-up cut the headers short
+            return fail(Reason.FETCH_TIMEOUT, f"headers still arriving after {self.options.total_timeout} s", retryable=True)
         if resp.status in REDIRECT_STATUSES:
             resp.close()
             location = h.get("Location")
@@ -293,14 +407,11 @@ class Client:
             return fail(Reason.UNDECODABLE, str(e))
         parts: list[bytes] = []
         wire = 0
-        sock = getattr(resp.connection, "sock", None)
+        late = f"body still arriving after {self.options.total_timeout} s"
         try:
             while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return fail(Reason.FETCH_TIMEOUT, f"body still arriving after {self.options.total_timeout} s", retryable=True)
-                if sock is not None:  # no single read may outlast the total time
-                    sock.settimeout(min(self.options.read_timeout, remaining))
+                if watch.ran_out:
+                    return fail(Reason.FETCH_TIMEOUT, late, retryable=True)
                 chunk = resp.read1(CHUNK, decode_content=False)
                 if not chunk:
                     break
@@ -312,18 +423,33 @@ class Client:
             return fail(Reason.TOO_LARGE, str(e))
         except BadEncoding as e:
             return fail(Reason.UNDECODABLE, str(e))
-        except ReadTimeoutError:
-            if time.monotonic() >= deadline:
-                return fail(Reason.FETCH_TIMEOUT, f"body still arriving after {self.options.total_timeout} s", retryable=True)
-            return fail(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body", retryable=True)
-        except (ProtocolError, HTTPError, OSError) as e:
+        except (HTTPError, OSError) as e:
+            if watch.ran_out:
+                return fail(Reason.FETCH_TIMEOUT, late, retryable=True)
+            if isinstance(e, ReadTimeoutError):
+                return fail(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body", retryable=True)
             return fail(Reason.FETCH_CONNECTION, f"connection broke while reading the body: {short(e)}", retryable=True)
+        if watch.ran_out:  # the hang-up ended the body (or its trailers) early
+            return fail(Reason.FETCH_TIMEOUT, late, retryable=True)
         return Response(**meta, body=b"".join(parts)), None
 
     def close(self) -> None:
         """Close every pooled connection and the resolver threads."""
         self.pools.clear()
         self._resolver.shutdown(wait=False, cancel_futures=True)
+
+
+def refusal(error: HTTPError | OSError, address: str, timeout: urllib3.Timeout) -> Refused:
+    """The reason code and detail for an error opening a connection or reading the response headers."""
+    if isinstance(error, NewConnectionError):  # refused or unreachable (a subclass of ConnectTimeoutError)
+        return Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(error)}", retryable=True)
+    if isinstance(error, ConnectTimeoutError):
+        return Refused(Reason.FETCH_TIMEOUT, f"timed out connecting to {address}", retryable=True)
+    if isinstance(error, ReadTimeoutError):
+        return Refused(Reason.FETCH_TIMEOUT, f"no response within {timeout.read_timeout} s", retryable=True)
+    if isinstance(error, SSLError):
+        return Refused(Reason.FETCH_CONNECTION, f"TLS failed: {error}")
+    return Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(error)}", retryable=True)
 
 
 def short(error: BaseException) -> str:
