@@ -54,6 +54,12 @@ def test_origin_names_scheme_host_and_port():
     ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False), ("127.0.0.1", False), ("0.0.0.0", False),
     ("169.254.169.254", False), ("100.64.0.1", False), ("224.0.0.251", False), ("::1", False), ("fe80::1%eth0", False),
     ("fc00::1", False), ("::ffff:127.0.0.1", False), ("ff02::1", False), ("240.0.0.1", False),
+    # IPv6 forms that carry an IPv4 address are judged by it: NAT64, 6to4, IPv4-compatible, SIIT
+    ("64:ff9b::a9fe:a9fe", False), ("64:ff9b::a00:1", False), ("2002:a9fe:a9fe::", False), ("2002:7f00:1::1", False),
+    ("::127.0.0.1", False), ("::a9fe:a9fe", False), ("::ffff:0:a9fe:a9fe", False), ("::ffff:0:a00:1", False),
+    ("64:ff9b::5db8:d822", True), ("2002:5db8:d822::1", True), ("::ffff:0:5db8:d822", True),
+    ("64:ff9b:1::a00:1", False), ("64:ff9b:1::5db8:d822", False),  # local-use NAT64 (RFC 8215) is never global
+    ("fec0::1", False), ("192.0.0.8", False), ("::ffff:192.0.0.8", False),  # deprecated site-local; IETF protocol range
 ])
 def test_address_classes(address, public):
     assert is_public(address) is public

@@ -266,7 +266,9 @@ def public_loopback(monkeypatch):
 
 PRIVATE_TARGETS = ["http://10.1.2.3/admin", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://0.0.0.0/",
                    "http://2130706434/", "http://0x7f000002/", "http://127.2/", "http://[::ffff:127.0.0.2]/",
-                   "http://intranet.test/", "http://metadata.test/latest", "http://mixed.test/"]
+                   "http://intranet.test/", "http://metadata.test/latest", "http://mixed.test/",
+                   "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:a9fe:a9fe::]/", "http://[::127.0.0.2]/",
+                   "http://[::ffff:0:a00:1]/", "http://[64:ff9b:1::a00:1]/", "http://[fec0::1]/", "http://192.0.0.8/"]
 
 
 @pytest.mark.parametrize("robots", [False, True])

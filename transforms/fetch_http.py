@@ -47,6 +47,16 @@ MAX_POOLS = 200
 DNS_TTL = 60.0  # seconds a lookup is reused; connections still go to the address that was checked
 MAX_DNS_ENTRIES = 10_000
 MAX_ADDRESSES = 4  # addresses of one host tried in turn when a connect fails
+CARRIES_IPV4 = tuple(ipaddress.IPv6Network(n) for n in (
+    "::/96",  # IPv4-compatible (deprecated), :: and ::1 included: 0.0.0.0 and 0.0.0.1 are not public either
+    "::ffff:0:0:0/96",  # SIIT IPv4-translated
+    "64:ff9b::/96",  # NAT64 well-known prefix
+))
+NEVER_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "64:ff9b:1::/48",  # NAT64 local-use prefix (RFC 8215)
+    "fec0::/10",  # site-local, deprecated but still routed inside some sites
+    "192.0.0.0/24",  # IETF protocol assignments (192.0.0.8 is the IPv4 dummy address); no web site lives there
+))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,12 +113,22 @@ def media_type(content_type: str | None) -> str | None:
     return mime or None
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, IPv4-compatible, SIIT, NAT64 64:ff9b::/96, 6to4), or None."""
+    if ip.ipv4_mapped is not None or ip.sixtofour is not None:
+        return ip.ipv4_mapped or ip.sixtofour
+    if any(ip in network for network in CARRIES_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
+
+
 def is_public(address: str) -> bool:
-    """True when the address is globally routable unicast (not private, loopback, link-local, multicast, reserved)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    """True when the address is globally routable unicast (not private, loopback, link-local, multicast, reserved);
+    an IPv6 address that carries an IPv4 one is judged by the IPv4 address, which is where a translator sends it."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = embedded_ipv4(ip) or ip
+    return ip.is_global and not ip.is_multicast and not any(ip in network for network in NEVER_PUBLIC)
 
 
 def header_number(value: str | None) -> float | None:
