@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import socket
 import subprocess
@@ -313,6 +314,25 @@ def test_crawl_delay_spaces_requests_to_one_origin():
         assert time.monotonic() - started >= 2 * 1.0  # first page, then one a second
     finally:
         s.shutdown()
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_robots_txt_over_512_kib_is_read_up_to_there(encoding):
+    text = b"User-agent: *\nDisallow: /private/\n" + (b"# " + b"padding " * 100 + b"\n") * 1500 + b"Disallow: /late/\n"
+    assert len(text) > 2 * 512 * 1024
+    body = gzip.compress(text) if encoding == "gzip" else text
+    site = Site({"/robots.txt": (200, {"Content-Type": "text/plain", "Content-Encoding": encoding}, body),
+                 **{p: (200, {"Content-Type": "text/html"}, httpfaults.page(p)) for p in ("/private/x", "/page/ok", "/late/x")}})
+    try:
+        results = {r.url.removeprefix(site.base): r for r in fetch(
+            [site.base + p for p in ("/private/x", "/page/ok", "/late/x")], options=options(respect_robots=True))}
+        assert rejection(results["/private/x"]).reason == Reason.ROBOTS_DISALLOWED
+        assert isinstance(results["/page/ok"].result, RawDocument), "the first 512 KiB were read, not the origin closed"
+        assert isinstance(results["/late/x"].result, RawDocument), "a rule past 512 KiB is not read"
+        [robots] = [row for r in results.values() for row in r.rows if row["url"].endswith("/robots.txt")]
+        assert (robots["status"], robots["error"], robots["bytes"]) == (200, None, 512 * 1024)
+    finally:
+        site.shutdown()
 
 
 def test_a_robots_txt_the_standard_parser_raises_on_keeps_its_other_rules():

@@ -97,6 +97,15 @@ def test_decompression_bombs_stop_at_the_cap(encoding, compress):
         decode_all(bomb, encoding, 1_000_000)
 
 
+@pytest.mark.parametrize(("encoding", "compress"), [
+    ("identity", bytes), ("gzip", gzip.compress), ("br", brotli.compress), ("deflate", zlib.compress)])
+def test_a_cutting_decoder_keeps_the_first_bytes_up_to_the_cap(encoding, compress):
+    body = bytes(range(256)) * 4000
+    decoder = BoundedDecoder(encoding, 1000, cut=True)
+    assert decoder.feed(compress(body)) == body[:1000] and decoder.full
+    assert decoder.feed(compress(body)) == b""
+
+
 def test_unknown_or_corrupt_encodings_are_refused():
     with pytest.raises(BadEncoding):
         decode_all(b"x", "compress", 100)
@@ -143,6 +152,16 @@ def test_putting_a_body_again_replaces_its_corrupt_file(tmp_path):
 
 def robots_response(status: int | None, body: bytes = b"", error: Reason | None = None) -> Response:
     return Response(url="https://news.example.org/robots.txt", status=status, body=body, error=error, detail="x")
+
+
+def test_the_cut_last_line_of_a_truncated_robots_txt_is_left_out():
+    agent, url = "newsevents/0.1", "https://news.example.org/world/a"
+    body = b"User-agent: *\nDisallow: /private/\nDisallow: /"  # "Disallow: /private-drafts/" cut short at the size cap
+    cut = Response(url="https://news.example.org/robots.txt", status=200, body=body, truncated=True)
+    assert parse_rules(cut, agent).veto(url, agent) is None
+    assert parse_rules(cut, agent).veto("https://news.example.org/private/a", agent) == "robots.txt disallows this URL"
+    whole = Response(url="https://news.example.org/robots.txt", status=200, body=body)
+    assert parse_rules(whole, agent).veto(url, agent) == "robots.txt disallows this URL"
 
 
 def test_robots_rules_follow_rfc_9309_status_handling():

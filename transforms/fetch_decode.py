@@ -20,14 +20,17 @@ class BadEncoding(Exception):
 
 
 class BoundedDecoder:
-    """Feed compressed chunks, get decoded chunks; raises DecodedTooLarge as soon as the output passes `cap` bytes."""
+    """Feed compressed chunks, get decoded chunks; raises DecodedTooLarge as soon as the output passes `cap` bytes,
+    or with `cut` gives the first `cap` bytes, sets `full` and decodes no more."""
 
-    def __init__(self, content_encoding: str | None, cap: int):
+    def __init__(self, content_encoding: str | None, cap: int, *, cut: bool = False):
         name = (content_encoding or "").strip().lower()
         if name not in ENCODINGS:
             raise BadEncoding(f"content encoding {name[:40]!r} is not supported")
         self.kind = ENCODINGS[name]
         self.cap = cap
+        self.cut = cut
+        self.full = False
         self.total = 0
         self._zlib: Any = self._new_zlib() if self.kind == "gzip" else None  # deflate decides on its first bytes
         self._head = b""
@@ -38,13 +41,19 @@ class BoundedDecoder:
         return zlib.decompressobj(wbits)
 
     def _count(self, out: bytes) -> bytes:
+        room = self.cap - self.total
         self.total += len(out)
         if self.total > self.cap:
-            raise DecodedTooLarge(f"decoded body is over the cap of {self.cap} bytes")
+            if not self.cut:
+                raise DecodedTooLarge(f"decoded body is over the cap of {self.cap} bytes")
+            self.full = True
+            return out[:room]
         return out
 
     def feed(self, chunk: bytes) -> bytes:
         """Decoded bytes for one compressed chunk."""
+        if self.full:
+            return b""
         try:
             if self.kind == "identity":
                 return self._count(chunk)
@@ -65,7 +74,7 @@ class BoundedDecoder:
             chunk, self._head = self._head, b""
         parts: list[bytes] = []
         data = chunk
-        while data:
+        while data and not self.full:
             parts.append(self._count(self._zlib.decompress(data, self.cap - self.total + 1)))
             if self._zlib.eof:  # a gzip file may hold several members
                 data = self._zlib.unused_data
@@ -78,7 +87,7 @@ class BoundedDecoder:
 
     def _feed_brotli(self, chunk: bytes) -> bytes:
         parts = [self._count(self._brotli.process(chunk, output_buffer_limit=self.cap - self.total + 1))]
-        while not self._brotli.can_accept_more_data():
+        while not self.full and not self._brotli.can_accept_more_data():
             parts.append(self._count(self._brotli.process(b"", output_buffer_limit=self.cap - self.total + 1)))
         return b"".join(parts)
 

@@ -71,6 +71,7 @@ class Response:
     last_modified: str | None = None
     retry_after: float | None = None  # seconds the server asked us to wait
     body: bytes | None = None  # decoded of its Content-Encoding
+    truncated: bool = False  # the body was cut at the size cap, as `Client.get(cut=True)` asks
     redirects: int = 0
     error: Reason | None = None
     detail: str | None = None
@@ -95,7 +96,7 @@ class Outgoing:
 
 
 class Refused(Exception):
-    """A URL or address the client will not connect to."""
+    """A URL, address or response the client gives up on, with its reason code."""
 
     def __init__(self, reason: Reason, detail: str, *, retryable: bool = False):
         super().__init__(detail)
@@ -295,9 +296,11 @@ class Client:
         headers: Iterable[tuple[str, str]] = (),
         content_types: frozenset[str] | None = None,
         max_body_bytes: int | None = None,
+        cut: bool = False,
         permit: Callable[[str], str | None] | None = None,
     ) -> Response:
-        """GET the URL following redirects; `permit(url)` may veto a redirect target (robots.txt). Never raises for the web's faults."""
+        """GET the URL following redirects; `permit(url)` may veto a redirect target (robots.txt); with `cut` a body
+        over max_body_bytes (on the wire or decoded) is cut there, not refused. Never raises for the web's faults."""
         started = time.monotonic()
         deadline = started + self.options.total_timeout
         current, redirects, seen = url, 0, {url}
@@ -320,11 +323,11 @@ class Client:
                 if veto:
                     return done(error=Reason.ROBOTS_DISALLOWED, detail=f"redirect to {current}: {veto}")
             try:
-                last, location = self._request(current, headers, content_types, max_body_bytes, deadline)
+                last, location = self._request(current, headers, content_types, max_body_bytes, cut, deadline)
             except Refused as e:
                 return done(error=e.reason, detail=e.detail, retryable=e.retryable)
             if location is None:
-                return done(**{k: getattr(last, k) for k in ("body", "error", "detail", "retryable")})
+                return done(**{k: getattr(last, k) for k in ("body", "truncated", "error", "detail", "retryable")})
             target = urljoin(current, location.strip())
             if not url_problem(target):
                 target = canonical_url(target)
@@ -337,7 +340,7 @@ class Client:
             current = target
 
     def _request(self, url: str, headers: Iterable[tuple[str, str]], content_types: frozenset[str] | None,
-                 max_body_bytes: int | None, deadline: float) -> tuple[Response, str | None]:
+                 max_body_bytes: int | None, cut: bool, deadline: float) -> tuple[Response, str | None]:
         """One request to one URL: the response, and the Location to follow when it is a redirect."""
         parts = urlsplit(url)
         host = ascii_host(parts.hostname or "")
@@ -354,7 +357,7 @@ class Client:
         with Watch(deadline) as watch:
             resp = self._open(addresses, outgoing, watch)
             try:
-                return self._response(url, resp, content_types, max_body_bytes, watch)
+                return self._response(url, resp, content_types, max_body_bytes, cut, watch)
             finally:
                 watch.close()  # before the connection goes back to the pool and may serve another request
                 resp.release_conn()
@@ -387,7 +390,7 @@ class Client:
                               retryable=True) from e
             raise refusal(e, address, timeout) from e
 
-    def _response(self, url: str, resp, content_types: frozenset[str] | None, max_body_bytes: int | None,
+    def _response(self, url: str, resp, content_types: frozenset[str] | None, max_body_bytes: int | None, cut: bool,
                   watch: Watch) -> tuple[Response, str | None]:
         """Interpret the status and headers, then stream the body within the caps."""
         h = resp.headers
@@ -419,39 +422,50 @@ class Client:
             return fail(Reason.NOT_HTML, f"content type {mime[:80]} is not accepted")
         cap = self.options.max_body_bytes if max_body_bytes is None else max_body_bytes
         declared = header_number(h.get("Content-Length"))
-        if declared is not None and declared > cap:
+        if declared is not None and declared > cap and not cut:
             return fail(Reason.TOO_LARGE, f"Content-Length {h['Content-Length'].strip()[:40]} is over the cap of {cap} bytes")
         try:
-            decoder = BoundedDecoder(h.get("Content-Encoding"), min(self.options.max_decoded_bytes, 2 * cap))
+            decoder = BoundedDecoder(h.get("Content-Encoding"), cap if cut else min(self.options.max_decoded_bytes, 2 * cap), cut=cut)
         except BadEncoding as e:
             return fail(Reason.UNDECODABLE, str(e))
+        try:
+            body, truncated = self._read_body(resp, decoder, cap, watch)
+        except Refused as e:
+            return fail(e.reason, e.detail, e.retryable)
+        if truncated:
+            resp.close()  # the rest is not wanted
+        return Response(**meta, body=body, truncated=truncated), None
+
+    def _read_body(self, resp, decoder: BoundedDecoder, cap: int, watch: Watch) -> tuple[bytes, bool]:
+        """The decoded body, and whether the decoder's `cut` cut it at the cap; raises Refused for what ends it otherwise."""
+        late = Refused(Reason.FETCH_TIMEOUT, f"body still arriving after {self.options.total_timeout} s", retryable=True)
         parts: list[bytes] = []
         wire = 0
-        late = f"body still arriving after {self.options.total_timeout} s"
         try:
-            while True:
-                if watch.ran_out:
-                    return fail(Reason.FETCH_TIMEOUT, late, retryable=True)
+            while not watch.ran_out:
                 chunk = resp.read1(CHUNK, decode_content=False)
                 if not chunk:
                     break
                 wire += len(chunk)
-                if wire > cap:
-                    return fail(Reason.TOO_LARGE, f"body is over the cap of {cap} bytes")
+                if wire > cap and not decoder.cut:
+                    raise Refused(Reason.TOO_LARGE, f"body is over the cap of {cap} bytes")
                 parts.append(decoder.feed(chunk))
+                if decoder.full or wire > cap:
+                    return b"".join(parts), True
         except DecodedTooLarge as e:
-            return fail(Reason.TOO_LARGE, str(e))
+            raise Refused(Reason.TOO_LARGE, str(e)) from e
         except BadEncoding as e:
-            return fail(Reason.UNDECODABLE, str(e))
+            raise Refused(Reason.UNDECODABLE, str(e)) from e
         except (HTTPError, OSError) as e:
             if watch.ran_out:
-                return fail(Reason.FETCH_TIMEOUT, late, retryable=True)
+                raise late from e
             if isinstance(e, ReadTimeoutError):
-                return fail(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body", retryable=True)
-            return fail(Reason.FETCH_CONNECTION, f"connection broke while reading the body: {short(e)}", retryable=True)
-        if watch.ran_out:  # the hang-up ended the body (or its trailers) early
-            return fail(Reason.FETCH_TIMEOUT, late, retryable=True)
-        return Response(**meta, body=b"".join(parts)), None
+                raise Refused(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body",
+                              retryable=True) from e
+            raise Refused(Reason.FETCH_CONNECTION, f"connection broke while reading the body: {short(e)}", retryable=True) from e
+        if watch.ran_out:  # the deadline passed, or its hang-up ended the body (or its trailers) early
+            raise late
+        return b"".join(parts), False
 
     def close(self) -> None:
         """Close every pooled connection and the resolver threads."""

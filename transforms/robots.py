@@ -4,7 +4,8 @@ Status handling follows RFC 9309: 2xx is parsed; 4xx means no rules (allow all);
 address or no answer means "unreachable", and the whole origin is disallowed. A 2xx file is read as
 RFC 9309 2.2 asks: "crawlers MUST use the parseable rules", so a line that urllib.robotparser raises
 on (a Crawl-delay or Request-rate of "²", a Disallow of "http://[x") is left out and the file's other
-rules still hold; a broken line does not close the site, nor open it.
+rules still hold; a broken line does not close the site, nor open it. A file over MAX_ROBOTS_BYTES is
+read up to there, its cut last line left out (RFC 9309 2.5: parse at least the first 500 KiB).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.robotparser import RobotFileParser
 from transforms.fetch_http import Client, Response
 from transforms.urls import origin
 
-MAX_ROBOTS_BYTES = 512 * 1024
+MAX_ROBOTS_BYTES = 512 * 1024  # read this much of a longer file (RFC 9309 asks for at least 500 KiB)
 MAX_CRAWL_DELAY = 86_400  # seconds; FetchOptions.max_crawl_delay caps it further
 CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:(.*)$", re.IGNORECASE)
 DELAY = re.compile(r"^\s*([0-9]+\.?[0-9]*|\.[0-9]+)\s*(?:#.*)?$")
@@ -68,14 +69,14 @@ class RobotsCache:
     def fetch(self, url: str) -> list[Response]:
         """Every try at robots.txt: a 429, 5xx, timeout or reset is tried again like a page, so one hiccup does not close a site."""
         options = self.client.options
-        responses = [self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES)]
+        responses = [self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True)]
         while responses[-1].retryable and len(responses) <= options.retries:
             retry_after = responses[-1].retry_after
             wait = options.backoff * 2 ** (len(responses) - 1) if retry_after is None else retry_after
             if wait > options.max_retry_after:
                 break
             time.sleep(wait)
-            responses.append(self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES))
+            responses.append(self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True))
         return responses
 
 
@@ -120,6 +121,9 @@ def parse_rules(response: Response, user_agent: str) -> Rules:
     if status is not None and 400 <= status < 500:
         parser.parse([])
         return Rules(parser, None)
-    parser = parse_text((response.body or b"").decode("utf-8", errors="replace"))
+    body = response.body or b""
+    if response.truncated:
+        body = body[:body.rfind(b"\n") + 1]  # the last line was cut short: "Allow: /public/x" may have become "Allow: /"
+    parser = parse_text(body.decode("utf-8", errors="replace"))
     delay = parser.crawl_delay(user_agent)
     return Rules(parser, float(delay) if delay is not None else None)
