@@ -179,6 +179,23 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, PNG, "image/png")
         elif path == "/binary-as-html":
             self.send(200, PNG, "text/html")
+        elif path == "/cookies":  # 500 Set-Cookie headers: over http.client's 100
+            body = page("cookies")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            for i in range(500):
+                self.send_header("Set-Cookie", f"c{i}=1")
+            self.end_headers()
+            self.wfile.write(body)
+        elif path == "/long-header":  # one header of 200 KB: over http.client's 64 KiB a line
+            self.send(200, page("long header"), X_Long="a" * 200_000)
+        elif path == "/long-chunk-line":  # a chunk-size line of 70 KB (a chunk extension)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"5;" + b"a" * 70_000 + b"\r\n<p>x\n\r\n0\r\n\r\n")
+            self.close_connection = True
         elif path == "/missing":
             self.send(404, b"not here", "text/plain")
         elif path == "/feed.xml":

@@ -186,6 +186,17 @@ def test_500_then_200_is_retried_to_a_document(server):
     assert isinstance(done.result, RawDocument)
 
 
+@pytest.mark.parametrize(("path", "status", "detail"), [
+    ("/cookies", None, "response headers over the limit: got more than 100 headers"),
+    ("/long-header", None, "response headers over the limit: got more than 65536 bytes when reading header line"),
+    ("/long-chunk-line", 200, "chunk framing over the limit: got more than 65536 bytes when reading chunk size"),
+])
+def test_responses_over_http_clients_line_limits_are_too_large_and_not_retried(server, path, status, detail):
+    done = fetch_one(server, path, retries=2)
+    assert summary(done, server) == [(path, status, "TOO_LARGE", 1, 0)]
+    assert rejection(done).detail == detail and server.hits[path] == 1
+
+
 def test_404_is_not_retried(server):
     done = fetch_one(server, "/missing")
     assert summary(done, server) == [("/missing", 404, "FETCH_STATUS", 1, 0)]

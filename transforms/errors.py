@@ -24,7 +24,7 @@ class Reason(StrEnum):
     UNSUPPORTED_TYPE = ("UNSUPPORTED_TYPE", "A file kind newsevents does not read.")
     BINARY = ("BINARY", "Bytes that are not text (NUL bytes, control characters).")
     EMPTY = ("EMPTY", "An input with no bytes or only white space.")
-    TOO_LARGE = ("TOO_LARGE", "Over the size cap (file, body, JSONL line, decoded stream).")
+    TOO_LARGE = ("TOO_LARGE", "Over the size cap (file, body, response headers, JSONL line, decoded stream).")
     UNDECODABLE = ("UNDECODABLE", "No charset decodes the bytes to sensible text.")
     JSONL_MALFORMED = ("JSONL_MALFORMED", "A JSONL line that is not a JSON object.")
     JSONL_NO_TEXT = ("JSONL_NO_TEXT", "A JSONL record with neither text nor html.")

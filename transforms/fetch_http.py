@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.client import HTTPException, LineTooLong
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -462,6 +463,8 @@ class Client:
             if isinstance(e, ReadTimeoutError):
                 raise Refused(Reason.FETCH_TIMEOUT, f"no data for {self.options.read_timeout} s while reading the body",
                               retryable=True) from e
+            if (limit := over_limit(e)) is not None:
+                raise Refused(Reason.TOO_LARGE, f"chunk framing over the limit: {limit}") from e
             raise Refused(Reason.FETCH_CONNECTION, f"connection broke while reading the body: {short(e)}", retryable=True) from e
         if watch.ran_out:  # the deadline passed, or its hang-up ended the body (or its trailers) early
             raise late
@@ -473,8 +476,19 @@ class Client:
         self._resolver.shutdown(wait=False, cancel_futures=True)
 
 
+def over_limit(error: HTTPError | OSError) -> str | None:
+    """What http.client found over its limits (100 headers, 64 KiB a header, status or chunk-size line), or None;
+    urllib3 wraps its error as ProtocolError(message, error), and the header count has only its message to tell it."""
+    cause = next((a for a in error.args if isinstance(a, HTTPException)), None)
+    if isinstance(cause, LineTooLong) or (cause is not None and str(cause).startswith("got more than")):
+        return str(cause)
+    return None
+
+
 def refusal(error: HTTPError | OSError, address: str, timeout: urllib3.Timeout) -> Refused:
     """The reason code and detail for an error opening a connection or reading the response headers."""
+    if (limit := over_limit(error)) is not None:  # the same answer on every try
+        return Refused(Reason.TOO_LARGE, f"response headers over the limit: {limit}")
     if isinstance(error, NewConnectionError):  # refused or unreachable (a subclass of ConnectTimeoutError)
         return Refused(Reason.FETCH_CONNECTION, f"connection failed: {short(error)}", retryable=True)
     if isinstance(error, ConnectTimeoutError):
