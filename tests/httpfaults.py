@@ -170,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, GZIP_BOMB, "text/html", Content_Encoding="gzip")
         elif path == "/gzip":
             self.send(200, gzip.compress(page("gzip")), "text/html", Content_Encoding="gzip")
+        elif path == "/gzip-gzip":  # stacked codings, as HTTP allows
+            self.send(200, gzip.compress(gzip.compress(page("gzip twice"))), "text/html", Content_Encoding="gzip, gzip")
         elif path == "/br":
             self.send(200, brotli.compress(page("brotli")), "text/html", Content_Encoding="br")
         elif path == "/wrong-charset":

@@ -248,7 +248,7 @@ def test_gzip_bomb_is_cut_at_the_decoded_cap(server):
     assert rejection(done).detail == "decoded body is over the cap of 1000000 bytes"
 
 
-@pytest.mark.parametrize("path", ["/gzip", "/br"])
+@pytest.mark.parametrize("path", ["/gzip", "/br", "/gzip-gzip"])
 def test_compressed_pages_are_decoded(server, path):
     done = fetch_one(server, path)
     assert summary(done, server) == [(path, 200, None, 1, 0)]

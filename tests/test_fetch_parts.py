@@ -106,6 +106,26 @@ def test_a_cutting_decoder_keeps_the_first_bytes_up_to_the_cap(encoding, compres
     assert decoder.feed(compress(body)) == b""
 
 
+def test_stacked_encodings_are_decoded_last_applied_first():
+    body = b"<p>Talks resumed in Doha.</p>" * 100
+    assert decode_all(gzip.compress(gzip.compress(body)), "gzip, gzip", len(body)) == body
+    assert decode_all(brotli.compress(gzip.compress(body)), "x-gzip,identity, BR", len(body)) == body
+    decoder = BoundedDecoder("deflate, gzip", len(body))
+    stacked = gzip.compress(zlib.compress(body))
+    assert b"".join(decoder.feed(stacked[i:i + 7]) for i in range(0, len(stacked), 7)) == body
+
+
+def test_stacked_bombs_stop_at_the_cap_and_stacks_are_bounded():
+    bomb = gzip.compress(gzip.compress(b"\0" * 50_000_000))
+    assert len(bomb) < 10_000
+    with pytest.raises(DecodedTooLarge):
+        decode_all(bomb, "gzip, gzip", 1_000_000)
+    cut = BoundedDecoder("gzip, gzip", 1000, cut=True)
+    assert cut.feed(bomb) == b"\0" * 1000 and cut.full
+    with pytest.raises(BadEncoding, match="more than 3 content encodings"):
+        BoundedDecoder("gzip, gzip, gzip, gzip", 1000)
+
+
 def test_unknown_or_corrupt_encodings_are_refused():
     with pytest.raises(BadEncoding):
         decode_all(b"x", "compress", 100)

@@ -8,6 +8,7 @@ from typing import Any
 import brotli
 
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_CODINGS = 3  # stacked codings undone at most: each holds a window of up to 16 MiB (brotli), and 2 are already odd
 ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br", "identity": "identity", "": "identity"}
 
 
@@ -20,14 +21,38 @@ class BadEncoding(Exception):
 
 
 class BoundedDecoder:
-    """Feed compressed chunks, get decoded chunks; raises DecodedTooLarge as soon as the output passes `cap` bytes,
-    or with `cut` gives the first `cap` bytes, sets `full` and decodes no more."""
+    """Feed compressed chunks, get decoded chunks, for a Content-Encoding of up to MAX_CODINGS codings ("gzip, br" is
+    undone br first): raises DecodedTooLarge as soon as any coding's output passes `cap` bytes, or with `cut` gives
+    the first `cap` bytes, sets `full` and decodes no more."""
 
     def __init__(self, content_encoding: str | None, cap: int, *, cut: bool = False):
-        name = (content_encoding or "").strip().lower()
-        if name not in ENCODINGS:
-            raise BadEncoding(f"content encoding {name[:40]!r} is not supported")
-        self.kind = ENCODINGS[name]
+        names = [name.strip().lower() for name in (content_encoding or "").split(",")]
+        unknown = [name for name in names if name not in ENCODINGS]
+        if unknown:
+            raise BadEncoding(f"content encoding {unknown[0][:40]!r} is not supported")
+        kinds = [ENCODINGS[name] for name in names if ENCODINGS[name] != "identity"]
+        if len(kinds) > MAX_CODINGS:
+            raise BadEncoding(f"more than {MAX_CODINGS} content encodings: {(content_encoding or '')[:80]!r}")
+        self.cut = cut
+        self.stages = [Coding(kind, cap, cut=cut) for kind in reversed(kinds)] or [Coding("identity", cap, cut=cut)]
+
+    @property
+    def full(self) -> bool:
+        """True once a coding reached the cap with `cut`: no more output will come."""
+        return any(stage.full for stage in self.stages)
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Decoded bytes for one compressed chunk."""
+        for stage in self.stages:
+            chunk = stage.feed(chunk)
+        return chunk
+
+
+class Coding:
+    """One content coding undone with a hard cap on its output."""
+
+    def __init__(self, kind: str, cap: int, *, cut: bool = False):
+        self.kind = kind
         self.cap = cap
         self.cut = cut
         self.full = False
