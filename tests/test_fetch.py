@@ -357,6 +357,15 @@ def test_a_robots_txt_the_standard_parser_raises_on_keeps_its_other_rules():
         s.shutdown()
 
 
+def test_one_host_under_several_spellings_shares_its_rate_limit(server):
+    port = server.server_address[1]
+    urls = [f"http://{host}:{port}/page/spelling-{i}" for i, host in enumerate(["127.0.0.1", "127.1", "2130706433", "0x7f.0.0.1"])]
+    started = time.monotonic()
+    results = list(fetch(urls, options=options(min_delay=0.4)))
+    assert all(isinstance(r.result, RawDocument) for r in results)
+    assert time.monotonic() - started >= 3 * 0.4, "one host: one request start per min_delay"
+
+
 def test_per_origin_concurrency_is_bounded():
     s = httpfaults.start()
     active, peak, lock = [0], [0], threading.Lock()

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from transforms.errors import NewseventsError, Reason
+from transforms.fetch import host_key
 from transforms.fetch_decode import BadEncoding, BoundedDecoder, DecodedTooLarge, decode_all
 from transforms.fetch_http import Response, is_public, parse_retry_after
 from transforms.fetch_options import FetchOptions
@@ -47,6 +48,17 @@ def test_url_problems(url, problem):
 def test_origin_names_scheme_host_and_port():
     assert origin("https://Example.org/a") == "https://example.org"
     assert origin("http://127.0.0.1:8080/x") == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(("url", "key"), [
+    ("http://bücher.example/a", "xn--bcher-kva.example"), ("https://XN--BCHER-KVA.example./b", "xn--bcher-kva.example"),
+    ("http://ＥＸＡＭＰＬＥ.com/", "example.com"), ("http://Example.COM.:8080/", "example.com"),
+    ("http://127.1:8080/", "127.0.0.1"), ("http://2130706433/", "127.0.0.1"), ("http://0x7f.0.0.1/", "127.0.0.1"),
+    ("http://0177.0.0.1/", "127.0.0.1"), ("http://127.0.0.1./", "127.0.0.1"), ("http://[0:0::1]/", "::1"),
+    ("http://[::FFFF:7f00:1]/", "::ffff:7f00:1"), ("http://cafe.example/", "cafe.example"), ("http://deadbeef/", "deadbeef"),
+])
+def test_rate_limits_count_per_host_whatever_its_spelling(url, key):
+    assert host_key(url) == key
 
 
 @pytest.mark.parametrize(("address", "public"), [
