@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from datetime import date
 
 import duckdb
@@ -100,6 +101,22 @@ def test_mentions_point_at_their_events(exported):
         assert (m["Actor1CharOffset"], m["Actor2CharOffset"], m["ActionCharOffset"]) == (12, 23, 30)
         assert m["MentionIdentifier"].startswith("https://news.example.org/") and m["MentionDocLen"] == len("Article 1. Turkey and Russia met in Ankara. The talks went on.")
     assert {m["MentionSourceName"] for m in mentions} == {"news.example.org", "wire.example.com"}
+
+
+def test_times_are_utc_whatever_the_machine_time_zone(tmp_path, monkeypatch):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        export_gdelt(data, date(2026, 1, 8), date(2026, 1, 8), tmp_path / "out")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    [talks] = read(sorted((tmp_path / "out").glob("*.export.CSV")), EVENT_COLUMNS)
+    mentions = read(sorted((tmp_path / "out").glob("*.mentions.CSV")), MENTION_COLUMNS)
+    assert talks["DATEADDED"] == 20260110120000
+    assert {(m["EventTimeDate"], m["MentionTimeDate"]) for m in mentions} == {(20260110120000, 20260110120000)}
 
 
 def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):

@@ -13,7 +13,7 @@ import csv
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -170,8 +170,8 @@ def global_event_id(event_id: str) -> int:
 
 
 def timestamp(moment: datetime) -> str:
-    """YYYYMMDDHHMMSS in UTC, as GDELT's DATEADDED."""
-    return moment.strftime("%Y%m%d%H%M%S")
+    """YYYYMMDDHHMMSS in UTC, as GDELT's DATEADDED, whatever time zone DuckDB handed the moment in."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
 def number(value: float | None, places: int) -> str:
