@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.cli import main
-from tests.lakes import two_runs
+from tests.lakes import article, ingest, mention, two_runs
 from transforms.gdelt import (
     EVENT_COLUMNS,
     MENTION_COLUMNS,
@@ -140,6 +140,28 @@ def test_any_values_keep_one_line_with_one_field_each(tmp_path_factory, values):
     path = write_lines(tmp_path_factory.mktemp("w") / "x.CSV", [values])
     lines = path.read_text(encoding="utf-8").split("\n")
     assert lines[-1] == "" and len(lines) == 2 and len(lines[0].split("\t")) == len(values)
+    with path.open(encoding="utf-8", newline="") as f:
+        assert [len(row) or 1 for row in csv.reader(f, delimiter="\t")] == [len(values)], "a reader that honours quotes too"
+
+
+def test_quotes_in_values_cannot_open_a_quoted_field(tmp_path):
+    at = datetime(2026, 1, 10, 12, tzinfo=UTC)
+    art = {**article(1, published=date(2026, 1, 9), run_id="r", ingested_at=at), "source_domain": None,
+           "source_name": '"Evil Times', "url": 'file:///tmp/in/a "b".html', "canonical_url": None}
+    quoted = {**mention(art, event="quoted", event_date=date(2026, 1, 9), location=('"Quoted" City', "TUR", 39.9, 32.8)),
+              "actor1_text": '"Turkey'}
+    ingest(DataDir(tmp_path / "data"), "b1", [art], [quoted, mention(art, event="plain", event_date=date(2026, 1, 9))], "r", at)
+    result = export_gdelt(DataDir(tmp_path / "data"), date(2026, 1, 9), date(2026, 1, 9), tmp_path / "out")
+    for path, width in zip(result.files, (61, 16), strict=True):
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t"))
+        assert [len(r) for r in rows] == [width, width], "Python's csv (and pandas) read two rows"
+        with duckdb.connect() as con:  # DuckDB sniffing the dialect, as an analyst would call it
+            assert len(con.execute("SELECT * FROM read_csv($p, delim='\t', header=false)", {"p": str(path)}).fetchall()) == 2
+    events = {e["Actor1Name"]: e for e in read([result.files[0]], EVENT_COLUMNS)}
+    assert events["'TURKEY"]["ActionGeo_FullName"] == "'Quoted' City, Turkey"
+    assert events["'TURKEY"]["SOURCEURL"] == "file:///tmp/in/a%20%22b%22.html"
+    assert {m["MentionSourceName"] for m in read([result.files[1]], MENTION_COLUMNS)} == {"'Evil Times"}
 
 
 @given(st.text(min_size=1))

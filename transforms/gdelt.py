@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 
@@ -121,7 +123,7 @@ def event_line(e: dict) -> list:
         int(e["is_root"]), e["cameo_code"], e["cameo_base"], e["cameo_root"], e["quad_class"], number(e["goldstein"], 1),
         e["num_mentions"], e["num_sources"], e["num_articles"], number(e["avg_tone"], 4),
         *country_geo(e["actor1_country"]), *country_geo(e["actor2_country"]), *action_geo(e),
-        timestamp(e["first_seen_at"]), e["first_source_url"],
+        timestamp(e["first_seen_at"]), link(e["first_source_url"]),
     ]
 
 
@@ -158,7 +160,7 @@ def mention_line(m: dict, event_time: str) -> list:
     web = url.startswith(("http://", "https://"))
     return [
         global_event_id(m["event_id"]), event_time, timestamp(m["ingested_at"]), MENTION_WEB if web else MENTION_CITATION,
-        m["source_domain"] or m["source_name"] or "", url, m["sentence_index"] + 1,
+        m["source_domain"] or m["source_name"] or "", link(url), m["sentence_index"] + 1,
         offset(m["actor1_start_char"]), offset(m["actor2_start_char"]), m["trigger_start_char"], 1,
         round(m["confidence"] * 100), m["article_chars"], number(m["article_tone"], 4), "", "",
     ]
@@ -200,7 +202,7 @@ def country_label(iso3: str | None) -> str:
 
 
 def write_lines(path: Path, rows: list[list]) -> Path:
-    """Write tab-separated rows (tabs and line breaks inside values become spaces) through a temporary file."""
+    """Write tab-separated rows of clean() fields through a temporary file."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as f:
         for row in rows:
@@ -210,4 +212,13 @@ def write_lines(path: Path, rows: list[list]) -> Path:
 
 
 def clean(value: object) -> str:
-    return "" if value is None else " ".join(str(value).split()) if isinstance(value, str) else str(value)
+    """A value as one unquoted field: whitespace runs become one space, double quotes single ones (a field starting with one
+    opens a quoted field for csv readers such as pandas' and Python's, which then read past the line's end)."""
+    if value is None:
+        return ""
+    return " ".join(value.replace('"', "'").split()) if isinstance(value, str) else str(value)
+
+
+def link(url: str) -> str:
+    """A URL with its double quotes and whitespace percent-encoded, so that clean() leaves it unchanged."""
+    return re.sub(r'["\s]', lambda m: quote(m.group()), url)
