@@ -119,6 +119,25 @@ def test_times_are_utc_whatever_the_machine_time_zone(tmp_path, monkeypatch):
     assert {(m["EventTimeDate"], m["MentionTimeDate"]) for m in mentions} == {(20260110120000, 20260110120000)}
 
 
+def test_articles_read_from_files_link_to_their_web_url_when_they_have_one(tmp_path):
+    data, at = DataDir(tmp_path / "data"), datetime(2026, 1, 10, 12, tzinfo=UTC)
+    record = {**article(1, published=date(2026, 1, 9), run_id="r", ingested_at=at),
+              "url": "file:///tmp/in/wire-feed.jsonl#line=1", "canonical_url": "https://wire.example.com/story"}
+    local = {**article(2, published=date(2026, 1, 9), run_id="r", ingested_at=at),
+             "url": "file:///tmp/in/page.html", "canonical_url": None}
+    ingest(data, "b1", [record, local], [mention(record, event="from a record", event_date=date(2026, 1, 9)),
+                                         mention(local, event="from a file", event_date=date(2026, 1, 9))], "r", at)
+    with data.connect() as con:
+        urls = dict(con.execute(f"SELECT event_id, first_source_url FROM read_parquet('{data.table_glob('events')}')").fetchall())
+    assert urls == {stable_id("event", "from a record"): "https://wire.example.com/story",
+                    stable_id("event", "from a file"): "file:///tmp/in/page.html"}
+    result = export_gdelt(data, date(2026, 1, 9), date(2026, 1, 9), tmp_path / "out")
+    assert {e["SOURCEURL"] for e in read([result.files[0]], EVENT_COLUMNS)} == set(urls.values())
+    mentions = read([result.files[1]], MENTION_COLUMNS)
+    assert {(m["MentionIdentifier"], m["MentionType"]) for m in mentions} == {
+        ("https://wire.example.com/story", 1), ("file:///tmp/in/page.html", 2)}
+
+
 def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
     data = DataDir(tmp_path / "data")
     two_runs(data)

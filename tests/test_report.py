@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from schemas.tables import TABLES
+from tests import lakes
 from transforms import catalog
 from transforms.cameo import cameo_info
 from transforms.errors import NewseventsError, Reason, Rejection
@@ -230,6 +231,16 @@ def test_evidence_links_each_top_actor_and_dyad_to_sentences_and_urls(tmp_path):
     assert 'id="dyad-USAGOV-TURGOV"' in page
     assert "Washington said it wanted to meet Turkish officials in Ankara next week." in page
     assert '<a href="https://news.example.org/news/0"' in page
+
+
+def test_evidence_links_a_record_read_from_a_file_to_its_web_url(tmp_path):
+    data, at = DataDir(tmp_path / "data"), datetime(2026, 1, 10, 12, tzinfo=UTC)
+    record = {**lakes.article(1, published=date(2026, 1, 9), run_id="r", ingested_at=at),
+              "url": "file:///tmp/in/wire-feed.jsonl#line=1", "canonical_url": "https://wire.example.com/story"}
+    lakes.ingest(data, "b1", [record], [lakes.mention(record, event="talks", event_date=date(2026, 1, 9))], "r", at)
+    catalog.refresh(data)
+    page = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text(encoding="utf-8")
+    assert '<a href="https://wire.example.com/story"' in page and "wire-feed.jsonl" not in page
 
 
 def test_recent_runs_say_why_a_run_stopped(tmp_path):

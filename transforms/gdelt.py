@@ -24,6 +24,7 @@ import duckdb
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
 from transforms.load import DataDir
+from transforms.rollup import ARTICLE_LINK
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
@@ -90,9 +91,10 @@ def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Expor
 
 
 def read_lake(data: DataDir, since: date, until: date) -> tuple[list[dict], list[dict]]:
-    """The events of the range with their root-event flag, and every mention of them with its article's facts."""
+    """The events of the range with their root-event flag and first article's link (the events table may predate links to
+    canonical URLs), and every mention of them with its article's facts."""
     mentions_sql = f"""
-        SELECT em.*, a.url AS article_url, a.source_domain, a.source_name, a.tone AS article_tone,
+        SELECT em.*, {ARTICLE_LINK} AS article_url, a.source_domain, a.source_name, a.tone AS article_tone,
                length(a.text) AS article_chars, a.ingested_at
         FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false) em
         JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)
@@ -101,8 +103,10 @@ def read_lake(data: DataDir, since: date, until: date) -> tuple[list[dict], list
         con.execute(f"""CREATE TEMP TABLE ev AS SELECT * FROM read_parquet('{data.table_glob("events")}', union_by_name=true,
                         hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""", {"since": since, "until": until})
         con.execute(f"CREATE TEMP TABLE m AS {mentions_sql}")
-        events = fetch(con, """SELECT ev.*, coalesce(first.is_lead, false) AS is_root FROM ev LEFT JOIN (
-                SELECT event_id, arg_min(is_lead, (ingested_at, article_id, sentence_index)) AS is_lead FROM m GROUP BY event_id
+        events = fetch(con, """SELECT ev.*, coalesce(first.is_lead, false) AS is_root, coalesce(first.url, ev.first_source_url) AS url
+            FROM ev LEFT JOIN (
+                SELECT event_id, arg_min(is_lead, (ingested_at, article_id, sentence_index)) AS is_lead,
+                       arg_min(article_url, (ingested_at, article_id, sentence_index)) AS url FROM m GROUP BY event_id
             ) first USING (event_id) ORDER BY event_date, event_id""")
         mentions = fetch(con, "SELECT * FROM m ORDER BY event_id, ingested_at, article_id, sentence_index")
     return events, mentions
@@ -123,7 +127,7 @@ def event_line(e: dict) -> list:
         int(e["is_root"]), e["cameo_code"], e["cameo_base"], e["cameo_root"], e["quad_class"], number(e["goldstein"], 1),
         e["num_mentions"], e["num_sources"], e["num_articles"], number(e["avg_tone"], 4),
         *country_geo(e["actor1_country"]), *country_geo(e["actor2_country"]), *action_geo(e),
-        timestamp(e["first_seen_at"]), link(e["first_source_url"]),
+        timestamp(e["first_seen_at"]), link(e["url"]),
     ]
 
 

@@ -16,6 +16,9 @@ PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE
 # Ties never depend on the order DuckDB reads rows in (which changes with the months a query covers and its threads):
 # mode() takes the smallest of equally frequent values, and the coordinates are the first mention's that has any.
 FIRST_PLACED = "(location_lat IS NULL, ingested_at, article_id, sentence_index, event_mention_id)"
+# Where a reader finds an article (articles a): its canonical web URL, else where it was read (file:// for a local file, even
+# for a JSONL record that carries its web URL).
+ARTICLE_LINK = "CASE WHEN regexp_matches(a.canonical_url, '^https?://', 'i') THEN a.canonical_url ELSE a.url END"
 
 
 def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
@@ -24,7 +27,7 @@ def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
     SELECT em.* EXCLUDE (sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
                          plover_context, actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
                          attribution_code, confidence, coder_version, run_id),
-           a.url AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
+           {ARTICLE_LINK} AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
     FROM read_parquet('{mentions_glob}', union_by_name=true) em
     JOIN read_parquet('{articles_glob}', union_by_name=true) a USING (article_id)
     WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
