@@ -340,6 +340,27 @@ def test_text_from_articles_cannot_break_out_of_the_page(tmp_path):
     assert map_values(page)[0]["place"] == "<i>Ankara</i>"  # JSON keeps the text; Vega draws it as text
 
 
+def test_a_folder_as_output_is_refused_before_the_work_and_leaves_nothing(tmp_path, monkeypatch):
+    data = build_lake(tmp_path / "data")
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr("transforms.report.gather", lambda *_: pytest.fail("the report was computed"))
+    with pytest.raises(NewseventsError, match=r"cannot write the report to .*out: it is a folder"):
+        write_report(data, ReportOptions(output=tmp_path / "out"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"] and not any((tmp_path / "out").iterdir())
+
+
+def test_a_failed_rename_removes_the_temporary_file(tmp_path, monkeypatch):
+    data = build_lake(tmp_path / "data")
+
+    def refuse(*_):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("transforms.report.os.replace", refuse)
+    with pytest.raises(NewseventsError, match="cannot write the report to .*r.html: Invalid cross-device link"):
+        write_report(data, ReportOptions(output=tmp_path / "r.html"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
 def test_cli_report_prints_the_path_and_fails_in_one_line(tmp_path, capsys):
     from flows.cli import main
 

@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -35,19 +36,28 @@ def write_report(data: DataDir, options: ReportOptions) -> Path:
     """LAKE -> HTML: query the views, assemble the page and write it; returns the file's path."""
     country = check_options(options)
     output = options.output or data.root / "reports" / "report.html"
+    if output.is_dir():
+        raise NewseventsError(f"cannot write the report to {output}: it is a folder; give a file name (like report.html)")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise NewseventsError(f"cannot write the report to {output}: {e.strerror or e}") from None
     with connect(data) as con:
         page = render(gather(con, options, country), options, country)
+    write_page(page, output)
+    return output
+
+
+def write_page(page: str, output: Path) -> None:
+    """Write the page through a temporary file beside the output, which a failure removes."""
+    tmp = output.with_name(f".{output.name}.tmp")
     try:
-        tmp = output.with_name(f".{output.name}.tmp")
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, output)
     except OSError as e:
+        with suppress(OSError):
+            tmp.unlink()
         raise NewseventsError(f"cannot write the report to {output}: {e.strerror or e}") from None
-    return output
 
 
 def check_options(options: ReportOptions) -> str | None:
