@@ -194,7 +194,7 @@ QUARANTINE = pa.schema(
         field("url", pa.string(), "URL or file:// location of the rejected input."),
         field("detail", pa.string(), "One-line human-readable explanation.", nullable=False),
         field("payload_sha256", pa.string(), "SHA-256 of the rejected bytes, when there were any."),
-        field("at", TIMESTAMP, "When the rejection happened (UTC).", nullable=False),
+        field("at", TIMESTAMP, 'When the rejection happened (UTC). AT is an SQL keyword: quote the name, as in ORDER BY "at" DESC.', nullable=False),
         RUN_ID,
     ]
 )
@@ -265,7 +265,7 @@ TABLES: dict[str, Table] = {
             schema=QUARANTINE,
             primary_key=("quarantine_id",),
             partition_by="at",
-            example_sql="SELECT stage, reason, count(*) FROM quarantine GROUP BY ALL ORDER BY 3 DESC",
+            example_sql='SELECT stage, reason, count(*) AS inputs, max("at") AS latest FROM quarantine GROUP BY ALL ORDER BY inputs DESC',
         ),
         Table(
             name="runs",

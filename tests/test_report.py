@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.tables import TABLES
+from schemas.tables import TABLES, description
 from tests import lakes
 from transforms import catalog
 from transforms.cameo import cameo_info
@@ -359,6 +359,18 @@ def test_a_failed_rename_removes_the_temporary_file(tmp_path, monkeypatch):
     with pytest.raises(NewseventsError, match="cannot write the report to .*r.html: Invalid cross-device link"):
         write_report(data, ReportOptions(output=tmp_path / "r.html"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_the_quarantine_examples_quote_at_and_run(tmp_path, capsys):
+    from flows.cli import main
+
+    data = build_lake(tmp_path / "data")
+    example = TABLES["quarantine"].example_sql
+    described = description(TABLES["quarantine"].schema.field("at"))
+    assert '"at"' in example and '"at"' in described
+    for sql in (example, 'SELECT reason FROM quarantine ORDER BY "at" DESC'):
+        assert main(["sql", "--data-dir", str(data.root), sql]) == 0
+    assert "NOT_ENGLISH" in capsys.readouterr().out
 
 
 def test_cli_report_prints_the_path_and_fails_in_one_line(tmp_path, capsys):
