@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import time
+import tracemalloc
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -18,8 +20,9 @@ from transforms.gdelt import (
     MENTION_COLUMNS,
     export_gdelt,
     global_event_id,
-    write_lines,
+    fields,
 )
+from transforms import gdelt
 from transforms.ids import stable_id
 from transforms.load import DataDir
 
@@ -138,6 +141,24 @@ def test_articles_read_from_files_link_to_their_web_url_when_they_have_one(tmp_p
         ("https://wire.example.com/story", 1), ("file:///tmp/in/page.html", 2)}
 
 
+def test_python_memory_does_not_grow_with_the_events_of_a_day(tmp_path, monkeypatch):
+    monkeypatch.setattr(gdelt, "ROWS_PER_BATCH", 50, raising=False)
+
+    def peak(n: int) -> int:
+        data, at = DataDir(tmp_path / f"lake-{n}"), datetime(2026, 1, 10, 12, tzinfo=UTC)
+        arts = [article(i, published=date(2026, 1, 9), run_id="r", ingested_at=at) for i in range(n)]
+        ingest(data, "b1", arts, [mention(a, event=f"event {i}", event_date=date(2026, 1, 9)) for i, a in enumerate(arts)], "r", at)
+        tracemalloc.start()
+        try:
+            assert export_gdelt(data, date(2026, 1, 9), date(2026, 1, 9), tmp_path / f"out-{n}").mentions == n
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(100), peak(3000)
+    assert large < 1.5 * small, f"peak {small:,} B for 100 events, {large:,} B for 3,000"
+
+
 def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
     data = DataDir(tmp_path / "data")
     two_runs(data)
@@ -148,19 +169,18 @@ def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
     assert export_gdelt(data, date(2025, 1, 1), date(2025, 12, 31), tmp_path / "c").events == 0
 
 
-def test_tabs_and_line_breaks_in_values_cannot_break_the_layout(tmp_path):
-    path = write_lines(tmp_path / "x.export.CSV", [["a\tb", "line\none", None, 3]])
-    assert path.read_text() == "a b\tline one\t\t3\n"
+def test_tabs_and_line_breaks_in_values_cannot_break_the_layout():
+    assert fields(["a\tb", "line\none", None, 3]) == "a b\tline one\t\t3\n"
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(), st.integers()), min_size=1, max_size=8))
-def test_any_values_keep_one_line_with_one_field_each(tmp_path_factory, values):
-    path = write_lines(tmp_path_factory.mktemp("w") / "x.CSV", [values])
-    lines = path.read_text(encoding="utf-8").split("\n")
+def test_any_values_keep_one_line_with_one_field_each(values):
+    line = fields(values)
+    lines = line.split("\n")
     assert lines[-1] == "" and len(lines) == 2 and len(lines[0].split("\t")) == len(values)
-    with path.open(encoding="utf-8", newline="") as f:
-        assert [len(row) or 1 for row in csv.reader(f, delimiter="\t")] == [len(values)], "a reader that honours quotes too"
+    rows = csv.reader(io.StringIO(line, newline=""), delimiter="\t")
+    assert [len(row) or 1 for row in rows] == [len(values)], "a reader that honours quotes too"
 
 
 def test_quotes_in_values_cannot_open_a_quoted_field(tmp_path):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
@@ -53,6 +53,8 @@ MENTION_COLUMNS = (
 GEO_COUNTRY, GEO_US_CITY, GEO_WORLD_CITY = 1, 3, 4
 MENTION_WEB, MENTION_CITATION = 1, 2
 GROUP_SECTORS = ("IGO", "NGO")
+LINK_UNSAFE = re.compile(r'["\s]')
+ROWS_PER_BATCH = 5000  # rows turned into lines at a time: Python holds no more, whatever the number of events
 
 
 @dataclass(frozen=True)
@@ -73,49 +75,72 @@ def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Expor
         raise NewseventsError(f"--since {since} is after --until {until}")
     if not (data.has_files("events") and data.has_files("event_mentions") and data.has_files("articles")):
         return Export((), 0, 0)
-    events, mentions = read_lake(data, since, until)
-    by_day: dict[date, tuple[list, list]] = defaultdict(lambda: ([], []))
-    added = {}
-    for e in events:
-        by_day[e["event_date"]][0].append(event_line(e))
-        added[e["event_id"]] = (e["event_date"], timestamp(e["first_seen_at"]))
-    for m in mentions:
-        day, event_time = added[m["event_id"]]
-        by_day[day][1].append(mention_line(m, event_time))
     output.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    for day, (event_lines, mention_lines) in sorted(by_day.items()):
-        stem = f"{day:%Y%m%d}000000"
-        files += [write_lines(output / f"{stem}.export.CSV", event_lines), write_lines(output / f"{stem}.mentions.CSV", mention_lines)]
-    return Export(tuple(files), len(events), len(mentions))
+    events = mentions = 0
+    with data.connect() as con:
+        for first, last in months_with_events(con, data, since, until):
+            load_month(con, data, first, last)
+            for (day,) in con.execute("SELECT DISTINCT event_date FROM ev ORDER BY 1").fetchall():
+                stem = f"{day:%Y%m%d}000000"
+                path, written = write_rows(output / f"{stem}.export.CSV", con.execute(DAY_EVENTS_SQL, {"day": day}), event_line)
+                files.append(path)
+                events += written
+                path, written = write_rows(output / f"{stem}.mentions.CSV", con.execute(DAY_MENTIONS_SQL, {"day": day}), mention_line)
+                files.append(path)
+                mentions += written
+    return Export(tuple(files), events, mentions)
 
 
-def read_lake(data: DataDir, since: date, until: date) -> tuple[list[dict], list[dict]]:
-    """The events of the range with their root-event flag and first article's link (the events table may predate links to
-    canonical URLs), and every mention of them with its article's facts."""
-    mentions_sql = f"""
-        SELECT em.*, {ARTICLE_LINK} AS article_url, a.source_domain, a.source_name, a.tone AS article_tone,
+def months_with_events(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> list[tuple[date, date]]:
+    """since..until cut at month ends, the pieces holding events only: (first, last) day of each."""
+    found = con.execute(f"""SELECT DISTINCT date_trunc('month', event_date)::DATE FROM read_parquet('{data.table_glob("events")}',
+                            union_by_name=true, hive_partitioning=false) WHERE event_date BETWEEN $since AND $until ORDER BY 1""",
+                        {"since": since, "until": until}).fetchall()
+    return [(max(since, m), min(until, date(m.year + m.month // 12, m.month % 12 + 1, 1) - timedelta(days=1))) for (m,) in found]
+
+
+def load_month(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> None:
+    """Temporary tables of one month at most: ev, the events dated since..until, and m, every mention of them with its
+    article's facts and its event's day and DATEADDED (an export holds one month in DuckDB, whatever its range)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE ev AS SELECT * EXCLUDE (first_sentence) FROM read_parquet('{data.table_glob("events")}',
+                    union_by_name=true, hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""",
+                {"since": since, "until": until})
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE m AS
+        SELECT em.event_mention_id, em.event_id, em.article_id, em.sentence_index, em.is_lead, em.actor1_start_char, em.actor2_start_char,
+               em.trigger_start_char, em.confidence, ev.event_date AS event_day, ev.first_seen_at AS event_added,
+               {ARTICLE_LINK} AS article_url, a.source_domain, a.source_name, a.tone AS article_tone,
                length(a.text) AS article_chars, a.ingested_at
         FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false) em
-        JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)
-        WHERE em.event_id IN (SELECT event_id FROM ev)"""
-    with data.connect() as con:
-        con.execute(f"""CREATE TEMP TABLE ev AS SELECT * FROM read_parquet('{data.table_glob("events")}', union_by_name=true,
-                        hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""", {"since": since, "until": until})
-        con.execute(f"CREATE TEMP TABLE m AS {mentions_sql}")
-        events = fetch(con, """SELECT ev.*, coalesce(first.is_lead, false) AS is_root, coalesce(first.url, ev.first_source_url) AS url
-            FROM ev LEFT JOIN (
-                SELECT event_id, arg_min(is_lead, (ingested_at, article_id, sentence_index)) AS is_lead,
-                       arg_min(article_url, (ingested_at, article_id, sentence_index)) AS url FROM m GROUP BY event_id
-            ) first USING (event_id) ORDER BY event_date, event_id""")
-        mentions = fetch(con, "SELECT * FROM m ORDER BY event_id, ingested_at, article_id, sentence_index")
-    return events, mentions
+        JOIN ev USING (event_id)
+        JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)""")
 
 
-def fetch(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+# The events of one day with their root-event flag and first article's link (taken from the mentions: the events table may
+# predate links to canonical URLs).
+DAY_EVENTS_SQL = """
+    SELECT ev.*, coalesce(first.is_lead, false) AS is_root, coalesce(first.url, ev.first_source_url) AS url
+    FROM ev LEFT JOIN (
+        SELECT event_id, arg_min(is_lead, (ingested_at, article_id, sentence_index)) AS is_lead,
+               arg_min(article_url, (ingested_at, article_id, sentence_index)) AS url
+        FROM m WHERE event_day = $day GROUP BY event_id
+    ) first USING (event_id)
+    WHERE ev.event_date = $day ORDER BY event_id
+"""
+DAY_MENTIONS_SQL = "SELECT * FROM m WHERE event_day = $day ORDER BY event_id, ingested_at, article_id, sentence_index, event_mention_id"
+
+
+def write_rows(path: Path, cursor: duckdb.DuckDBPyConnection, line: Callable[[dict], list]) -> tuple[Path, int]:
+    """Write the line of each row of a query's result, ROWS_PER_BATCH rows at a time, through a temporary file; returns the
+    file and the number of rows."""
+    names = [d[0] for d in cursor.description]
+    tmp, count = path.with_name(path.name + ".tmp"), 0
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        while batch := cursor.fetchmany(ROWS_PER_BATCH):
+            f.writelines(fields(line(dict(zip(names, row, strict=True)))) for row in batch)
+            count += len(batch)
+    os.replace(tmp, path)
+    return path, count
 
 
 def event_line(e: dict) -> list:
@@ -158,12 +183,12 @@ def action_geo(e: dict) -> list:
     return [kind, full, fips, "", "", number(lat, 4), number(lon, 4), ""]
 
 
-def mention_line(m: dict, event_time: str) -> list:
+def mention_line(m: dict) -> list:
     """One mentions row in GDELT 2.0 column order."""
     url: str = m["article_url"]
     web = url.startswith(("http://", "https://"))
     return [
-        global_event_id(m["event_id"]), event_time, timestamp(m["ingested_at"]), MENTION_WEB if web else MENTION_CITATION,
+        global_event_id(m["event_id"]), timestamp(m["event_added"]), timestamp(m["ingested_at"]), MENTION_WEB if web else MENTION_CITATION,
         m["source_domain"] or m["source_name"] or "", link(url), m["sentence_index"] + 1,
         offset(m["actor1_start_char"]), offset(m["actor2_start_char"]), m["trigger_start_char"], 1,
         round(m["confidence"] * 100), m["article_chars"], number(m["article_tone"], 4), "", "",
@@ -205,14 +230,9 @@ def country_label(iso3: str | None) -> str:
     return fips_table().get(iso3 or "", ("", iso3 or ""))[1]
 
 
-def write_lines(path: Path, rows: list[list]) -> Path:
-    """Write tab-separated rows of clean() fields through a temporary file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        for row in rows:
-            f.write("\t".join(clean(v) for v in row) + "\n")
-    os.replace(tmp, path)
-    return path
+def fields(row: list) -> str:
+    """One line of tab-separated clean() fields."""
+    return "\t".join(clean(v) for v in row) + "\n"
 
 
 def clean(value: object) -> str:
@@ -225,4 +245,4 @@ def clean(value: object) -> str:
 
 def link(url: str) -> str:
     """A URL with its double quotes and whitespace percent-encoded, so that clean() leaves it unchanged."""
-    return re.sub(r'["\s]', lambda m: quote(m.group()), url)
+    return LINK_UNSAFE.sub(lambda m: quote(m.group()), url)
