@@ -24,6 +24,7 @@ from transforms.gdelt import (
 )
 from transforms import gdelt
 from transforms.ids import stable_id
+from transforms.errors import NewseventsError
 from transforms.load import DataDir
 
 # GDELT 2.0 codebook types of the numeric columns; every other column is a string.
@@ -159,6 +160,51 @@ def test_python_memory_does_not_grow_with_the_events_of_a_day(tmp_path, monkeypa
     assert large < 1.5 * small, f"peak {small:,} B for 100 events, {large:,} B for 3,000"
 
 
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchanged", "removed then renamed"])
+def test_an_export_replaces_the_files_of_an_earlier_one_in_its_folder(tmp_path, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(gdelt, "exchange", lambda *_: False, raising=False)
+    data, out = DataDir(tmp_path / "data"), tmp_path / "out"
+    two_runs(data)
+    assert len(export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), out).files) == 6
+    again = export_gdelt(data, date(2026, 1, 9), date(2026, 1, 9), out)
+    assert sorted(out.iterdir()) == sorted(again.files) == [out / "20260109000000.export.CSV", out / "20260109000000.mentions.CSV"]
+    assert export_gdelt(data, date(2025, 1, 1), date(2025, 1, 31), out).files == () and not any(out.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"], "no staging folder left"
+
+
+@pytest.mark.parametrize("foreign", ["notes.txt", "20260109000000.export.CSV/x"])
+def test_a_folder_holding_other_files_is_refused_before_anything_is_written(tmp_path, foreign):
+    data, out = DataDir(tmp_path / "data"), tmp_path / "out"
+    two_runs(data)
+    (out / foreign).parent.mkdir(parents=True, exist_ok=True)
+    (out / foreign).write_text("mine")
+    with pytest.raises(NewseventsError, match=f"cannot export to {out}: it holds '{foreign.split('/')[0]}', which export did not write"):
+        export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), out)
+    assert [p.relative_to(tmp_path).as_posix() for p in sorted(out.rglob("*")) if p.is_file()] == [f"out/{foreign}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"]
+
+
+def test_a_failure_midway_leaves_the_earlier_export_untouched(tmp_path, monkeypatch):
+    data, out = DataDir(tmp_path / "data"), tmp_path / "out"
+    two_runs(data)
+    export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    calls, write_rows = [], gdelt.write_rows
+
+    def full_disk(path, *args):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        return write_rows(path, *args)
+
+    monkeypatch.setattr(gdelt, "write_rows", full_disk)
+    with pytest.raises(NewseventsError, match=f"^cannot export to {out}: No space left on device$"):
+        export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"], "no staging folder left"
+
+
 def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
     data = DataDir(tmp_path / "data")
     two_runs(data)
@@ -230,3 +276,7 @@ def test_the_command_line_exports_and_refuses_a_reversed_range(tmp_path, capsys)
     assert "wrote 3 events and 4 mentions" in capsys.readouterr().out
     assert main([*args, "--since", "2026-02-01", "--until", "2026-01-01"]) == 2
     assert "is after --until" in capsys.readouterr().err
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    assert main([*args, "--since", "2026-01-01", "--until", "2026-01-31"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsevents: cannot export to") and "'notes.txt'" in err and err.count("\n") == 1

