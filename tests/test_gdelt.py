@@ -91,7 +91,15 @@ def test_events_read_back_with_gdelt_names_and_types(exported):
     assert strike["GoldsteinScale"] == -10.0 and strike["QuadClass"] == 4
     assert (aid["Actor1Code"], aid["Actor1KnownGroupCode"], aid["Actor1Type1Code"]) == ("IGOUNO", "UNO", "IGO")
     assert aid["Actor1CountryCode"] is None and aid["Actor1Geo_Type"] is None, "unknown is empty"
+    assert 38 < talks["Actor1Geo_Lat"] < 40 and 33 < talks["Actor1Geo_Long"] < 37, "country level: Turkey's centroid"
+    assert 47 < strike["Actor2Geo_Lat"] < 51 and 29 < strike["Actor2Geo_Long"] < 33, "Ukraine's centroid"
+    assert (aid["Actor2Geo_Type"], aid["Actor2Geo_FullName"]) == (1, "Syria") and 34 < aid["Actor2Geo_Lat"] < 36
     assert all(aid[c] is None for c in ("ActionGeo_Type", "ActionGeo_FullName", "ActionGeo_CountryCode", "ActionGeo_Lat"))
+
+
+def test_a_country_too_small_for_the_shapes_is_placed_at_its_capital():
+    lat, lon = gdelt.country_geo("SGP")[5:7]
+    assert 1 < float(lat) < 2 and 103 < float(lon) < 105
 
 
 def test_mentions_point_at_their_events(exported):

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import duckdb
 
+from transforms.centroids import country_points
 from transforms.compact import exchange
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
@@ -207,11 +208,20 @@ def actor(e: dict, which: str) -> list:
 
 
 def country_geo(iso3: str | None) -> list:
-    """An actor's place at country level: GDELT's type 1 with the FIPS code as ADM1 and feature id; empty when unknown."""
+    """A place at country level: GDELT's type 1 with the FIPS code as ADM1 and feature id and the country's centroid as
+    coordinates; empty when unknown."""
     fips = fips_code(iso3)
     if not fips:
         return [""] * 8
-    return [GEO_COUNTRY, country_label(iso3), fips, fips, "", "", "", fips]
+    return [GEO_COUNTRY, country_label(iso3), fips, fips, "", *centroid(iso3), fips]
+
+
+@cache
+def centroid(iso3: str) -> tuple[str, str]:
+    """Latitude and longitude of a country's point on the report's map (its shape's centroid, else its capital); empty
+    when it has none."""
+    point = country_points(frozenset({iso3})).get(iso3)
+    return (number(point[1], 4), number(point[2], 4)) if point else ("", "")
 
 
 def action_geo(e: dict) -> list:
