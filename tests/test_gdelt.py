@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 
 from flows.cli import main
 from tests.lakes import article, ingest, mention, two_runs
+from transforms import gdelt
+from transforms.errors import NewseventsError
 from transforms.gdelt import (
     EVENT_COLUMNS,
     MENTION_COLUMNS,
     export_gdelt,
-    global_event_id,
     fields,
+    global_event_id,
 )
-from transforms import gdelt
 from transforms.ids import stable_id
-from transforms.errors import NewseventsError
 from transforms.load import DataDir
 
 # GDELT 2.0 codebook types of the numeric columns; every other column is a string.

@@ -356,7 +356,7 @@ def test_a_failed_rename_removes_the_temporary_file(tmp_path, monkeypatch):
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr("transforms.report.os.replace", refuse)
-    with pytest.raises(NewseventsError, match="cannot write the report to .*r.html: Invalid cross-device link"):
+    with pytest.raises(NewseventsError, match=r"cannot write the report to .*r\.html: Invalid cross-device link"):
         write_report(data, ReportOptions(output=tmp_path / "r.html"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
