@@ -179,7 +179,7 @@ EVENTS = pa.schema(
         field("num_sources", pa.int32(), "Number of distinct source domains (or local sources) reporting it.", nullable=False),
         field("num_articles", pa.int32(), "Number of distinct articles reporting it.", nullable=False),
         field("avg_tone", pa.float32(), "Average tone of the articles reporting it."),
-        field("first_seen_at", TIMESTAMP, "When the first mention was ingested (UTC).", nullable=False),
+        field("first_seen_at", TIMESTAMP, "When the event was first seen: its first mention's ingestion (UTC); a rollup keeps the earlier time when an article that showed it is replaced or reprocessed.", nullable=False),
         field("first_source_url", pa.string(), "Link to the first article that reported it: its canonical web URL, else the URL it was read from (articles.url).", nullable=False),
         field("first_sentence", pa.string(), "Evidence: the sentence of the earliest mention.", nullable=False),
         field("updated_at", TIMESTAMP, "When this rollup row was recomputed (UTC).", nullable=False),

@@ -156,6 +156,24 @@ def test_a_changed_file_dated_in_another_month_leaves_no_row_in_the_old_one(pref
     assert stale == [(0,)]
 
 
+def test_an_event_keeps_when_it_was_first_seen_when_its_article_is_replaced(prefect_harness, nlp, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "accord.txt").write_text(ACCORD)
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 6, 2))
+    data = DataDir(options.data_dir)
+    ingest([str(inputs)], options)
+    _, before = catalog.query(data, "SELECT event_id, first_seen_at, updated_at FROM events")
+    (inputs / "accord.txt").write_text(ACCORD + " The commission will publish its first report next year.")
+    assert ingest([str(inputs)], options).counts["replaced"] == 1
+    _, after = catalog.query(data, "SELECT event_id, first_seen_at, updated_at FROM events")
+    kept = {e: seen for e, seen, _ in before} .items() & {e: seen for e, seen, _ in after}.items()
+    assert before and {e for e, _ in kept} == {e for e, _, _ in before} & {e for e, _, _ in after} != set()
+    assert min(u for _, _, u in after) > max(u for _, _, u in before), "recomputed"
+    _, [(ingested,)] = catalog.query(data, "SELECT ingested_at FROM articles")
+    assert all(seen < ingested for _, seen in kept), "earlier than the replacing article's ingestion"
+
+
 KHARKIV = ("Fighting near Kharkiv\n\nRussian troops attacked Ukrainian positions near Kharkiv on Tuesday, the Ukrainian "
            "military said. Officials in Kyiv said the attack was repelled after several hours of heavy shelling.")
 

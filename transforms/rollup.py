@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+import duckdb
 import pyarrow as pa
 
 from schemas.tables import TABLES, TIMESTAMP
@@ -34,7 +35,8 @@ def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
     """
 
 
-# Groups the mentions (a table of `mentions_sql` rows) whose event date is in [$first, $next) into events.
+# Groups the mentions (a table of `mentions_sql` rows) whose event date is in [$first, $next) into events; an event the
+# month's stored events (table `previous`) hold keeps the time it was first seen, though the article that showed it was replaced.
 EVENTS_SQL = f"""
     WITH m AS (SELECT * FROM mentions WHERE event_date >= $first AND event_date < $next),
     top_code AS (
@@ -70,8 +72,9 @@ EVENTS_SQL = f"""
            t.goldstein, t.plover_type, t.plover_mode, g.actor1_code, g.actor1_country, g.actor1_sector,
            g.actor1_name, g.actor2_code, g.actor2_country, g.actor2_sector, g.actor2_name, g.modality,
            g.negated, g.location_name, g.location_country, g.location_lat, g.location_lon, g.num_mentions,
-           g.num_sources, g.num_articles, g.avg_tone, g.first_seen_at, g.first_source_url, g.first_sentence
-    FROM grouped g JOIN top_code t USING (event_id)
+           g.num_sources, g.num_articles, g.avg_tone, least(g.first_seen_at, p.first_seen_at) AS first_seen_at,
+           g.first_source_url, g.first_sentence
+    FROM grouped g JOIN top_code t USING (event_id) LEFT JOIN previous p USING (event_id)
     ORDER BY g.event_date, g.event_id
 """
 
@@ -87,6 +90,7 @@ def rollup(data: DataDir, months: set[date]) -> int:
                     {"months": keys})
         for key in keys:
             first = date.fromisoformat(f"{key}-01")
+            remember_first_seen(con, files_in(data, "events", {partition(first)}))
             found = con.sql(EVENTS_SQL, params={"first": first, "next": date(first.year + first.month // 12, first.month % 12 + 1, 1)})
             found = found.to_arrow_table()  # Arrow, not Python rows
             found = found.append_column("updated_at", pa.array([now] * found.num_rows, TIMESTAMP))
@@ -94,10 +98,16 @@ def rollup(data: DataDir, months: set[date]) -> int:
     return events
 
 
+def remember_first_seen(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """Table `previous`: when each event of these (a month's stored events) files was first seen."""
+    source = "read_parquet($files, union_by_name=true)" if files else "(SELECT NULL::VARCHAR AS event_id, NULL::TIMESTAMPTZ AS first_seen_at)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE previous AS SELECT event_id, min(first_seen_at) AS first_seen_at FROM {source} "
+                "WHERE event_id IS NOT NULL GROUP BY event_id", {"files": files} if files else None)
+
+
 def months_of(mentions: list[dict]) -> set[date]:
     """The first day of each month the mentions' events fall in."""
     return {m["event_date"].replace(day=1) for m in mentions}
-
 
 
 def months_of_articles(data: DataDir, replacing: Mapping[str, str | None]) -> set[date]:
