@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests import httpfaults
+from tests.hostile import Site
 from transforms.errors import Reason, Rejection
 from transforms.feeds import FeedState, discover
 from transforms.fetch_http import Client
@@ -115,3 +116,37 @@ def test_entries_dated_by_updated_or_by_an_unreadable_date_give_no_deprecation_w
         updated, undated = feed_targets(document, "wire")
     assert updated.published_at == datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
     assert undated.published_at is None
+
+
+def gathered(sources: list[Source], tmp_path) -> list:
+    """What a run's gather yields for the sources: documents and rejections."""
+    from transforms.gather import GatherOptions, Inputs, gather
+    from transforms.rawstore import RawStore
+
+    return list(gather(Inputs(), sources, options=GatherOptions(fetch=OPTIONS), store=RawStore(tmp_path), known_urls=set(),
+                       feeds=FeedState(), on_fetch_rows=lambda rows: None, on_undated=lambda n: None))
+
+
+def outcomes(items: list, base: str) -> list[tuple[str, str]]:
+    """(url without the server's base, reason or "document") of each item, sorted."""
+    return sorted((i.url.removeprefix(base), str(i.reason) if isinstance(i, Rejection) else "document") for i in items)
+
+
+def test_a_link_or_loc_that_does_not_parse_is_rejected_alone(tmp_path):
+    page = (200, {"Content-Type": "text/html"}, b"<html><body><p>Ministers met on Tuesday.</p></body></html>")
+    site = Site({"/good": page, "/also-good": page})
+    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><link>http://[abc/</link></item>'
+        f"<item><link>{site.base}/good</link></item></channel></rss>").encode())
+    site.routes["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>http://[abc/x</loc></url><url><loc>{site.base}/also-good</loc></url></urlset>").encode())
+    try:
+        items = gathered([Source(name="wire", kind="feed", urls=(site.base + "/feed.xml",)),
+                          Source(name="map", kind="sitemap", urls=(site.base + "/sitemap.xml",))], tmp_path)
+    finally:
+        site.shutdown()
+    assert outcomes(items, site.base) == [("/also-good", "document"), ("/good", "document"),
+                                          ("http://[abc/", "BAD_URL"), ("http://[abc/x", "BAD_URL")]
+    assert all("does not parse" in i.detail for i in items if isinstance(i, Rejection))
+

@@ -92,3 +92,10 @@ def test_command_line_sources():
         ("https://a.org/news.xml", "sitemap", ("https://a.org/news.xml",)),
         ("command line", "urls", ("https://a.org/1", "https://a.org/2"))]
     assert command_line_sources() == []
+
+
+def test_a_command_line_feed_or_sitemap_that_does_not_parse_is_an_error():
+    with pytest.raises(NewseventsError, match="bad feed or sitemap URL 'http://\\[abc/'"):
+        command_line_sources(feeds=["http://[abc/"])
+    with pytest.raises(NewseventsError, match="scheme 'ftp' is not http or https"):
+        command_line_sources(sitemaps=["ftp://news.example/sitemap.xml"])

@@ -159,9 +159,17 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
         # published_parsed (already tried) with a DeprecationWarning
         when = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
-        targets.append(Target(url=urljoin(document.url, link), source_name=source_name,
+        targets.append(Target(url=resolved(document.url, link), source_name=source_name,
                               title=entry.get("title") or None, published_at=published))
     return targets
+
+
+def resolved(base: str, link: str) -> str:
+    """The link resolved against the feed's URL; as given when it does not parse (the fetch rejects it as BAD_URL)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def local(tag: str) -> str:

@@ -24,7 +24,7 @@ from transforms.rawstore import RawStore
 from transforms.read import MAX_INPUT_BYTES, RawDocument, check_named, expand_paths, read_files
 from transforms.robots import RobotsCache
 from transforms.sources import Source, command_line_sources
-from transforms.urls import canonical_url
+from transforms.urls import canonical_url, url_problem
 from transforms.warc import read_warc
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -107,7 +107,8 @@ def gather(
                          window=window)
         on_undated(found.undated)
         on_total(yielded + sum(isinstance(done.result, Rejection) for done in found.fetched) + len(found.targets))
-        source_of = {canonical_url(t.url): t.source_name for t in found.targets}  # a fetch names the canonical URL
+        source_of = {canonical_url(t.url): t.source_name  # a fetch names the canonical URL; a bad one it rejects
+                     for t in found.targets if not url_problem(t.url)}
         for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
             on_fetch_rows(list(done.rows))
             if isinstance(done.result, Rejection):

@@ -38,7 +38,12 @@ class Source:
 
 
 def command_line_sources(*, urls: Iterable[str] = (), feeds: Iterable[str] = (), sitemaps: Iterable[str] = ()) -> list[Source]:
-    """Sources for what the command line names: each feed and sitemap its own source named by its URL, the URLs one source."""
+    """Sources for what the command line names: each feed and sitemap its own source named by its URL, the URLs one source
+    (a bad feed or sitemap URL is an error; a bad article URL is rejected when it is fetched)."""
+    feeds, sitemaps = tuple(feeds), tuple(sitemaps)
+    for url in (*feeds, *sitemaps):
+        if problem := url_problem(url):
+            raise NewseventsError(f"bad feed or sitemap URL {url[:200]!r}: {problem}")
     sources = [Source(name=u, kind="feed", urls=(u,)) for u in feeds]
     sources += [Source(name=u, kind="sitemap", urls=(u,)) for u in sitemaps]
     urls = tuple(urls)
