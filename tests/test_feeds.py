@@ -150,3 +150,18 @@ def test_a_link_or_loc_that_does_not_parse_is_rejected_alone(tmp_path):
                                           ("http://[abc/", "BAD_URL"), ("http://[abc/x", "BAD_URL")]
     assert all("does not parse" in i.detail for i in items if isinstance(i, Rejection))
 
+
+@pytest.mark.parametrize("when", ["0000-01-01T00:00:00Z", "9999-12-31T23:00:00-14:00"])
+def test_an_entry_dated_out_of_range_is_undated_and_the_feed_is_read(when):
+    from transforms.feeds import feed_targets
+    from transforms.read import RawDocument
+
+    atom = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            f'<entry><title>Odd</title><link href="https://news.example/a"/><published>{when}</published></entry>'
+            '<entry><title>Fine</title><link href="https://news.example/b"/><published>2026-11-20T08:30:00Z</published></entry>'
+            '</feed>').encode()
+    document = RawDocument(location="https://news.example/feed", url="https://news.example/feed", input_format="web",
+                           raw=atom, content=atom.decode(), is_html=False)
+    odd, fine = feed_targets(document, "wire")
+    assert (odd.url, odd.published_at) == ("https://news.example/a", None)
+    assert fine.published_at == datetime(2026, 11, 20, 8, 30, tzinfo=UTC)

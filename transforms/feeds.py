@@ -14,6 +14,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -158,10 +159,19 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
         # dict.get reads the entry's own key: feedparser's lookup of a missing updated_parsed falls back to
         # published_parsed (already tried) with a DeprecationWarning
         when = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
-        published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
         targets.append(Target(url=resolved(document.url, link), source_name=source_name,
-                              title=entry.get("title") or None, published_at=published))
+                              title=entry.get("title") or None, published_at=entry_time(when)))
     return targets
+
+
+def entry_time(when: time.struct_time | None) -> datetime | None:
+    """A feed entry's parsed date in UTC; None when it has none or it is out of range (year 0), as for an unreadable one."""
+    if not when:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(when), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def resolved(base: str, link: str) -> str:
