@@ -165,3 +165,18 @@ def test_an_entry_dated_out_of_range_is_undated_and_the_feed_is_read(when):
     odd, fine = feed_targets(document, "wire")
     assert (odd.url, odd.published_at) == ("https://news.example/a", None)
     assert fine.published_at == datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+
+
+def test_a_sitemap_publication_date_out_of_range_in_utc_is_no_date():
+    from transforms.feeds import sitemap_entries
+    from transforms.read import RawDocument
+
+    xml = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+           b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+           b'<url><loc>https://news.example/a</loc><news:news><news:publication_date>0001-01-01T00:00:00+14:00'
+           b'</news:publication_date></news:news></url><url><loc>https://news.example/b</loc></url></urlset>')
+    document = RawDocument(location="https://news.example/sitemap.xml", url="https://news.example/sitemap.xml",
+                           input_format="web", raw=xml, content=xml.decode(), is_html=False)
+    targets, nested = sitemap_entries(document, "map")
+    assert nested == []
+    assert [(t.url, t.published_at) for t in targets] == [("https://news.example/a", None), ("https://news.example/b", None)]

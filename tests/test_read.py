@@ -66,6 +66,16 @@ def test_oversized_jsonl_line_is_skipped_without_losing_the_next(tmp_path):
     assert out[1].content == "Small record."
 
 
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_published_at_out_of_range_in_utc_is_a_bad_field_and_the_next_record_is_read(tmp_path, when):
+    path = tmp_path / "dates.jsonl"
+    path.write_text(json.dumps({"text": "Chile hosted talks.", "published_at": when}) + "\n"
+                    + json.dumps({"text": "Peru recalled its ambassador."}) + "\n")
+    bad, good = read_all(path)
+    assert bad.reason == Reason.BAD_FIELD and bad.detail.endswith("is not an ISO date: out of range once in UTC")
+    assert good.content == "Peru recalled its ambassador."
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [

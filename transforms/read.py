@@ -195,8 +195,8 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
         return reject(Reason.BAD_URL, f"url {url[:200]!r}: {problem}")
     try:
         record_date = parse_datetime(record["published_at"]) if record.get("published_at") else None
-    except ValueError:
-        return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is not an ISO date")
+    except ValueError as e:
+        return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is not an ISO date: {e}")
     if "\x00" in body:
         return reject(Reason.BINARY, "record text contains NUL characters")
     return RawDocument(location=location, url=url, input_format="jsonl", raw=line, content=body,
@@ -205,9 +205,12 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
 
 
 def parse_datetime(value: str) -> datetime:
-    """An ISO date or date-time as an aware UTC datetime (naive values are taken as UTC)."""
+    """An ISO date or date-time as an aware UTC datetime (naive values are taken as UTC); ValueError for what is none."""
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError as e:  # 0001-01-01T00:00:00+14:00 is a day before year 1 in UTC
+        raise ValueError("out of range once in UTC") from e
 
 
 def as_utc_datetime(day: date | None) -> datetime | None:
