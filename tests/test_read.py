@@ -76,6 +76,22 @@ def test_a_published_at_out_of_range_in_utc_is_a_bad_field_and_the_next_record_i
     assert bad.reason == Reason.BAD_FIELD and bad.detail.endswith("is not an ISO date: out of range once in UTC")
     assert good.content == "Peru recalled its ambassador."
 
+
+def test_a_record_with_a_lone_surrogate_in_a_stored_field_is_a_bad_field_and_the_next_record_is_read(tmp_path):
+    path = tmp_path / "surrogates.jsonl"
+    text = "Chile hosted talks on Monday."
+    path.write_text("".join(line + "\n" for line in [
+        json.dumps({"text": text, "title": "surrogate \udfff title", "url": "https://news.example/a"}),
+        json.dumps({"text": text, "url": "https://news.example/\ud800"}),
+        json.dumps({"html": "<p>half \udc00 a character</p>"}),
+        json.dumps({"text": text, "title": "a pair \ud83d\ude00 is one character", "author": "\udfff, not read"}),
+    ]))
+    out = read_all(path)
+    assert [(o.reason, o.detail.split(" holds")[0]) for o in out[:3]] == [
+        (Reason.BAD_FIELD, "field 'title'"), (Reason.BAD_FIELD, "field 'url'"), (Reason.BAD_FIELD, "field 'html'")]
+    assert isinstance(out[3], RawDocument) and out[3].title == "a pair \U0001f600 is one character"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [

@@ -190,6 +190,11 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
     for key in ("url", "title", "published_at"):
         if record.get(key) is not None and not isinstance(record[key], str):
             return reject(Reason.BAD_FIELD, f"field {key!r} must be a string")
+    stored = {"text" if body is text else "html": body, "url": record.get("url"), "title": record.get("title")}
+    for key, value in stored.items():
+        if value and not is_unicode(value):
+            return reject(Reason.BAD_FIELD, f"field {key!r} holds a lone surrogate (a \\u escape of half a character), "
+                                            "not text that can be stored")
     url = record.get("url") or location
     if not url.startswith("file://") and (problem := url_problem(url)):
         return reject(Reason.BAD_URL, f"url {url[:200]!r}: {problem}")
@@ -202,6 +207,15 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
     return RawDocument(location=location, url=url, input_format="jsonl", raw=line, content=body,
                        is_html=body is html, title=record.get("title") or None,
                        published_at=record_date or as_utc_datetime(published))
+
+
+def is_unicode(value: str) -> bool:
+    """False for a string UTF-8 cannot hold: one with a lone surrogate, as a JSON \\udfff escape gives."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_datetime(value: str) -> datetime:
