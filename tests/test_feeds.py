@@ -180,3 +180,17 @@ def test_a_sitemap_publication_date_out_of_range_in_utc_is_no_date():
     targets, nested = sitemap_entries(document, "map")
     assert nested == []
     assert [(t.url, t.published_at) for t in targets] == [("https://news.example/a", None), ("https://news.example/b", None)]
+
+
+@pytest.mark.parametrize("reference", ["&#xdfff;", "&#55296;"])
+def test_a_feed_whose_character_reference_is_half_a_character_is_malformed(reference):
+    from transforms.feeds import feed_targets
+    from transforms.read import RawDocument
+
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>'
+           f"<item><title>a {reference} b</title><link>https://news.example/a</link></item></channel></rss>").encode()
+    document = RawDocument(location="https://news.example/feed", url="https://news.example/feed", input_format="web",
+                           raw=rss, content=rss.decode(), is_html=False)
+    rejection = feed_targets(document, "wire")
+    assert isinstance(rejection, Rejection) and rejection.reason == Reason.FEED_MALFORMED
+    assert "the feed parser failed: UnicodeEncodeError" in rejection.detail

@@ -146,11 +146,16 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
     if rejection := unsafe_xml(document.raw, document.location):
         return rejection
     # a stream, never bytes: feedparser opens bytes that name a path as a local file ("/etc/passwd", "/dev/zero")
-    parsed = feedparser.parse(io.BytesIO(document.raw), resolve_relative_uris=False, sanitize_html=False)
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        problem = parsed.get("bozo_exception") or "no feed entries"
+    def malformed(problem: object) -> Rejection:
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw,
                          detail=f"not an RSS or Atom feed: {' '.join(str(problem).split())[:200]}")
+
+    try:
+        parsed = feedparser.parse(io.BytesIO(document.raw), resolve_relative_uris=False, sanitize_html=False)
+    except Exception as e:  # feedparser's loose parser raises on what it meets (&#xdfff;: UnicodeEncodeError)
+        return malformed(f"the feed parser failed: {type(e).__name__}: {e}")
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        return malformed(parsed.get("bozo_exception") or "no feed entries")
     targets = []
     for entry in parsed.entries:
         link = entry.get("link")
