@@ -194,3 +194,31 @@ def test_a_feed_whose_character_reference_is_half_a_character_is_malformed(refer
     rejection = feed_targets(document, "wire")
     assert isinstance(rejection, Rejection) and rejection.reason == Reason.FEED_MALFORMED
     assert "the feed parser failed: UnicodeEncodeError" in rejection.detail
+
+
+def in_encoding(xml: str, encoding: str) -> bytes:
+    """The XML declared and encoded in the encoding; in UTF-7 with "<" shifted (+ADw-), so no byte spells "<!ENTITY"."""
+    xml = f'<?xml version="1.0" encoding="{encoding}"?>\n{xml}'
+    raw = xml.encode(encoding)
+    return raw.replace(b"<", b"+ADw-").replace(b"+ADw-?xml", b"<?xml", 1) if encoding == "utf-7" else raw
+
+
+@pytest.mark.parametrize("encoding", ["utf-7", "cp037"])
+def test_entities_spelt_in_a_stateful_or_ebcdic_encoding_are_refused_and_its_plain_feeds_read(encoding):
+    from transforms.feeds import feed_targets
+    from transforms.read import RawDocument
+
+    items = '<rss version="2.0"><channel><title>t</title><item><title>{}</title><link>https://news.example/a</link></item></channel></rss>'
+    hostile = in_encoding('<!DOCTYPE rss [\n<!ENTITY a "AAAA">\n]>\n' + items.format("x&a;y"), encoding)
+    plain = in_encoding(items.format("Café talks"), encoding)
+    assert b"<!ENTITY" not in hostile.replace(b"\x00", b"")
+
+    def read(raw: bytes):
+        return feed_targets(RawDocument(location="https://news.example/feed", url="https://news.example/feed",
+                                        input_format="web", raw=raw, content="", is_html=False), "wire")
+
+    refused = read(hostile)
+    assert isinstance(refused, Rejection) and refused.reason == Reason.FEED_MALFORMED and refused.payload == hostile
+    assert f"XML declares entities once decoded from {encoding}" in refused.detail
+    [target] = read(plain)
+    assert (target.url, target.title) == ("https://news.example/a", "Café talks")

@@ -1,8 +1,8 @@
 """SOURCES -> TARGETS: article URLs from RSS/Atom feeds (conditional GET), news sitemaps and URL lists.
 
 Hostile XML is refused before any parser sees it: a document that declares entities (billion
-laughs, external entities) is FEED_MALFORMED; sitemaps are parsed with defusedxml, feeds with
-feedparser only after that check. Sitemap indexes are followed breadth-first to `max_depth`
+laughs, external entities) in its bytes, or once decoded as feedparser decodes it (UTF-7, EBCDIC),
+is FEED_MALFORMED; sitemaps are parsed with defusedxml, feeds with feedparser only after that check. Sitemap indexes are followed breadth-first to `max_depth`
 levels and at most `max_sitemaps` sitemaps per run.
 """
 
@@ -25,6 +25,7 @@ from xml.etree.ElementTree import Element, ParseError
 import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from feedparser.encodings import convert_to_utf8
 
 from transforms.errors import Reason, Rejection
 from transforms.fetch import STAGE, Fetched, Target, fetch
@@ -133,25 +134,37 @@ def split(done: Fetched) -> tuple[RawDocument | None, Rejection | None]:
     return None, done.result
 
 
-def unsafe_xml(raw: bytes, url: str) -> Rejection | None:
-    """A rejection for XML that declares entities (entity expansion, external entities), else None."""
-    if ENTITY_DECLARATION.search(raw) or ENTITY_DECLARATION.search(raw.replace(b"\x00", b"")):  # UTF-16/32 too
-        return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=url, payload=raw,
-                         detail="XML declares entities (possible entity expansion or external entity attack); refused")
-    return None
+def unsafe_xml(raw: bytes, url: str, *, decoded: bytes = b"", encoding: str = "") -> Rejection | None:
+    """A rejection for XML that declares entities (entity expansion, external entities) in its bytes, in them without
+    their NULs (UTF-16/32) or in `decoded`, the UTF-8 a parser makes of them from `encoding` (UTF-7, EBCDIC); else None."""
+    if ENTITY_DECLARATION.search(raw) or ENTITY_DECLARATION.search(raw.replace(b"\x00", b"")):
+        how = ""
+    elif ENTITY_DECLARATION.search(decoded):
+        how = f" once decoded from {encoding[:40]}"
+    else:
+        return None
+    return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=url, payload=raw,
+                     detail=f"XML declares entities{how} (possible entity expansion or external entity attack); refused")
+
+
+def as_feedparser_reads(raw: bytes) -> tuple[bytes, str]:
+    """The feed in UTF-8 as feedparser decodes it (declared encoding, byte order mark, EBCDIC marker), and that encoding."""
+    found: dict = {}
+    return convert_to_utf8({}, raw, found), found.get("encoding") or "an unknown encoding"
 
 
 def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Rejection:
     """The article links of an RSS/Atom feed, in feed order, with their titles and dates."""
-    if rejection := unsafe_xml(document.raw, document.location):
-        return rejection
-    # a stream, never bytes: feedparser opens bytes that name a path as a local file ("/etc/passwd", "/dev/zero")
     def malformed(problem: object) -> Rejection:
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw,
                          detail=f"not an RSS or Atom feed: {' '.join(str(problem).split())[:200]}")
 
-    try:
-        parsed = feedparser.parse(io.BytesIO(document.raw), resolve_relative_uris=False, sanitize_html=False)
+    readable, encoding = as_feedparser_reads(document.raw)
+    if rejection := unsafe_xml(document.raw, document.location, decoded=readable, encoding=encoding):
+        return rejection
+    try:  # the UTF-8 just checked, which feedparser reads as it is; a stream, never bytes: feedparser opens bytes
+        # that name a path as a local file ("/etc/passwd", "/dev/zero")
+        parsed = feedparser.parse(io.BytesIO(readable), resolve_relative_uris=False, sanitize_html=False)
     except Exception as e:  # feedparser's loose parser raises on what it meets (&#xdfff;: UnicodeEncodeError)
         return malformed(f"the feed parser failed: {type(e).__name__}: {e}")
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
