@@ -222,3 +222,23 @@ def test_entities_spelt_in_a_stateful_or_ebcdic_encoding_are_refused_and_its_pla
     assert f"XML declares entities once decoded from {encoding}" in refused.detail
     [target] = read(plain)
     assert (target.url, target.title) == ("https://news.example/a", "Café talks")
+
+
+@pytest.mark.parametrize(("encoding", "error"), [("shift_jis", "multi-byte encodings are not supported"),
+                                                 ("utf-7", "multi-byte encodings are not supported"),
+                                                 ("x-no-such-encoding", "unknown encoding: x-no-such-encoding")])
+def test_a_sitemap_in_an_encoding_the_parser_cannot_read_is_malformed_and_the_others_are_read(encoding, error):
+    urlset = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{}</loc></url></urlset>'
+    site = Site({})
+    body = in_encoding(urlset.format(site.base + "/page/odd"), "utf-8").replace(b"utf-8", encoding.encode(), 1)
+    site.routes["/odd.xml"] = (200, {"Content-Type": "application/xml"}, body)
+    site.routes["/fine.xml"] = (200, {"Content-Type": "application/xml"}, urlset.format(site.base + "/page/fine").encode())
+    try:
+        found = discover([Source(name="map", kind="sitemap", urls=(site.base + "/odd.xml", site.base + "/fine.xml"))],
+                         options=OPTIONS)
+    finally:
+        site.shutdown()
+    assert [t.url.removeprefix(site.base) for t in found.targets] == ["/page/fine"]
+    odd, fine = found.fetched
+    assert fine.result is None and odd.result.reason == Reason.FEED_MALFORMED
+    assert odd.result.detail == f"sitemap's declared encoding cannot be read (the protocol asks for UTF-8): {error}"

@@ -226,6 +226,8 @@ def sitemap_entries(document: RawDocument, source_name: str) -> tuple[list[Targe
         return malformed(f"unsafe sitemap XML refused: {type(e).__name__}")
     except ParseError as e:
         return malformed(f"sitemap is not well-formed XML: {e}")
+    except (ValueError, LookupError) as e:  # expat reads no multi-byte encoding but UTF-8/16, nor an unknown one
+        return malformed(f"sitemap's declared encoding cannot be read (the protocol asks for UTF-8): {e}")
     kind = local(root.tag)
     if kind not in ("urlset", "sitemapindex"):
         return malformed(f"root element <{kind}> is neither <urlset> nor <sitemapindex>")
