@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -96,3 +97,27 @@ def test_a_truncated_record_is_malformed(tmp_path):
     results = list(read_warc(path, options=OPTIONS))
     assert [type(r) for r in results[:2]] == [RawDocument, Rejection]
     assert results[-1].reason == Reason.WARC_MALFORMED and "truncated" in results[-1].detail
+
+
+
+def response_record(uri: str, body: bytes) -> bytes:
+    """One uncompressed WARC response record (HTTP 200, text/html)."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=StatusAndHeaders(
+        "200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("length", "problem"), [(b"Content-Length: x 47\r\n", "the record's Content-Length 'x 47' is not a number"),
+                                                 (b"Content-Length: -47\r\n", "the record's Content-Length '-47' is not a number"),
+                                                 (b"", "the record has no Content-Length")])
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_record_whose_length_is_no_number_is_one_rejection_and_ends_the_file(tmp_path, length, problem, compress):
+    bad = re.sub(rb"Content-Length: \d+\r\n", length, response_record("https://news.example.org/a", PAGE), count=1)
+    after = response_record("https://news.example.org/b", PAGE)
+    path = tmp_path / "bad-length.warc"
+    path.write_bytes(gzip.compress(bad) + gzip.compress(after) if compress else bad + after)
+    [result] = read_warc(path, options=OPTIONS)  # the parser cannot tell where the next record starts
+    assert result.reason == Reason.WARC_MALFORMED and result.url == path.resolve().as_uri() + "#offset=0"
+    assert result.detail == f"{problem}: where the record ends is unknown, so the rest of the WARC is not read"

@@ -44,7 +44,12 @@ def read_warc(path: str | Path, *, options: FetchOptions, store: RawStore | None
                 if record.record_type != WarcRecordType.response:
                     continue
                 responses += 1
-                yield read_record(record, f"{file_location}#offset={record.stream_pos}", options, store, reject)
+                location = f"{file_location}#offset={record.stream_pos}"
+                if problem := length_problem(record):  # the parser would take its block for the next record's header
+                    yield reject(Reason.WARC_MALFORMED, f"{problem}: where the record ends is unknown, so the rest of "
+                                                        "the WARC is not read", location)
+                    return
+                yield read_record(record, location, options, store, reject)
         except (OSError, ValueError) as e:
             yield reject(Reason.WARC_MALFORMED, f"WARC stops parsing after {records} records: {short(e)}")
             return
@@ -53,6 +58,16 @@ def read_warc(path: str | Path, *, options: FetchOptions, store: RawStore | None
     elif responses == 0:  # else the file would count as no input at all
         yield reject(Reason.WARC_MALFORMED, f"none of its {records} WARC records is a response (requests, metadata and "
                                             "unparsable headers hold no page)")
+
+
+def length_problem(record) -> str | None:
+    """Why a record's Content-Length cannot tell where it ends (missing, not a number), or None."""
+    value = (record.headers.get("Content-Length") or "").strip()
+    if not value:
+        return "the record has no Content-Length"
+    if not (value.isascii() and value.isdigit()):
+        return f"the record's Content-Length {value[:40]!r} is not a number"
+    return None
 
 
 def read_record(record, location: str, options: FetchOptions, store: RawStore | None, reject) -> RawDocument | Rejection:
