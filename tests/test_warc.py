@@ -71,8 +71,10 @@ def test_a_file_that_is_not_a_warc_is_malformed(tmp_path):
     assert result.reason == Reason.WARC_MALFORMED and result.url == path.resolve().as_uri()
 
 
-@pytest.mark.parametrize("content", [b"WARC/1.0\r\ngarbage\r\n\r\n", None], ids=["unparsable headers", "requests only"])
-def test_a_warc_without_a_response_record_is_one_rejection_not_a_silent_drop(tmp_path, content):
+@pytest.mark.parametrize(("content", "detail"), [
+    (b"WARC/1.0\r\ngarbage\r\n\r\n", "the record's WARC-Type is missing or none WARC defines"), (None, "is a response")],
+    ids=["unparsable headers", "requests only"])
+def test_a_warc_without_a_response_record_is_one_rejection_not_a_silent_drop(tmp_path, content, detail):
     path = tmp_path / "odd.warc"
     if content is None:
         with open(path, "wb") as out:
@@ -82,7 +84,18 @@ def test_a_warc_without_a_response_record_is_one_rejection_not_a_silent_drop(tmp
     else:
         path.write_bytes(content)
     [result] = read_warc(path, options=OPTIONS)
-    assert result.reason == Reason.WARC_MALFORMED and "is a response" in result.detail
+    assert result.reason == Reason.WARC_MALFORMED and detail in result.detail
+
+
+@pytest.mark.parametrize("broken", [b"WARC-Type response\r\n", b"WARC-Type: reply\r\n"], ids=["no colon", "no such type"])
+def test_a_record_whose_type_does_not_parse_is_rejected_between_the_records_read(tmp_path, broken):
+    first = response_record("https://news.example.org/a", PAGE).replace(b"WARC-Type: response\r\n", broken, 1)
+    path = tmp_path / "odd-type.warc"
+    path.write_bytes(first + response_record("https://news.example.org/b", PAGE))
+    rejected, read = read_warc(path, options=OPTIONS)
+    assert rejected.reason == Reason.WARC_MALFORMED and rejected.url == path.resolve().as_uri() + "#offset=0"
+    assert "WARC-Type is missing or none WARC defines" in rejected.detail
+    assert isinstance(read, RawDocument) and read.url == "https://news.example.org/b"
 
 
 def test_a_missing_file_is_unreadable(tmp_path):

@@ -1,6 +1,7 @@
 """WARC FILES -> RAW DOCUMENTS: the HTML response records of a .warc / .warc.gz file (CC-NEWS style), read with fastwarc.
 
-Only `response` records are inputs; request, metadata and other records are skipped. Every size is
+Only `response` records are inputs; request, metadata and the other record types WARC defines are
+skipped, and a record of no known type (headers that do not parse) is WARC_MALFORMED. Every size is
 capped: a record longer than options.max_body_bytes is rejected unread, and an HTTP payload that is
 still content-encoded is decoded within options.max_decoded_bytes.
 """
@@ -36,15 +37,20 @@ def read_warc(path: str | Path, *, options: FetchOptions, store: RawStore | None
     except OSError as e:
         yield reject(Reason.UNREADABLE, f"cannot read WARC file: {e.strerror or e}")
         return
-    records = responses = 0
+    records = answered = 0  # records read, and those that gave a document or a rejection
     with stream:
         try:
             for record in ArchiveIterator(stream, parse_http=False, auto_decode="none"):
                 records += 1
+                location = f"{file_location}#offset={record.stream_pos}"
+                if record.record_type in (WarcRecordType.no_type, WarcRecordType.unknown):
+                    answered += 1
+                    yield reject(Reason.WARC_MALFORMED, "the record's WARC-Type is missing or none WARC defines (its "
+                                                        "headers do not parse?): not read", location)
+                    continue
                 if record.record_type != WarcRecordType.response:
                     continue
-                responses += 1
-                location = f"{file_location}#offset={record.stream_pos}"
+                answered += 1
                 if problem := length_problem(record):  # the parser would take its block for the next record's header
                     yield reject(Reason.WARC_MALFORMED, f"{problem}: where the record ends is unknown, so the rest of "
                                                         "the WARC is not read", location)
@@ -55,9 +61,9 @@ def read_warc(path: str | Path, *, options: FetchOptions, store: RawStore | None
             return
     if records == 0:
         yield reject(Reason.WARC_MALFORMED, "no WARC records found; is this a .warc or .warc.gz file?")
-    elif responses == 0:  # else the file would count as no input at all
-        yield reject(Reason.WARC_MALFORMED, f"none of its {records} WARC records is a response (requests, metadata and "
-                                            "unparsable headers hold no page)")
+    elif answered == 0:  # else the file would count as no input at all
+        yield reject(Reason.WARC_MALFORMED, f"none of its {records} WARC records is a response (requests and metadata "
+                                            "hold no page)")
 
 
 def length_problem(record) -> str | None:
