@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -43,11 +44,14 @@ def test_feed_gives_article_targets_then_304_next_run(server, tmp_path):
     assert server.request_headers["/feed.xml"]["If-None-Match"] == '"feed-v1"'
 
 
-def test_a_window_picks_its_days_items_before_each_source_is_capped_and_counts_the_undated(server):
+def test_a_window_picks_its_days_items_before_each_source_is_capped_and_counts_the_undated_it_reads(server):
     feed = Source(name="wire", kind="feed", urls=(server.base + "/feed-days.xml",), max_articles=2)
-    found = discover([feed], options=OPTIONS, window=(date(2026, 11, 22), date(2026, 11, 22)))
+    day = (date(2026, 11, 22), date(2026, 11, 22))
+    found = discover([feed], options=OPTIONS, window=day)
     assert [t.url.removeprefix(server.base) for t in found.targets] == ["/page/d22a?utm_source=rss", "/page/d22b?utm_source=rss"]
-    assert found.undated == 1
+    assert found.undated == 0, "the undated item comes after the source has its 2: it is not read"
+    wider = discover([replace(feed, max_articles=3)], options=OPTIONS, window=day)
+    assert wider.targets == found.targets and wider.undated == 1
     everything = discover([feed], options=OPTIONS)
     assert len(everything.targets) == 2 and everything.undated == 0, "without a window the cap takes the newest"
 
@@ -177,9 +181,9 @@ def test_a_sitemap_publication_date_out_of_range_in_utc_is_no_date():
            b'</news:publication_date></news:news></url><url><loc>https://news.example/b</loc></url></urlset>')
     document = RawDocument(location="https://news.example/sitemap.xml", url="https://news.example/sitemap.xml",
                            input_format="web", raw=xml, content=xml.decode(), is_html=False)
-    targets, nested = sitemap_entries(document, "map")
-    assert nested == []
-    assert [(t.url, t.published_at) for t in targets] == [("https://news.example/a", None), ("https://news.example/b", None)]
+    listing = sitemap_entries(document, "map")
+    assert listing.nested == []
+    assert [(t.url, t.published_at) for t in listing.targets] == [("https://news.example/a", None), ("https://news.example/b", None)]
 
 
 @pytest.mark.parametrize("reference", ["&#xdfff;", "&#55296;"])
@@ -242,3 +246,67 @@ def test_a_sitemap_in_an_encoding_the_parser_cannot_read_is_malformed_and_the_ot
     odd, fine = found.fetched
     assert fine.result is None and odd.result.reason == Reason.FEED_MALFORMED
     assert odd.result.detail == f"sitemap's declared encoding cannot be read (the protocol asks for UTF-8): {error}"
+
+
+URLSET = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+          'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{}</urlset>')
+
+
+def news_url(loc: str, day: int | None) -> str:
+    """A urlset entry, published on that day of November 2026 (None: undated)."""
+    dated = f"<news:news><news:publication_date>2026-11-{day:02d}T08:00:00Z</news:publication_date></news:news>" if day else ""
+    return f"<url><loc>{loc}</loc>{dated}</url>"
+
+
+def sitemap_site(children: list[list[int | None]]) -> Site:
+    """An index of urlsets, child k listing /page/c{k}-{i} dated by children[k][i]."""
+    site = Site({})
+    xml = {"Content-Type": "application/xml"}
+    site.routes["/index.xml"] = (200, xml, (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{site.base}/c{k}.xml</loc></sitemap>" for k in range(len(children)))
+        + "</sitemapindex>").encode())
+    for k, days in enumerate(children):
+        entries = "".join(news_url(f"{site.base}/page/c{k}-{i}", day) for i, day in enumerate(days))
+        site.routes[f"/c{k}.xml"] = (200, xml, URLSET.format(entries).encode())
+    return site
+
+
+def test_a_source_with_its_max_articles_reads_no_further_sitemap():
+    from transforms.feeds import XML_AT_ONCE
+
+    site = sitemap_site([[24, 24]] * 8)
+    try:
+        found = discover([Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",), max_articles=3)],
+                         options=OPTIONS)
+    finally:
+        site.shutdown()
+    assert [t.url.removeprefix(site.base) for t in found.targets] == ["/page/c0-0", "/page/c0-1", "/page/c1-0"]
+    assert [k for k in range(8) if site.hits[f"/c{k}.xml"]] == list(range(XML_AT_ONCE)), "one batch, and no more"
+    assert all(f.result is None for f in found.fetched)
+
+
+def test_with_a_window_and_a_cap_the_first_dated_entries_in_sitemap_order_are_taken():
+    site = sitemap_site([[20, None, 21], [22, None, 22, 22], [22, 22], [22, None], [22], [22]])
+    try:
+        found = discover([Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",), max_articles=3)],
+                         options=OPTIONS, window=(date(2026, 11, 22), date(2026, 11, 22)))
+    finally:
+        site.shutdown()
+    assert [t.url.removeprefix(site.base) for t in found.targets] == ["/page/c1-0", "/page/c1-2", "/page/c1-3"]
+    assert found.undated == 2, "the undated entries met before the source had its 3, in order"
+    assert site.hits["/c3.xml"] == 1 and site.hits["/c4.xml"] == 0, "fetched four at a time"
+
+
+def test_a_sitemap_over_the_protocols_50000_urls_is_read_to_the_limit_and_says_so():
+    site = Site({})
+    entries = "".join(f"<url><loc>{site.base}/page/{i}</loc></url>" for i in range(50_003))
+    site.routes["/big.xml"] = (200, {"Content-Type": "application/xml"}, URLSET.format(entries).encode())
+    try:
+        found = discover([Source(name="big", kind="sitemap", urls=(site.base + "/big.xml",))], options=OPTIONS)
+    finally:
+        site.shutdown()
+    assert len(found.targets) == 50_000 and found.targets[-1].url == f"{site.base}/page/49999"
+    [fetched] = found.fetched
+    assert fetched.result.reason == Reason.TOO_LARGE and fetched.result.url == site.base + "/big.xml"
+    assert fetched.result.detail == "sitemap lists over 50,000 URLs, the protocol's limit per file: those past it were not read"

@@ -21,7 +21,7 @@ from transforms.clean import (
 )
 from transforms.dates import DAY, MONTH, YEAR, resolve_date
 from transforms.errors import Reason, Rejection
-from transforms.feeds import feed_targets, sitemap_entries
+from transforms.feeds import Listing, feed_targets, sitemap_entries
 from transforms.fetch import Target
 from transforms.read import RawDocument
 from transforms.urls import url_problem
@@ -110,8 +110,8 @@ def test_feed_and_sitemap_parsers_never_raise_on_bytes(raw):
     for result in (feed_targets(feed_document(raw), "s"), sitemap_entries(feed_document(raw), "s")):
         if isinstance(result, Rejection):
             assert result.reason == Reason.FEED_MALFORMED
-        elif isinstance(result, tuple):
-            check_targets(result[0])
+        elif isinstance(result, Listing):
+            check_targets(result.targets)
         else:
             check_targets(result)
 
@@ -153,7 +153,7 @@ def test_feeds_and_sitemaps_with_arbitrary_fields_parse_or_are_malformed(entries
         assert result.reason == Reason.FEED_MALFORMED
         assert not escaped or any(not xml_char(c) for c in xml)  # escaped XML of legal characters parses
         return
-    targets, nested = result
+    targets, nested = result.targets, result.nested
     check_targets(targets)
     assert all(url_problem(u) is None for u in nested)  # only fetchable sitemap URLs are followed
     assert len(targets) + len(nested) <= len(entries)

@@ -2,8 +2,13 @@
 
 Hostile XML is refused before any parser sees it: a document that declares entities (billion
 laughs, external entities) in its bytes, or once decoded as feedparser decodes it (UTF-7, EBCDIC),
-is FEED_MALFORMED; sitemaps are parsed with defusedxml, feeds with feedparser only after that check. Sitemap indexes are followed breadth-first to `max_depth`
-levels and at most `max_sitemaps` sitemaps per run.
+is FEED_MALFORMED; sitemaps are parsed with defusedxml, feeds with feedparser only after that check.
+
+Sitemap indexes are followed breadth-first to `max_depth` levels and at most `max_sitemaps` sitemaps
+per run. Memory and time stay bounded whatever the sources list: feeds and sitemaps are fetched
+XML_AT_ONCE at a time and each body is dropped once read; a sitemap is parsed as a stream and read
+no further than its source needs, nor past the protocol's 50,000 URLs (the file is then TOO_LARGE,
+saying so); a source that has its `max_articles` fetches no further feed or sitemap.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +29,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 import feedparser
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import iterparse
 from feedparser.encodings import convert_to_utf8
 
 from transforms.errors import Reason, Rejection
@@ -41,6 +46,8 @@ ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_SITEMAPS = 50
 MAX_DEPTH = 2
+MAX_SITEMAP_ENTRIES = 50_000  # the sitemap protocol's limit of URLs per file
+XML_AT_ONCE = 4  # feeds or sitemaps fetched at once: at most this many bodies are held
 TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})  # besides a retryable status
 
 
@@ -50,7 +57,18 @@ class Discovery:
 
     targets: list[Target] = field(default_factory=list)
     fetched: list[Fetched] = field(default_factory=list)
-    undated: int = 0  # with a window: the targets left out because nothing dates them
+    undated: int = 0  # with a window: the targets met before their source had its cap, left out as nothing dates them
+
+
+@dataclass(kw_only=True)
+class Listing:
+    """What one feed or sitemap gives its source: its first targets dated within the window, up to the source's cap
+    (the undated ones met on the way counted), the sitemaps an index nests, and what of it was left unread."""
+
+    targets: list[Target] = field(default_factory=list)
+    undated: int = 0
+    nested: list[str] = field(default_factory=list)
+    cut: str | None = None  # entries past the protocol's limit, not read
 
 
 def discover(
@@ -65,8 +83,9 @@ def discover(
     window: tuple[date, date] | None = None,
 ) -> Discovery:
     """Article targets of every source in source order (with a window, only those dated within it), each source's
-    capped at its max_articles; the feeds' new validators are offered to `state` (conditional GET), which the caller
-    saves once the articles are published."""
+    capped at its max_articles: a source stops being read (no further feed, sitemap or entry) once it has them. The
+    feeds' new validators are offered to `state` (conditional GET), which the caller saves once the articles are
+    published."""
     sources = list(sources)
     found = Discovery()
     per_source: dict[str, list[Target]] = {s.name: [] for s in sources}
@@ -74,57 +93,94 @@ def discover(
                           max_body_bytes=max(options.max_body_bytes, MAX_FEED_BYTES),
                           max_decoded_bytes=max(options.max_decoded_bytes, 2 * MAX_FEED_BYTES))
 
-    def fetch_in_order(targets: list[Target]) -> list[Fetched]:
-        done = {f.url: f for f in fetch(targets, options=xml_options, store=store, robots=robots)}
-        return [done[t.url] for t in targets if t.url in done]
+    def full(source: Source) -> bool:
+        """True once what was read before, in order, gave the source its max_articles."""
+        return source.max_articles is not None and len(per_source[source.name]) >= source.max_articles
+
+    def read(level: dict[str, Source], target: Callable[[str, Source], Target]) -> Iterator[tuple[Fetched, Listing, Source]]:
+        """The level's feeds or sitemaps in level order, fetched XML_AT_ONCE at a time, each read as it arrives (only
+        its listing is kept, never its body); those of a source that is full by the time they are reached are not fetched."""
+        pending = list(level.items())
+        while pending:
+            pending = [(url, source) for url, source in pending if not full(source)]
+            batch, pending = pending[:XML_AT_ONCE], pending[XML_AT_ONCE:]
+            read_now = {done.url: listing_of(done, level[done.url], window=window) for done in fetch(
+                [target(url, source) for url, source in batch], options=xml_options, store=store, robots=robots)}
+            for url, source in batch:
+                if url in read_now:
+                    yield (*read_now[url], source)
+
+    def add(done: Fetched, listing: Listing, source: Source, notes: list[str]) -> None:
+        """A feed or sitemap read: its targets go to its source unless that is full; what was not read makes it TOO_LARGE."""
+        if not full(source):
+            per_source[source.name].extend(listing.targets)
+            found.undated += listing.undated
+        if notes and done.result is None:
+            done = replace(done, result=Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=done.url, detail="; ".join(notes)))
+        found.fetched.append(done)
 
     state = state or FeedState()
     feeds = {canonical_url(u): s for s in sources if s.kind == "feed" for u in s.urls}
-    for done in fetch_in_order([state.target(u, s.name) for u, s in feeds.items()]):
-        document, rejection = split(done)
+    for done, listing, source in read(feeds, lambda url, source: state.target(url, source.name)):
         last = done.rows[-1] if done.rows else None
-        if rejection is None and last is not None and last["status"] == 200 and (last["etag"] or last["last_modified"]):
-            state.offer(done.url, feeds[done.url].name, {k: last[k] for k in ("etag", "last_modified") if last[k]})
-        if document is not None:
-            targets = feed_targets(document, feeds[done.url].name)
-            if isinstance(targets, Rejection):
-                rejection, targets = targets, []
-            per_source[feeds[done.url].name].extend(targets)
-        found.fetched.append(replace(done, result=rejection))
+        if done.result is None and last is not None and last["status"] == 200 and (last["etag"] or last["last_modified"]):
+            state.offer(done.url, source.name, {k: last[k] for k in ("etag", "last_modified") if last[k]})
+        add(done, listing, source, [])
 
     sitemaps = {canonical_url(u): s for s in sources if s.kind == "sitemap" for u in s.urls}
     seen, depth, budget = set(sitemaps), 0, max_sitemaps - len(sitemaps)
     while sitemaps:
         children: dict[str, Source] = {}
-        for done in fetch_in_order([Target(url=u, source_name=s.name) for u, s in sitemaps.items()]):
-            source = sitemaps[done.url]
-            document, rejection = split(done)
-            parsed = sitemap_entries(document, source.name) if document is not None else ([], [])
-            if isinstance(parsed, Rejection):
-                rejection, parsed = parsed, ([], [])
-            targets, nested = parsed
-            per_source[source.name].extend(targets)
-            fresh = [u for u in nested if u not in seen]
+        for done, listing, source in read(sitemaps, lambda url, source: Target(url=url, source_name=source.name)):
+            notes = [listing.cut] if listing.cut else []
+            fresh = [] if full(source) else [u for u in listing.nested if u not in seen]
             allowed = fresh[:max(budget, 0)] if depth < max_depth else []
             if len(allowed) < len(fresh):
-                rejection = Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=done.url, detail=(
-                    f"{len(fresh) - len(allowed)} nested sitemaps skipped (limits: {max_depth} levels, "
-                    f"{max_sitemaps} sitemaps per run)"))
+                notes.append(f"{len(fresh) - len(allowed)} nested sitemaps skipped (limits: {max_depth} levels, "
+                             f"{max_sitemaps} sitemaps per run)")
             budget -= len(allowed)
             seen.update(allowed)
             children.update(dict.fromkeys(allowed, source))
-            found.fetched.append(replace(done, result=rejection))
+            add(done, listing, source, notes)
         sitemaps, depth = children, depth + 1
 
     for source in sources:
         if source.kind == "urls":
-            per_source[source.name] = [Target(url=u, source_name=source.name) for u in source.urls]
-        targets = per_source[source.name]
-        if window:
-            found.undated += sum(t.published_at is None for t in targets)
-            targets = [t for t in targets if t.published_at and window[0] <= t.published_at.date() <= window[1]]
-        found.targets.extend(targets[: source.max_articles])
+            listed = take((Target(url=u, source_name=source.name) for u in source.urls), source.max_articles, window)
+            per_source[source.name] = listed.targets
+            found.undated += listed.undated
+        found.targets.extend(per_source[source.name][: source.max_articles])
     return found
+
+
+def listing_of(done: Fetched, source: Source, *, window: tuple[date, date] | None) -> tuple[Fetched, Listing]:
+    """A fetched feed or sitemap read for its source: the fetch (its result the rejection, if any, no longer the body) and
+    its listing."""
+    document, rejection = split(done)
+    listing = Listing()
+    if document is not None:
+        if source.kind == "sitemap":
+            parsed = sitemap_entries(document, source.name, cap=source.max_articles, window=window)
+        else:
+            targets = feed_targets(document, source.name)
+            parsed = targets if isinstance(targets, Rejection) else take(targets, source.max_articles, window)
+        rejection, listing = (parsed, listing) if isinstance(parsed, Rejection) else (None, parsed)
+    return replace(done, result=rejection), listing
+
+
+def take(targets: Iterable[Target], cap: int | None, window: tuple[date, date] | None) -> Listing:
+    """The first targets dated within the window (any, without one), up to cap: none is read past it; with a window,
+    the undated ones met on the way are counted."""
+    listing = Listing()
+    for target in targets:
+        when = target.published_at
+        if window and when is None:
+            listing.undated += 1
+        elif not window or (when is not None and window[0] <= when.date() <= window[1]):
+            listing.targets.append(target)
+            if len(listing.targets) == cap:
+                break
+    return listing
 
 
 def split(done: Fetched) -> tuple[RawDocument | None, Rejection | None]:
@@ -213,38 +269,71 @@ def child_text(element: Element, name: str) -> str | None:
     return None
 
 
-def sitemap_entries(document: RawDocument, source_name: str) -> tuple[list[Target], list[str]] | Rejection:
-    """Article targets of a urlset, or the nested sitemap URLs of a sitemapindex."""
+def sitemap_entries(document: RawDocument, source_name: str, *, cap: int | None = None,
+                    window: tuple[date, date] | None = None) -> Listing | Rejection:
+    """The article targets of a urlset as `take` picks them (the file is read only as far as they need), or the nested
+    sitemap URLs of a sitemapindex; parsed as a stream, and never past the protocol's MAX_SITEMAP_ENTRIES entries."""
     def malformed(detail: str) -> Rejection:
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw, detail=detail)
 
     if rejection := unsafe_xml(document.raw, document.location):
         return rejection
+    nodes = parsed_children(document.raw)
+    counted = 0
+
+    def located() -> Iterator[tuple[Element, str]]:
+        nonlocal counted
+        for node in nodes:
+            if local(node.tag) in ("url", "sitemap") and (loc := child_text(node, "loc")):
+                counted += 1
+                if counted > MAX_SITEMAP_ENTRIES:
+                    return
+                yield node, loc
+
     try:
-        root = fromstring(document.raw, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        kind = local(next(nodes).tag)
+        if kind not in ("urlset", "sitemapindex"):
+            return malformed(f"root element <{kind}> is neither <urlset> nor <sitemapindex>")
+        if kind == "sitemapindex":
+            listing = Listing(nested=[canonical_url(loc) for _, loc in located() if not url_problem(loc)])
+        else:
+            listing = take((entry_target(node, loc, source_name) for node, loc in located()), cap, window)
     except DefusedXmlException as e:
         return malformed(f"unsafe sitemap XML refused: {type(e).__name__}")
     except ParseError as e:
         return malformed(f"sitemap is not well-formed XML: {e}")
     except (ValueError, LookupError) as e:  # expat reads no multi-byte encoding but UTF-8/16, nor an unknown one
         return malformed(f"sitemap's declared encoding cannot be read (the protocol asks for UTF-8): {e}")
-    kind = local(root.tag)
-    if kind not in ("urlset", "sitemapindex"):
-        return malformed(f"root element <{kind}> is neither <urlset> nor <sitemapindex>")
-    locations = [(node, child_text(node, "loc")) for node in root if local(node.tag) in ("url", "sitemap")]
-    if kind == "sitemapindex":
-        return [], [canonical_url(loc) for _, loc in locations if loc and not url_problem(loc)]
-    targets = []
-    for node, loc in locations:
-        if not loc:
-            continue
-        published = child_text(node, "publication_date")  # lastmod is a change time, not a publication time
-        try:
-            published_at = parse_datetime(published) if published else None
-        except ValueError:
-            published_at = None
-        targets.append(Target(url=loc, source_name=source_name, title=child_text(node, "title"), published_at=published_at))
-    return targets, []
+    if counted > MAX_SITEMAP_ENTRIES:
+        listing.cut = (f"sitemap lists over {MAX_SITEMAP_ENTRIES:,} URLs, the protocol's limit per file: "
+                       "those past it were not read")
+    return listing
+
+
+def parsed_children(raw: bytes) -> Iterator[Element]:
+    """The root element of an XML document, then each child of the root once parsed, dropped from the tree after use:
+    memory stays flat however long the document."""
+    depth = 0
+    root = None
+    for event, node in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=False, forbid_entities=True,
+                                 forbid_external=True):
+        depth += 1 if event == "start" else -1
+        if event == "start" and depth == 1:
+            root = node
+            yield root
+        elif event == "end" and depth == 1 and root is not None:
+            yield node
+            root.clear()
+
+
+def entry_target(node: Element, loc: str, source_name: str) -> Target:
+    """The article target of a urlset's <url>: its news title and publication date (lastmod is a change time)."""
+    published = child_text(node, "publication_date")
+    try:
+        published_at = parse_datetime(published) if published else None
+    except ValueError:
+        published_at = None
+    return Target(url=loc, source_name=source_name, title=child_text(node, "title"), published_at=published_at)
 
 
 class FeedState:
