@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -140,6 +141,26 @@ def test_html_metadata_fills_the_row():
 def test_page_time_zone_is_converted_to_utc():
     row = clean(sample("qatar-mediates-sudan-ceasefire.html"))
     assert row["published_at"] == datetime(2026, 7, 3, 16, 45, tzinfo=UTC)
+
+
+BAD_CANONICAL = '<link rel="canonical" href="http://[abc/">'
+
+
+@pytest.mark.parametrize(
+    ("url", "input_format", "canonical"),
+    [
+        ("https://harbourledger.example/strike?utm_source=rss", "web", "https://harbourledger.example/strike"),  # a fetched page
+        ("file:///samples/ledger.html", "html", None),  # a local file
+        ("https://archive.example/strike", "warc", "https://archive.example/strike"),  # a WARC record's target
+    ],
+)
+def test_an_invalid_declared_canonical_is_ignored(url, input_format, canonical):
+    page = LEDGER_PAGE.replace('<link rel="canonical" href="https://harbourledger.example/europe/port-strike-rotterdam">', BAD_CANONICAL)
+    row = clean(replace(document(page, url=url, is_html=True), input_format=input_format))
+    assert row["url"] == url and row["canonical_url"] == canonical
+    assert row["article_id"] == stable_id(canonical or url)
+    og_url = page.replace(BAD_CANONICAL, BAD_CANONICAL + '<meta property="og:url" content="/europe/strike">')
+    assert clean(document(og_url, url=url, is_html=True))["canonical_url"] == (canonical and urljoin(canonical, "/europe/strike"))
 
 
 def test_title_prefix_and_tracking_parameters_go():

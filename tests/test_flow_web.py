@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -203,6 +204,19 @@ def test_a_warc_archive_is_ingested_record_by_record(prefect_harness, nlp, tmp_p
     assert (summary.counts["articles"], summary.counts["inputs"]) == (len(PAGES), len(PAGES))
     _, rows = catalog.query(data, "SELECT DISTINCT input_format FROM articles")
     assert rows == [("warc",)]
+
+
+def test_a_page_with_an_invalid_canonical_link_is_kept_under_its_own_url(prefect_harness, nlp, tmp_path):
+    page = re.sub(rb'(rel="canonical" href|property="og:url" content)="[^"]*"', rb'\1="http://[abc/"',
+                  (SAMPLES / "russia-jets-algeria.html").read_bytes())
+    assert page.count(b"http://[abc/") == 2
+    write_warc(tmp_path / "news.warc.gz", [("https://news.example/bad.html", page, "text/html; charset=utf-8"),
+                                           (f"https://news.example{CAFE}", CAFE_PAGE, CAFE_TYPE)])
+    data = DataDir(tmp_path / "data")
+    summary = ingest([str(tmp_path / "news.warc.gz")], RunOptions(data_dir=data.root))
+    assert (summary.counts["articles"], summary.counts["quarantined"]) == (2, 0)
+    _, rows = catalog.query(data, "SELECT canonical_url, source_domain FROM articles ORDER BY 1")
+    assert rows == [("https://news.example/bad.html", "news.example"), (f"https://news.example{CAFE}", "news.example")]
 
 
 def stored(data: DataDir) -> tuple[dict[str, dict], list[tuple]]:

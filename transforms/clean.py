@@ -21,6 +21,7 @@ from transforms.ids import sha256_hex, stable_id
 from transforms.language import detect_language
 from transforms.read import RawDocument, parse_datetime
 from transforms.tone import tone
+from transforms.urls import url_problem
 
 STAGE = "clean"
 WORD = re.compile(r"\w+")
@@ -354,13 +355,21 @@ def is_http(url: str | None) -> bool:
 
 
 def declared_canonical(tree: HtmlElement, page_url: str | None) -> str | None:
-    """The page's own canonical URL (link rel=canonical, else og:url), absolute, when it is http(s)."""
+    """The page's own canonical URL (link rel=canonical, else og:url), absolute, when it is a valid http(s) URL."""
     for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
         for value in tree.xpath(xpath):
-            candidate = urljoin(page_url or "", value.strip())
-            if is_http(candidate):
+            candidate = absolute_url(value, page_url)
+            if candidate is not None and url_problem(candidate) is None:
                 return candidate
     return None
+
+
+def absolute_url(value: str, base: str | None) -> str | None:
+    """A link resolved against the page's URL; None when it does not parse ("http://[abc/")."""
+    try:
+        return urljoin(base or "", value.strip())
+    except ValueError:
+        return None
 
 
 def canonical_url(url: str, declared: str | None = None) -> str | None:
