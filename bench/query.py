@@ -138,7 +138,7 @@ SELECT md5('article' || i)[1:16] AS article_id,
   CASE WHEN u(i, 'dup') < 0.03 AND i > 0 THEN md5('article' || (i - 1))[1:16] END AS duplicate_of,
   pub + INTERVAL 2 HOUR AS ingested_at, 'bench-' || strftime(pub, '%Y%m%d') AS run_id,
   'newsevents 0.1.0; trafilatura 2.3.1; spacy 3.8.18; model en_core_web_sm-3.8.0; coder 0.1.0' AS pipeline_version,
-  'text/html; charset=utf-8' AS http_content_type, NULL AS given_title
+  'text/html; charset=utf-8' AS http_content_type, NULL AS given_title, NULL AS ignored_canonical_url
 FROM t ORDER BY i
 """
 

@@ -9,7 +9,7 @@ CREATE OR REPLACE VIEW "articles" AS
   SELECT "article_id", "url", "canonical_url", "source_domain", "source_name", "title", "authors",
          "published_at", "language", "text", "text_sha256", "word_count", "tone", "extractor",
          "extractor_version", "input_format", "raw_sha256", "duplicate_of", "ingested_at", "run_id",
-         "pipeline_version", "http_content_type", "given_title", "year", "month"
+         "pipeline_version", "http_content_type", "given_title", "ignored_canonical_url", "year", "month"
   FROM read_parquet('data/lake/articles/year=*/month=*/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER}, union_by_name = true);
 
 CREATE OR REPLACE VIEW "entities" AS

@@ -58,7 +58,7 @@ ARTICLES = pa.schema(
     [
         field("article_id", pa.string(), "Hash of the canonical URL (or of the text when there is no URL); primary key.", nullable=False),
         field("url", pa.string(), "Where the article was read: http(s) URL or file:// URL of a local file (with #line=N for JSONL).", nullable=False),
-        field("canonical_url", pa.string(), "Canonical URL (page's own link rel=canonical, else the URL without tracking parameters and fragment)."),
+        field("canonical_url", pa.string(), "Canonical URL without tracking parameters and fragment: the page's own link rel=canonical or og:url when it is on the site of the URL the page was read from (fetched page, WARC record's target, JSONL record's url) or when the page is a local file, else that URL."),
         field("source_domain", pa.string(), "Registered host of the canonical URL, without www.; null for local files."),
         field("source_name", pa.string(), "Site name from the page metadata or the source list."),
         field("title", pa.string(), "Headline without the site-name suffix."),
@@ -79,6 +79,7 @@ ARTICLES = pa.schema(
         field("pipeline_version", pa.string(), "Versions of newsevents, trafilatura, the spaCy model, the event coder and the tone words that made the row (the last two with a hash of their tables); `newsevents reprocess` redoes older ones."),
         field("http_content_type", pa.string(), "HTTP Content-Type header the body was decoded with, parameters included (at most 200 characters; its charset is read again on reprocess); null for local files, JSONL records and rows written before it was kept."),
         field("given_title", pa.string(), "Title given with the input rather than found in it (a feed or sitemap item's title, a JSONL record's title), preferred to the page's headline and given again on reprocess; null when none was given or for rows written before it was kept."),
+        field("ignored_canonical_url", pa.string(), "Canonical URL the page declared (link rel=canonical or og:url) on another site than the URL it was read from (registrable domain by the public suffix list, else host), so not trusted: the row keeps its own URL; null when none was ignored, for local files (whose declared canonical is kept) and for rows written before it was kept."),
     ]
 )
 

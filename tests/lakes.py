@@ -24,7 +24,7 @@ def article(n: int, *, published: date, run_id: str, ingested_at: datetime, titl
         "language": "en", "text": text, "text_sha256": stable_id("text", n), "word_count": len(text.split()), "tone": -1.5 + n,
         "extractor": "plaintext", "extractor_version": "1", "input_format": "txt", "raw_sha256": stable_id("raw", n),
         "duplicate_of": None, "ingested_at": ingested_at, "run_id": run_id, "pipeline_version": "newsevents 0.1.0",
-        "http_content_type": None, "given_title": None,
+        "http_content_type": None, "given_title": None, "ignored_canonical_url": None,
     }
 
 

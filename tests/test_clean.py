@@ -163,6 +163,66 @@ def test_an_invalid_declared_canonical_is_ignored(url, input_format, canonical):
     assert clean(document(og_url, url=url, is_html=True))["canonical_url"] == (canonical and urljoin(canonical, "/europe/strike"))
 
 
+VICTIM = "https://www.bbc.co.uk/news/world-12345"
+
+
+def claiming(canonical: str) -> str:
+    """LEDGER_PAGE declaring another canonical URL."""
+    return LEDGER_PAGE.replace("https://harbourledger.example/europe/port-strike-rotterdam", canonical)
+
+
+@pytest.mark.parametrize(
+    ("url", "input_format"),
+    [
+        ("http://127.0.0.7:8080/spoof.html", "web"),  # another address
+        ("https://bbc.co.uk.evil.example/news/world-12345", "web"),  # a name ending in the victim's
+        ("https://evil-bbc.co.uk/news/world-12345", "warc"),  # a WARC record's target on a sibling under the same suffix
+        ("https://evil.example/story", "jsonl"),  # a JSONL record's url
+    ],
+)
+def test_a_page_cannot_claim_another_sites_canonical_url(url, input_format):
+    row = clean(replace(document(claiming(VICTIM), url=url, is_html=True), input_format=input_format))
+    assert (row["url"], row["canonical_url"]) == (url, canonical_url(url))
+    assert row["article_id"] == stable_id(canonical_url(url)) != stable_id(VICTIM)
+    assert row["source_domain"] == source_domain(url) != "bbc.co.uk"
+    assert row["ignored_canonical_url"] == VICTIM
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://a.github.io/story", "https://b.github.io/story"),  # sites under a private suffix of the list
+        ("https://news.ledger.example/story", "https://ledger.example/story"),  # a suffix the list lacks: hosts must match
+        ("http://127.0.0.2/story", "http://127.0.0.3/story"),
+        ("http://[::1]/story", "http://127.0.0.1/story"),
+    ],
+)
+def test_sites_are_told_apart_by_the_public_suffix_list_else_by_host(url, canonical):
+    row = clean(document(claiming(canonical), url=url, is_html=True))
+    assert row["canonical_url"] == url and row["article_id"] == stable_id(url)
+    assert row["ignored_canonical_url"] == canonical
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://m.bbc.co.uk/news/world-12345?utm_source=x", VICTIM),  # another host of the same registrable domain
+        ("http://bbc.co.uk/amp/world-12345", VICTIM),  # http and no www.
+        ("https://www.bücher.example/a", "https://www.xn--bcher-kva.example/a"),  # the same host in Unicode and IDNA
+        ("http://127.0.0.2:18081/good/50.html?page=2", "http://127.0.0.2:18081/good/50.html"),
+    ],
+)
+def test_a_page_names_its_canonical_url_on_its_own_site(url, canonical):
+    row = clean(document(claiming(canonical), url=url, is_html=True))
+    assert row["canonical_url"] == canonical_url(canonical) and row["ignored_canonical_url"] is None
+    assert row["article_id"] == stable_id(row["canonical_url"])
+
+
+def test_a_local_files_declared_canonical_is_kept():
+    row = clean(document(claiming(VICTIM), url="file:///saved/story.html", is_html=True))
+    assert (row["canonical_url"], row["source_domain"], row["ignored_canonical_url"]) == (VICTIM, "bbc.co.uk", None)
+
+
 def test_title_prefix_and_tracking_parameters_go():
     row = clean(sample("kenya-ethiopia-water-agreement.html"))
     assert row["title"] == "Kenya and Ethiopia sign water-sharing agreement on the Omo river"

@@ -18,7 +18,7 @@ from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore
 from transforms.robots import parse_rules
-from transforms.urls import canonical_url, origin, url_problem
+from transforms.urls import canonical_url, origin, same_site, site, url_problem
 
 
 def test_canonical_url_drops_tracking_parameters_fragment_and_default_port():
@@ -32,6 +32,30 @@ def test_canonical_url_is_idempotent(keys, path, fragment):
     query = "&".join(f"{k}={i}" for i, k in enumerate(keys))
     once = canonical_url(f"https://news.example.org/{path}?{query}#{fragment}")
     assert canonical_url(once) == once and "#" not in once and "utm_" not in once
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://news.bbc.co.uk/a", "bbc.co.uk"),
+    ("HTTPS://WWW.BBC.CO.UK./a", "bbc.co.uk"),
+    ("https://www2.com/a", "www2.com"),  # a registrable domain that looks like a www. prefix stays whole
+    ("https://victim.blogspot.com/a", "victim.blogspot.com"),  # the list's private section counts
+    ("https://city.kawasaki.jp/a", "city.kawasaki.jp"),  # and its exceptions
+    ("https://www.ledger.example/a", "ledger.example"),  # a suffix the list lacks: the host without www.
+    ("http://[0:0::1]:8080/a", "::1"),
+    ("http://127.0.0.2:18081/a", "127.0.0.2"),
+    ("http://victim.com\\.evil.example/a", None),  # not a host name
+    ("http://[abc/", None),
+    ("file:///etc/passwd", None),
+])
+def test_site_is_the_registrable_domain_else_the_host(url, expected):
+    assert site(url) == expected
+
+
+def test_same_site_needs_a_valid_host_on_both_sides():
+    assert same_site("https://www.bbc.co.uk/a", "http://m.bbc.co.uk:8080/b")
+    assert not same_site("https://www1.com/a", "https://www2.com/a")
+    assert not same_site("https://a.github.io/", "https://b.github.io/")
+    assert not same_site("http://[abc/", "http://[abc/")
 
 
 @pytest.mark.parametrize(("url", "problem"), [

@@ -75,8 +75,8 @@ class NewsSite(BaseHTTPRequestHandler):
         pass
 
 
-def start_site(later: dict[str, bytes | tuple[bytes, str] | None]) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NewsSite)
+def start_site(later: dict[str, bytes | tuple[bytes, str] | None], host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, 0), NewsSite)
     server.hits, server.asked, server.later = [], [], later
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -217,6 +217,51 @@ def test_a_page_with_an_invalid_canonical_link_is_kept_under_its_own_url(prefect
     assert (summary.counts["articles"], summary.counts["quarantined"]) == (2, 0)
     _, rows = catalog.query(data, "SELECT canonical_url, source_domain FROM articles ORDER BY 1")
     assert rows == [("https://news.example/bad.html", "news.example"), (f"https://news.example{CAFE}", "news.example")]
+
+
+def news_page(canonical: str, headline: str, story: str) -> bytes:
+    """A page declaring a canonical URL, with a headline and a few sentences about a story."""
+    sentences = "".join(f"<p>{story} Officials said on Monday that talks would go on, paragraph {i} of the report.</p>" for i in range(4))
+    return (f'<html><head><title>{headline}</title><link rel="canonical" href="{canonical}"></head>'
+            f"<body><article><h1>{headline}</h1>{sentences}</article></body></html>").encode()
+
+
+@pytest.fixture(scope="module")
+def victim_and_spoof():
+    """A news site on 127.0.0.2 with a page, and another host, 127.0.0.7, whose page declares that page canonical."""
+    victim, spoof = start_site({}, host="127.0.0.2"), start_site({}, host="127.0.0.7")
+    good = f"http://127.0.0.2:{victim.server_port}/good/50.html"
+    victim.later["/good/50.html"] = news_page(good, "Ghana and Togo agree on a fishing patrol",
+                                              "Ghana and Togo agreed to patrol their maritime border together.")
+    spoof.later["/spoof.html"] = news_page(good, "FAKE: Ghana declares war on Togo", "Ghana declared war on Togo.")
+    yield good, f"http://127.0.0.7:{spoof.server_port}/spoof.html", victim
+    victim.shutdown()
+    spoof.shutdown()
+
+
+def test_a_page_cannot_replace_another_sites_article_through_its_canonical_link(prefect_harness, nlp, victim_and_spoof, tmp_path):
+    good, bad, _ = victim_and_spoof
+    data = DataDir(tmp_path / "data")
+    run = RunOptions(data_dir=data.root, fetch=FetchOptions(allow_private=True, min_delay=0))
+    ingest([good], run)
+    second = ingest([bad], run)
+    assert (second.counts["articles"], second.counts["replaced"]) == (1, 0)
+    _, rows = catalog.query(data, "SELECT url, canonical_url, source_domain, title, ignored_canonical_url FROM articles ORDER BY url")
+    assert rows == [(good, good, "127.0.0.2", "Ghana and Togo agree on a fishing patrol", None),
+                    (bad, bad, "127.0.0.7", "FAKE: Ghana declares war on Togo", good)]
+
+
+def test_a_page_cannot_keep_another_sites_article_from_being_fetched(prefect_harness, nlp, victim_and_spoof, tmp_path):
+    good, bad, victim = victim_and_spoof
+    data = DataDir(tmp_path / "data")
+    run = RunOptions(data_dir=data.root, fetch=FetchOptions(allow_private=True, min_delay=0))
+    ingest([bad], run)
+    victim.hits.clear()
+    later = ingest([good], run)
+    assert (later.counts["articles"], later.counts["unchanged"]) == (1, 0)
+    assert "/good/50.html" in victim.hits
+    _, rows = catalog.query(data, f"SELECT title FROM articles WHERE canonical_url = '{good}'")
+    assert rows == [("Ghana and Togo agree on a fishing patrol",)]
 
 
 def stored(data: DataDir) -> tuple[dict[str, dict], list[tuple]]:

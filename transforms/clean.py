@@ -21,7 +21,7 @@ from transforms.ids import sha256_hex, stable_id
 from transforms.language import detect_language
 from transforms.read import RawDocument, parse_datetime
 from transforms.tone import tone
-from transforms.urls import url_problem
+from transforms.urls import same_site, url_problem
 
 STAGE = "clean"
 WORD = re.compile(r"\w+")
@@ -109,7 +109,7 @@ def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) 
     language = detect_language(text)
     if options.languages is not None and language not in options.languages:
         return reject(doc, Reason.NOT_ENGLISH, f"text is in {language!r}, not in {', '.join(options.languages)}")
-    canonical = canonical_url(doc.url, extracted.declared_url)
+    canonical, ignored = canonical_urls(doc.url, extracted.declared_url)
     domain = source_domain(canonical)
     source_name = extracted.source_name or doc.source_name
     title = doc.title or extracted.title
@@ -133,6 +133,7 @@ def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) 
         "raw_sha256": sha256_hex(doc.raw),
         "http_content_type": doc.content_type,
         "given_title": doc.title,
+        "ignored_canonical_url": ignored,
     }
 
 
@@ -171,7 +172,7 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
         return reject(doc, Reason.EXTRACT_FAILED, f"trafilatura failed: {type(e).__name__}: {e}"[:300])
     if not isinstance(result, Document) or not result.text:
         return reject(doc, Reason.EXTRACT_EMPTY, "trafilatura found no main text")
-    site_names = [result.sitename, doc.source_name, source_domain(canonical_url(doc.url, declared))]
+    site_names = [result.sitename, doc.source_name, source_domain(canonical_urls(doc.url, declared)[0])]
     title = strip_site_name(normalise_line(result.title), site_names) if result.title else None
     return Extracted(
         title=title,
@@ -370,6 +371,19 @@ def absolute_url(value: str, base: str | None) -> str | None:
         return urljoin(base or "", value.strip())
     except ValueError:
         return None
+
+
+def canonical_urls(url: str, declared: str | None) -> tuple[str | None, str | None]:
+    """The canonical URL of a page read from url, and the canonical URL it declared when that is ignored (another site's)."""
+    # Only a canonical URL on the page's own site counts, else any page could take another site's article (its article_id)
+    # and replace its rows. A local file has no site: its canonical is kept, as the user vouches for the files they give.
+    own = canonical_url(url)
+    if own is None:
+        return canonical_url(url, declared), None
+    claimed = canonical_url(url, declared) or own
+    if claimed == own or same_site(claimed, own):
+        return claimed, None
+    return own, claimed
 
 
 def canonical_url(url: str, declared: str | None = None) -> str | None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
+from tld import get_fld
 
 SCHEMES = ("http", "https")
 MAX_URL_CHARS = 2048
+HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")  # labels of letters, digits, "-" and "_", in ASCII
 
 
 def url_problem(url: str) -> str | None:
@@ -37,6 +41,34 @@ def url_problem(url: str) -> str | None:
 def ascii_host(host: str) -> str:
     """The host in ASCII (IDNA for international names), lower case."""
     return host.encode("idna").decode("ascii").lower() if not host.isascii() else host.lower()
+
+
+def site(url: str) -> str | None:
+    """The site of a URL: its registrable domain, else its host without "www."; None when it has no valid host name."""
+    # The public suffix list is the copy bundled with tld (courlan's dependency, offline): "news.bbc.co.uk" -> "bbc.co.uk",
+    # "a.github.io" stays. Without a listed suffix (an IP address, .example, .local) only the same host is the same site.
+    if url_problem(url):
+        return None
+    host = ascii_host(urlsplit(url.strip()).hostname or "").rstrip(".")
+    if (address := ip_address_text(host)) is not None:
+        return address
+    if not HOST_NAME.fullmatch(host):
+        return None
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host.removeprefix("www.")
+
+
+def ip_address_text(host: str) -> str | None:
+    """The IPv4 or IPv6 address a host is (as urlsplit gives it: no brackets), in its short form; None for a name."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def same_site(url: str, other: str) -> bool:
+    """True when both URLs have a valid host on the same site (registrable domain or, without one, host)."""
+    ours = site(url)
+    return ours is not None and ours == site(other)
 
 
 def canonical_url(url: str) -> str:
