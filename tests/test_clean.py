@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -221,6 +223,22 @@ def test_a_page_names_its_canonical_url_on_its_own_site(url, canonical):
 def test_a_local_files_declared_canonical_is_kept():
     row = clean(document(claiming(VICTIM), url="file:///saved/story.html", is_html=True))
     assert (row["canonical_url"], row["source_domain"], row["ignored_canonical_url"]) == (VICTIM, "bbc.co.uk", None)
+
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1b[1;31mFAKE ALERT\x1b[0m"  # sets the window title, clears the screen, in red
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but tab and newline, DEL, C1
+
+
+def test_control_characters_are_not_stored():
+    text = clean(document(ESCAPES + "\n\n" + WIRE_STORY.replace("Accra", "Accra\x1b[8m")))  # a .txt: its first line is the title
+    record = json.dumps({"text": WIRE_STORY, "title": "Ghana\x9b2J and Togo\x1b[0m talk\x07 fish"}).encode()
+    jsonl = clean(record_to_document(record, "file:///samples/wire.jsonl#line=1", published=None))
+    given = clean(document(LEDGER_PAGE, is_html=True, title=ESCAPES))  # a feed or sitemap item's title
+    for row in (text, jsonl, given):
+        assert not [v for v in (row["title"], row["text"], row["given_title"]) if v and CONTROL.search(v)], row
+    assert text["title"] == "]0;owned[2J[1;31mFAKE ALERT[0m" and "Accra[8m on Friday" in text["text"]
+    assert jsonl["title"] == jsonl["given_title"] == "Ghana2J and Togo[0m talk fish"
+    assert given["title"] == given["given_title"] == "]0;owned[2J[1;31mFAKE ALERT[0m"
 
 
 def test_title_prefix_and_tracking_parameters_go():

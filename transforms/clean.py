@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from importlib.metadata import version
@@ -27,7 +27,9 @@ STAGE = "clean"
 WORD = re.compile(r"\w+")
 SPACE = re.compile(r"\s+")
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")  # soft hyphen, zero-width space, word joiner, BOM
+# Soft hyphen, zero-width space, word joiner, BOM, and the control characters that are not white space (C0, DEL, C1):
+# ESC, BEL and CSI would let stored text drive the terminal that shows it.
+INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 # Lines that only label a picture: "Photo: ...", "Illustrative: ...", AP's "FILE - ...".
 CAPTION_START = re.compile(
     r"^(?:(?:illustrative|image|images|photo|photos|photograph|picture|pictured|caption|"
@@ -99,6 +101,7 @@ class Extracted:
 
 def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) -> dict | Rejection:
     """The article row for a document (all ARTICLES fields but duplicate_of, ingested_at, run_id, pipeline_version), or its rejection."""
+    doc = with_given_title(doc)
     extracted = extract_html(doc, options) if doc.is_html else extract_plaintext(doc)
     if isinstance(extracted, Rejection):
         return extracted
@@ -135,6 +138,11 @@ def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) 
         "given_title": doc.title,
         "ignored_canonical_url": ignored,
     }
+
+
+def with_given_title(doc: RawDocument) -> RawDocument:
+    """The document with the title given with it as one normalised line (no control characters), None when blank."""
+    return replace(doc, title=normalise_line(doc.title) or None) if doc.title else doc
 
 
 def reject(doc: RawDocument, reason: Reason, detail: str) -> Rejection:
