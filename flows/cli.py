@@ -24,6 +24,7 @@ from transforms.errors import NewseventsError, Terminated, first_line
 LOCAL_PREFECT_PORT = 4200  # `prefect server start`'s own default, so the UI is where Prefect's docs say
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: ESC, BEL and CSI start the sequences that drive a terminal
 MAX_BACKFILL_DAYS = 3660  # ten years: each day is an ingest run of its own
 WORKERS_PER_CPU = 4  # worker processes of a local run at most, per CPU
 DEMO_QUERIES = [
@@ -237,22 +238,29 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 
 
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
-    """Print a result as an aligned table, CSV or JSON lines."""
+    """Print a result as an aligned table, CSV or JSON lines, with no control character of the data left raw."""
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")  # the csv module ends lines with CRLF
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([visible(c) for c in columns])
+        writer.writerows([visible(v, keep="\t\n") for v in row] for row in rows)
     elif fmt == "json":
         for row in rows:
-            print(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False))
+            line = json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False)
+            print(CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", line))  # json escapes C0 only: DEL and C1 too
     else:
-        cells = [[("" if v is None else str(v)).replace("\n", " ") for v in row] for row in rows]
-        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        heads = [visible(c) for c in columns]
+        cells = [[visible(v, keep="\n").replace("\n", " ") for v in row] for row in rows]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(heads)]
+        print("  ".join(c.ljust(w) for c, w in zip(heads, widths, strict=True)))
         print("  ".join("-" * w for w in widths))
         for r in cells:
             print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def visible(value: object, *, keep: str = "") -> str:
+    """A value as text with its control characters (but those in keep) as \\xNN escapes: data cannot drive the terminal."""
+    return CONTROL.sub(lambda m: m[0] if m[0] in keep else f"\\x{ord(m[0]):02x}", "" if value is None else str(value))
 
 
 def command_run(paths: list[str], args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -143,6 +144,31 @@ def test_a_date_is_yyyy_mm_dd_only(value):
 def test_csv_lines_end_with_a_newline_only(capsys):
     print_rows(["id", "text"], [(1, "a,b"), (2, None)], "csv")
     assert capsys.readouterr().out == 'id,text\n1,"a,b"\n2,\n'
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[1;31mFAKE\x9b2J ALERT\x1b]52;c;b3duZWQ=\x07\x7f\r"  # window title, clear, red, clipboard
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what may not reach the terminal (tab and newline may)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_control_characters_in_any_column_are_printed_escaped(fmt, capsys):
+    print_rows(["title", "detail\x1b[8m"], [(HOSTILE, "text/html;\x1b[2J\tcharset=utf-8\nline 2"), (None, 7)], fmt)
+    out = capsys.readouterr().out
+    assert not RAW_CONTROL.search(out), repr(out)
+    if fmt == "json":
+        assert [json.loads(line) for line in out.splitlines()] == [
+            {"title": HOSTILE, "detail\x1b[8m": "text/html;\x1b[2J\tcharset=utf-8\nline 2"}, {"title": None, "detail\x1b[8m": 7}]
+    else:
+        assert "\\x1b]0;owned\\x07\\x1b[2J\\x1b[1;31mFAKE\\x9b2J ALERT\\x1b]52;c;b3duZWQ=\\x07\\x7f\\x0d" in out
+
+
+def test_sql_prints_hostile_text_escaped(ran):
+    root, _ = ran
+    title = "chr(27) || ']0;owned' || chr(7) || chr(155) || '2J' || title"
+    for fmt in ("table", "csv"):
+        out = newsevents("sql", f"SELECT {title} AS title FROM articles", "--format", fmt, "--data-dir", str(root / "data"), cwd=root)
+        assert out.returncode == 0, out.stderr
+        assert "\\x1b]0;owned\\x07\\x9b2JJapan and India hold talks" in out.stdout and not RAW_CONTROL.search(out.stdout)
 
 
 @pytest.mark.parametrize("option", ["--feed=http://x/f", "--sitemap=http://x/s", "--sources=s.toml", "--allow-private",
