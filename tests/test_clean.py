@@ -291,6 +291,14 @@ def test_a_jsonl_record_without_a_title_keeps_all_its_text_as_body():
     assert row["text"].startswith("Ministers from Ghana and Togo met in Accra")
 
 
+def test_an_html_fragment_of_one_element_is_read_as_a_page():
+    paragraph = ("Ministers from Ghana and Togo met in Accra on Friday to discuss a dispute over fishing rights in the Gulf of "
+                 "Guinea, and agreed to meet again in June in Lomé to sign a deal.")
+    record = json.dumps({"url": "https://news.example/2", "title": "Fishing talks", "html": f"<p>{paragraph}</p>"}).encode()
+    row = clean(record_to_document(record, "file:///in/wire.jsonl#line=2", published=None))
+    assert row["text"] == paragraph
+
+
 def test_hard_wrapped_lines_join_into_one_paragraph():
     wrapped = ("Fishing talks end\n\nMinisters from Ghana and Togo met in Accra on Friday to discuss\n"
                "a dispute over fishing rights in the Gulf of Guinea, and agreed\nto meet again in June in Lomé.\n")

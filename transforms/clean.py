@@ -156,6 +156,8 @@ def extract_html(doc: RawDocument, options: CleanOptions) -> Extracted | Rejecti
         return reject(doc, Reason.TOO_LARGE, f"page has {len(doc.content)} characters, over the cap of {options.max_html_chars}")
     try:
         tree = load_html(doc.content)
+        if tree is None:  # trafilatura takes a fragment of one element for no page
+            tree = load_html(f"<html><body>{doc.content}</body></html>")
     except Exception as e:  # lxml raises many kinds of errors on broken markup
         return reject(doc, Reason.EXTRACT_FAILED, f"HTML does not parse: {e}")
     if tree is None:
