@@ -121,7 +121,8 @@ ACCORD = ("Chile and Peru sign a water accord\n\nChile and Peru signed an accord
           "in Lima said. The agreement sets up a joint commission that will meet every year to divide the water.")
 
 
-def test_a_changed_file_replaces_its_rows_and_an_unchanged_one_is_skipped(prefect_harness, nlp, tmp_path):
+@pytest.mark.parametrize("month", [6, 7], ids=["same-month", "another-month"])
+def test_a_changed_file_replaces_its_rows_wherever_they_are_and_an_unchanged_one_is_skipped(prefect_harness, nlp, tmp_path, month):
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "accord.txt").write_text(ACCORD)
@@ -129,31 +130,17 @@ def test_a_changed_file_replaces_its_rows_and_an_unchanged_one_is_skipped(prefec
     data = DataDir(tmp_path / "data")
     ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
     (inputs / "accord.txt").write_text(ACCORD.replace("signed an accord", "threatened to sanction each other"))
-    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, month, 2)))
     assert (summary.counts["replaced"], summary.counts["unchanged"], summary.counts["articles"]) == (1, 1, 1)
     _, rows = catalog.query(data, "SELECT count(*), count(DISTINCT article_id), bool_or(text LIKE '%threatened%') FROM articles")
     assert rows == [(2, 2, True)]
-    _, stale = catalog.query(data, "SELECT count(*) FROM event_mentions WHERE sentence LIKE '%signed an accord%'")
-    assert stale == [(0,)], "the old version's events are gone"
-
-
-def test_a_changed_file_dated_in_another_month_leaves_no_row_in_the_old_one(prefect_harness, nlp, tmp_path):
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    (inputs / "accord.txt").write_text(ACCORD)
-    (inputs / "talks.txt").write_text(ACCORD.replace("Chile", "Bolivia").replace("accord", "treaty"))
-    data = DataDir(tmp_path / "data")
-    ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
-    (inputs / "accord.txt").write_text(ACCORD.replace("signed an accord", "threatened to sanction each other"))
-    summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 7, 2)))
-    assert (summary.counts["replaced"], summary.counts["unchanged"]) == (1, 1)
-    for table in ("articles", "entities", "event_mentions"):
+    for table in ("articles", "entities", "event_mentions"):  # each article's rows in its partition only
         _, rows = catalog.query(data, f"SELECT DISTINCT a.url, regexp_extract(t.filename, 'month=([0-9]+)', 1) "
                                       f"FROM read_parquet('{data.table_glob(table)}', filename=true, union_by_name=true) t "
                                       f"JOIN articles a USING (article_id) ORDER BY 1, 2")
-        assert [(url.rsplit("/", 1)[1], month) for url, month in rows] == [("accord.txt", "07"), ("talks.txt", "06")], table
+        assert [(url.rsplit("/", 1)[1], m) for url, m in rows] == [("accord.txt", f"{month:02d}"), ("talks.txt", "06")], table
     _, stale = catalog.query(data, "SELECT count(*) FROM event_mentions WHERE sentence LIKE '%signed an accord%'")
-    assert stale == [(0,)]
+    assert stale == [(0,)], "the old version's events are gone"
 
 
 def test_an_event_keeps_when_it_was_first_seen_when_its_article_is_replaced(prefect_harness, nlp, tmp_path):
