@@ -14,10 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import main
+from schemas.tables import TABLES
 from tests import postgres
-from tests.lakes import article, ingest, mention, two_runs
+from tests.lakes import article, ingest, mention, run_row, two_runs
 from transforms.errors import NewseventsError, TransientError
-from transforms.load import DataDir
+from transforms.ids import stable_id
+from transforms.load import DataDir, publish
+from transforms.rollup import months_of_articles, rollup
 from transforms.warehouse import redact, sync
 
 
@@ -86,7 +89,8 @@ def test_first_incremental_and_repeated_syncs_never_duplicate(tmp_path, destinat
 
     third_run(data)
     second = sync(data, destination, dataset=dataset)
-    assert (second.rows["articles"], second.rows["event_mentions"], second.rows["runs"]) == (2, 1, 1), "only the new run is read"
+    # only the new run is read, and the rows of the article it wrote again (their warehouse copies are all replaced)
+    assert (second.rows["articles"], second.rows["event_mentions"], second.rows["runs"]) == (2, 2, 1)
     assert counts(destination, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
     article1 = article(1, published=date(2026, 1, 9), run_id="", ingested_at=datetime.now(UTC))["article_id"]
     assert query(destination, f"SELECT title, run_id FROM {dataset}.articles WHERE article_id = '{article1}'") == [
@@ -235,3 +239,61 @@ def test_quarantine_rows_sync_and_compact(tmp_path, destination):
     assert len(merged) == 1 and pq.read_metadata(merged[0]).num_rows == 2
     assert sync(data, destination, dataset=dataset).rows["quarantine"] == 2
     assert query(destination, f"SELECT reason, count(*) FROM {dataset}.quarantine GROUP BY 1") == [("EMPTY", 2)]
+
+
+def entity(art: dict, n: int) -> dict:
+    """An entities row, the n-th mention of an entity in article art."""
+    return {"entity_id": stable_id("entity", art["article_id"], n), "article_id": art["article_id"], "sentence_index": 1,
+            "start_char": 12, "end_char": 18, "text": "Turkey", "label": "GPE", "entity_key": "turkey", "actor_code": "TUR",
+            "country_code": "TUR", "sector": None, "source": "model", "run_id": art["run_id"]}
+
+
+def rerun(data: DataDir, batch: str, articles: list[dict], entities: list[dict], mentions: list[dict], run_id: str, at: datetime) -> None:
+    """A run that writes these articles, replacing all their rows, as ingest does: the events of the months of their old
+    and new mentions are recomputed."""
+    replacing = {a["article_id"]: None for a in articles}
+    months = months_of_articles(data, replacing) | {m["event_date"].replace(day=1) for m in mentions}
+    day = {a["article_id"]: a["published_at"] for a in articles}
+    publish(data, batch, {"articles": [(a["published_at"], a) for a in articles],
+                          "entities": [(day[e["article_id"]], e) for e in entities],
+                          "event_mentions": [(day[m["article_id"]], m) for m in mentions],
+                          "runs": [(at, run_row(run_id, at))]}, replacing=replacing)
+    rollup(data, months)
+
+
+def lake_and_warehouse(data: DataDir, destination: str, dataset: str) -> dict[str, tuple[list, list]]:
+    """Per table, the rows of the lake and of the warehouse by key and version (run_id; for events the date and mentions)."""
+    columns = {t: (spec.primary_key[0], "event_date, num_mentions" if t == "events" else "run_id") for t, spec in TABLES.items()}
+    with data.connect() as con:
+        lake = {t: sorted(con.sql(f"SELECT {k}, {v} FROM read_parquet('{data.table_glob(t)}', union_by_name=true)").fetchall())
+                if data.has_files(t) else [] for t, (k, v) in columns.items()}
+    stored = {t: sorted(query(destination, f"SELECT {k}, {v} FROM {dataset}.{t}")) for t, (k, v) in columns.items() if data.has_files(t)}
+    return {t: (lake[t], stored[t]) for t in stored}
+
+
+def test_rows_the_lake_replaced_or_dropped_leave_the_warehouse(tmp_path, destination):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    t1, r1 = datetime(2026, 1, 10, 12, tzinfo=UTC), "20260110T120000Z-aaaaaa"
+    a1, a2 = (article(n, published=date(2026, 1, 9), run_id=r1, ingested_at=t1) for n in (1, 2))
+    a3 = article(3, published=date(2026, 2, 3), run_id=r1, ingested_at=t1)
+    rerun(data, "b1", [a1, a2, a3], [entity(a1, 1), entity(a1, 2), entity(a2, 1)],
+          [mention(a1, event="talks", event_date=date(2026, 1, 8)),
+           mention(a2, event="strike", event_date=date(2026, 1, 9), cameo="190", quad=4, goldstein=-10.0),
+           mention(a3, event="aid", event_date=date(2026, 2, 2), cameo="070", quad=2, goldstein=7.0)], r1, t1)
+    sync(data, destination, dataset=dataset)
+
+    # a later run: article 1 keeps one entity, article 2 loses its entity and its event (January keeps "talks"), article 3
+    # moves to March with its event (February is left without events)
+    t2, r2 = datetime(2026, 1, 12, 12, tzinfo=UTC), "20260112T120000Z-bbbbbb"
+    b1, b2 = (article(n, published=date(2026, 1, 9), run_id=r2, ingested_at=t2) for n in (1, 2))
+    b3 = article(3, published=date(2026, 3, 1), run_id=r2, ingested_at=t2)
+    rerun(data, "b2", [b1, b2, b3], [entity(b1, 1)], [mention(b1, event="talks", event_date=date(2026, 1, 8)),
+                                                       mention(b3, event="aid", event_date=date(2026, 3, 1), cameo="070")], r2, t2)
+    synced = sync(data, destination, dataset=dataset)
+    assert (synced.rows["articles"], synced.rows["entities"], synced.rows["event_mentions"]) == (3, 1, 2), "only the new run is read"
+    for table, (lake, stored) in lake_and_warehouse(data, destination, dataset).items():
+        assert stored == lake, table
+    assert query(destination, f"SELECT count(*) FROM {dataset}.events") == [(2,)]
+    assert sync(data, destination, dataset=dataset).line().endswith("nothing new")
+    for table, (lake, stored) in lake_and_warehouse(data, destination, dataset).items():
+        assert stored == lake, table
