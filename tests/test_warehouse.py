@@ -297,3 +297,19 @@ def test_rows_the_lake_replaced_or_dropped_leave_the_warehouse(tmp_path, destina
     assert sync(data, destination, dataset=dataset).line().endswith("nothing new")
     for table, (lake, stored) in lake_and_warehouse(data, destination, dataset).items():
         assert stored == lake, table
+
+
+def test_a_dropped_dataset_is_reloaded_from_the_lake(tmp_path, destination):
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    sync(data, destination, dataset=dataset)
+    if destination.startswith("duckdb://"):
+        Path(destination.removeprefix("duckdb://")).unlink()
+    else:
+        execute(destination, f"DROP SCHEMA {dataset} CASCADE")
+    again = sync(data, destination, dataset=dataset)
+    assert set(again.reloaded) >= {"articles", "event_mentions", "events", "runs"}
+    assert counts(destination, dataset) == {"articles": 3, "event_mentions": 4, "events": 3, "runs": 2}
+    third_run(data)
+    sync(data, destination, dataset=dataset)
+    assert counts(destination, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}

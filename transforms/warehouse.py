@@ -9,7 +9,8 @@ rewrote or emptied, the whole table when it is loaded whole, else the rows with 
 of each table (its run_id, or updated_at for `events`) is saved in a small state file in the data
 directory only after a load succeeds, so a failed sync is simply done again by the next one.
 A warehouse table changed by hand (dropped, a column dropped or of another type) is found before
-anything loads; the sync stops with a message and the next sync reloads that table from the lake.
+anything loads; the sync stops with a message and the next sync reloads that table from the lake. A dataset
+dropped whole (or a DuckDB file deleted) has lost dlt's state too: the sync reloads every table at once.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def sync(data: DataDir, destination: str, *, dataset: str = "newsevents") -> Syn
                             pipelines_dir=str(data.root / "warehouse" / "dlt"))
     try:
         pipeline.sync_destination()
+        if not pipeline.schema_names:  # a new dataset, or one dropped with dlt's state: every table is loaded whole
+            reload, cursors = sorted({*reload, *cursors}), {}
         changed = drift(pipeline, exclude=reload)
         if changed:
             write_state(state_path, {**state, "cursors": cursors, "reload": sorted({*reload, *changed})})
