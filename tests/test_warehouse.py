@@ -313,3 +313,23 @@ def test_a_dropped_dataset_is_reloaded_from_the_lake(tmp_path, destination):
     third_run(data)
     sync(data, destination, dataset=dataset)
     assert counts(destination, dataset) == {"articles": 4, "event_mentions": 5, "events": 4, "runs": 3}
+
+
+def test_a_second_sync_of_the_same_data_directory_is_refused_in_one_line(tmp_path, capsys):
+    import sys
+
+    data, target = DataDir(tmp_path / "data"), f"duckdb://{tmp_path / 'w.duckdb'}"
+    two_runs(data)
+    lock = data.root / "warehouse" / "sync.lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
+                               "print('held', flush=True); time.sleep(120)", str(lock)], stdout=subprocess.PIPE, text=True)
+    try:  # a running sync holds this lock from its start to its end
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["sync", "--destination", target, "--data-dir", str(data.root)]) == 2
+        assert capsys.readouterr().err == f"newsevents: a sync of this data directory ({data.root}) is running; try again when it ends\n"
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["sync", "--destination", target, "--data-dir", str(data.root)]) == 0
+    assert counts(target, "newsevents")["articles"] == 3

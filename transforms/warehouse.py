@@ -15,9 +15,11 @@ dropped whole (or a DuckDB file deleted) has lost dlt's state too: the sync relo
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +57,25 @@ class SyncResult:
 
 
 def sync(data: DataDir, destination: str, *, dataset: str = "newsevents") -> SyncResult:
+    """Merge every table's rows since the last successful sync into the destination, one sync of a data directory at a time."""
+    with one_sync(data):
+        return merge(data, destination, dataset)
+
+
+@contextmanager
+def one_sync(data: DataDir) -> Iterator[None]:
+    """Hold the data directory's sync lock (dlt's working folder is shared); a second sync is refused at once."""
+    lock = data.root / "warehouse" / "sync.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TransientError(f"a sync of this data directory ({data.root}) is running; try again when it ends") from None
+        yield
+
+
+def merge(data: DataDir, destination: str, dataset: str) -> SyncResult:
     """Merge every table's rows since the last successful sync into the destination."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # no calls home
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # failures reach the user as one-line errors instead
