@@ -68,6 +68,12 @@ def data_dir(args: argparse.Namespace, *, writes: bool = True) -> Path:
     return root
 
 
+def require_data_dir(args: argparse.Namespace, needs: str) -> None:
+    """Refuse a data directory that does not exist (a command that only reads one would create it empty); `needs` says why."""
+    if not (root := named_data_dir(args)).is_dir():
+        raise NewseventsError(f"no data directory at {root}: {needs}")
+
+
 def named_data_dir(args: argparse.Namespace) -> Path:
     """The data directory the command line names: --data-dir, else $NEWSEVENTS_DATA_DIR, else ./data."""
     return (args.data_dir or default_data_dir()).resolve()
@@ -305,8 +311,7 @@ def command_serve(args: argparse.Namespace) -> int:
 def command_reprocess(args: argparse.Namespace) -> int:
     from flows.prefect_api import command_api
 
-    if not (root := named_data_dir(args)).is_dir():
-        raise NewseventsError(f"no data directory at {root}: reprocess rebuilds the articles one holds")
+    require_data_dir(args, "reprocess rebuilds the articles one holds")
     with command_api() as server:
         from flows.ingest import run_reprocess
 
@@ -430,6 +435,7 @@ def command_sync(args: argparse.Namespace) -> int:
     from transforms.load import DataDir
     from transforms.warehouse import sync
 
+    require_data_dir(args, "sync copies the tables one holds")
     print(sync(DataDir(data_dir(args)), args.destination, dataset=args.dataset).line())
     return 0
 

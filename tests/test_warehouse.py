@@ -333,3 +333,10 @@ def test_a_second_sync_of_the_same_data_directory_is_refused_in_one_line(tmp_pat
         holder.wait()
     assert main(["sync", "--destination", target, "--data-dir", str(data.root)]) == 0
     assert counts(target, "newsevents")["articles"] == 3
+
+
+def test_a_missing_data_directory_is_refused_and_not_created(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["sync", "--destination", f"duckdb://{tmp_path / 'w.duckdb'}", "--data-dir", str(missing)]) == 2
+    assert capsys.readouterr().err == f"newsevents: no data directory at {missing}: sync copies the tables one holds\n"
+    assert not missing.exists() and not (tmp_path / "w.duckdb").exists()
