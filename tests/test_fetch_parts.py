@@ -11,14 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from transforms.errors import NewseventsError, Reason
-from transforms.fetch import host_key
 from transforms.fetch_decode import BadEncoding, BoundedDecoder, DecodedTooLarge, decode_all
 from transforms.fetch_http import Response, is_public, parse_retry_after
 from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore
 from transforms.robots import parse_rules
-from transforms.urls import canonical_url, origin, same_site, site, url_problem
+from transforms.urls import canonical_url, host_key, origin, same_site, site, url_problem
 
 
 def test_canonical_url_drops_tracking_parameters_fragment_and_default_port():
@@ -72,6 +71,13 @@ def test_url_problems(url, problem):
 def test_origin_names_scheme_host_and_port():
     assert origin("https://Example.org/a") == "https://example.org"
     assert origin("http://127.0.0.1:8080/x") == "http://127.0.0.1:8080"
+
+
+def test_one_origin_whatever_the_hosts_spelling_so_robots_txt_is_read_once():
+    assert origin("https://Example.org./a") == origin("https://example.org/b") == "https://example.org"
+    assert origin("http://0x7f.0.0.1:8080/x") == origin("http://2130706433:8080/") == "http://127.0.0.1:8080"
+    assert origin("https://bücher.example/") == "https://xn--bcher-kva.example"
+    assert origin("http://[0:0::1]/") == "http://[::1]"
 
 
 @pytest.mark.parametrize(("url", "key"), [

@@ -9,19 +9,14 @@ None when there is nothing new (a URL seen before in the call or in the lake, or
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import ipaddress
 import queue
-import re
-import socket
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from transforms.errors import Reason, Rejection
 from transforms.fetch_decode import GZIP_MAGIC, BadEncoding, DecodedTooLarge, decode_all
@@ -31,12 +26,11 @@ from transforms.ids import sha256_hex, stable_id
 from transforms.rawstore import RawStore
 from transforms.read import RawDocument, document_from_bytes
 from transforms.robots import RobotsCache, Rules
-from transforms.urls import ascii_host, canonical_url, url_problem
+from transforms.urls import canonical_url, host_key, url_problem
 
 STAGE = "fetch"
 RETRY_STATUSES_SLOW_DOWN = frozenset({429, 503})
 GZIP_TYPES = frozenset({"application/x-gzip", "application/gzip", "application/octet-stream"})
-NUMERIC_HOST = re.compile(r"[0-9a-fx.]+")  # what inet_aton may read as an IPv4 address (hex, octal, fewer parts)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -304,18 +298,6 @@ class Pool:
             self.cond.notify_all()
         for t in self.threads:
             t.join(timeout=self.options.total_timeout + 1)
-
-
-def host_key(url: str) -> str:
-    """The host a URL's rate limits count against, one spelling per host: lower case, IDNA, no trailing dot, and an
-    IP address as the resolver reads it (127.1, 2130706433 and 0x7f.0.0.1 are all 127.0.0.1; [0:0::1] is ::1)."""
-    host = ascii_host((urlsplit(url).hostname or "").rstrip("."))
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).compressed
-    if NUMERIC_HOST.fullmatch(host):
-        with contextlib.suppress(OSError):
-            return socket.inet_ntoa(socket.inet_aton(host))  # the forms getaddrinfo takes for an IPv4 address
-    return host
 
 
 def unwrap_gzip_file(response: Response, cap: int) -> bytes:

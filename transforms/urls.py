@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -11,6 +13,7 @@ from tld import get_fld
 
 SCHEMES = ("http", "https")
 MAX_URL_CHARS = 2048
+NUMERIC_HOST = re.compile(r"[0-9a-fx.]+")  # what inet_aton may read as an IPv4 address (hex, octal, fewer parts)
 HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")  # labels of letters, digits, "-" and "_", in ASCII
 
 
@@ -94,10 +97,22 @@ def remove_dot_segments(path: str) -> str:
     return "/".join(kept)
 
 
+def host_key(url: str) -> str:
+    """The host a URL's rate limits count against, one spelling per host: lower case, IDNA, no trailing dot, and an
+    IP address as the resolver reads it (127.1, 2130706433 and 0x7f.0.0.1 are all 127.0.0.1; [0:0::1] is ::1)."""
+    host = ascii_host((urlsplit(url).hostname or "").rstrip("."))
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).compressed
+    if NUMERIC_HOST.fullmatch(host):
+        with contextlib.suppress(OSError):
+            return socket.inet_ntoa(socket.inet_aton(host))  # the forms getaddrinfo takes for an IPv4 address
+    return host
+
+
 def origin(url: str) -> str:
-    """scheme://host[:port] of the URL: the unit robots.txt and the rate limits apply to."""
+    """scheme://host[:port] of the URL, the host spelt as `host_key` spells it: the unit robots.txt applies to."""
     parts = urlsplit(url)
-    host = ascii_host(parts.hostname or "")
+    host = host_key(url)
     if ":" in host:
         host = f"[{host}]"
     default = 443 if parts.scheme == "https" else 80
