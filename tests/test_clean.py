@@ -26,7 +26,13 @@ from transforms.clean import (
 )
 from transforms.errors import Reason, Rejection
 from transforms.ids import stable_id
-from transforms.read import RawDocument, document_from_bytes, expand_paths, read_files, record_to_document
+from transforms.read import (
+    RawDocument,
+    document_from_bytes,
+    expand_paths,
+    read_files,
+    record_to_document,
+)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 ROW_FIELDS = {f.name for f in ARTICLES} - {"duplicate_of", "ingested_at", "run_id", "pipeline_version"}  # set when stored

@@ -25,7 +25,7 @@ from transforms.centroids import country_points
 from transforms.compact import exchange
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
-from transforms.load import DataDir
+from transforms.load import DataDir, next_month
 from transforms.rollup import ARTICLE_LINK
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -142,7 +142,7 @@ def months_with_events(con: duckdb.DuckDBPyConnection, data: DataDir, since: dat
     found = con.execute(f"""SELECT DISTINCT date_trunc('month', event_date)::DATE FROM read_parquet('{data.table_glob("events")}',
                             union_by_name=true, hive_partitioning=false) WHERE event_date BETWEEN $since AND $until ORDER BY 1""",
                         {"since": since, "until": until}).fetchall()
-    return [(max(since, m), min(until, date(m.year + m.month // 12, m.month % 12 + 1, 1) - timedelta(days=1))) for (m,) in found]
+    return [(max(since, m), min(until, next_month(m) - timedelta(days=1))) for (m,) in found]
 
 
 def load_month(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> None:

@@ -138,6 +138,11 @@ def partition(day: date | datetime) -> str:
     return f"year={day.year:04d}/month={day.month:02d}"
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after the day's."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | datetime, dict]]],
             *, replacing: Mapping[str, str | None] | None = None) -> dict[str, int]:
     """Write each table's (partition date, row) pairs as one file per partition, atomically; returns rows per table.

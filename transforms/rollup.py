@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas.tables import TABLES, TIMESTAMP
-from transforms.load import DataDir, files_in, partition, replace_partitions
+from transforms.load import DataDir, files_in, next_month, partition, replace_partitions
 from transforms.tabulate import conform
 
 ROLLUP_FILE = "part-rollup"
@@ -91,7 +91,7 @@ def rollup(data: DataDir, months: set[date]) -> int:
         for key in keys:
             first = date.fromisoformat(f"{key}-01")
             remember_first_seen(con, files_in(data, "events", {partition(first)}))
-            found = con.sql(EVENTS_SQL, params={"first": first, "next": date(first.year + first.month // 12, first.month % 12 + 1, 1)})
+            found = con.sql(EVENTS_SQL, params={"first": first, "next": next_month(first)})
             found = found.to_arrow_table()  # Arrow, not Python rows
             found = found.append_column("updated_at", pa.array([now] * found.num_rows, TIMESTAMP))
             events += replace_partitions(data, "events", ROLLUP_FILE, {partition(first): conform(found, schema, table="events")})

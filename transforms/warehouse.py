@@ -32,7 +32,7 @@ from schemas.tables import TABLES
 from transforms.compact import LATEST_BY
 from transforms.errors import NewseventsError, TransientError, first_line
 from transforms.ids import stable_id
-from transforms.load import DataDir, exclusive
+from transforms.load import DataDir, exclusive, next_month
 
 ARTICLE_ROWS = ("entities", "event_mentions")  # rows of one article, all replaced when a run replaces the article
 ROOT_TABLES = tuple(t for t in TABLES if t not in ARTICLE_ROWS)
@@ -215,11 +215,6 @@ def month_ranges(months: set[str]) -> list[str]:
         else:
             ranges.append([first, next_month(first)])
     return [f"(event_date >= DATE '{a}' AND event_date < DATE '{b}')" for a, b in ranges]
-
-
-def next_month(first: date) -> date:
-    """The first day of the month after."""
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
 def sql_text(value: str) -> str:
