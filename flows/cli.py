@@ -222,7 +222,7 @@ def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The run options the command line asks for; a bad sources file, Dask address or model is an error here, before any work."""
     from transforms.fetch_options import FetchOptions
-    from transforms.nlp import model_meta
+    from transforms.nlp import model_meta, model_name
     from transforms.sources import command_line_sources, load_sources
 
     sources = [*(load_sources(args.sources) if getattr(args, "sources", None) else []),
@@ -230,7 +230,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     fetch = FetchOptions(allow_private=getattr(args, "allow_private", False), refetch=getattr(args, "refetch", False),
                          **({"user_agent": args.user_agent} if getattr(args, "user_agent", None) else {}))
     options = RunOptions(data_dir=data_dir(args), published=getattr(args, "published", None),
-                         model=args.model, batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
+                         model=args.model or model_name(), batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),
                          workers=getattr(args, "workers", 2), dask_address=getattr(args, "dask_address", None),
                          sources=tuple(sources), fetch=fetch)
     most = WORKERS_PER_CPU * (os.cpu_count() or 1)

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from flows.cli import build_parser, run_options
 from flows.ingest import clean_batch, run_ingest
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
@@ -23,6 +24,7 @@ from tests.hostile import table_rows
 from tests.worker_probe import process_facts
 from transforms.clean import CleanOptions
 from transforms.errors import NewseventsError
+from transforms.load import DataDir
 from transforms.read import RawDocument, expand_paths, read_files
 from transforms.stages import analyse_articles
 
@@ -46,6 +48,29 @@ def test_worker_processes_and_a_dask_cluster_make_the_same_tables_as_threads(run
     assert summary.counts["articles"] >= 12
     for table in ("articles", "entities", "event_mentions", "events", "quarantine"):
         assert table_rows(tmp_path, table) == table_rows(threads_lake, table), table
+
+
+@pytest.mark.flow
+@pytest.mark.model
+@pytest.mark.slow
+def test_workers_of_a_dask_address_use_the_model_the_command_chose(prefect_harness, nlp, tmp_path, monkeypatch):
+    import spacy
+    from distributed import LocalCluster
+
+    chosen = tmp_path / "blank_model"  # another model: the project's entity patterns on a blank English pipeline
+    spacy.blank("en").to_disk(chosen)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.setenv("NEWSEVENTS_SPACY_MODEL", str(chosen))  # set after its worker started: the worker lacks it
+        args = build_parser().parse_args(["run", str(SAMPLES), "--data-dir", str(tmp_path / "dask"), "--batch-size", "3",
+                                          "--dask-address", cluster.scheduler_address])
+        run_ingest(args.paths, run_options(args))
+    run_ingest([str(SAMPLES)], RunOptions(data_dir=tmp_path / "threads", batch_size=3))  # this process sees the variable
+    for table in ("articles", "entities", "event_mentions"):
+        assert table_rows(tmp_path / "dask", table) == table_rows(tmp_path / "threads", table), table
+    data = DataDir(tmp_path / "dask")
+    with data.connect() as con:
+        versions = con.execute(f"SELECT DISTINCT pipeline_version FROM read_parquet('{data.table_glob('articles')}')").fetchall()
+    assert [("model en_pipeline-" in v) for (v,) in versions] == [True], f"the model that made the articles: {versions}"
 
 
 @pytest.mark.model
