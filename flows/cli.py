@@ -276,6 +276,8 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
     check_local_paths(paths)  # a missing path is an error before anything runs (the flow lists the folders)
     if not (paths or args.feed or args.sitemap or args.sources):
         raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
+    if args.dask_address:  # before Prefect's server starts: a bad address is then an error in a second, not in 10-20
+        check_reachable(args.dask_address)
     with command_api() as server:  # Prefect's server starts while the flows import and the options are checked
         from flows.ingest import run_ingest
 

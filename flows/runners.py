@@ -128,6 +128,9 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
         port = None
     if parts.scheme not in ("tcp", "tls") or not parts.hostname or not port:
         raise NewseventsError(f"Dask address {address!r} must look like tcp://host:port")
+    if parts.scheme == "tls" and not tls_configured():
+        raise NewseventsError(f"Dask address {address!r} asks for TLS, but Dask's TLS settings (distributed.comm.tls: "
+                              "ca-file, client cert and key) are not set: set them, or give a tcp:// address")
     try:  # a refused or unroutable address fails here at once; Dask's own connect retries until its timeout
         with socket.create_connection((parts.hostname, port), timeout=timeout):
             pass
@@ -140,10 +143,25 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
         raise NewseventsError(f"{address} accepts connections but gave no Dask handshake within {timeout:.0f} s: "
                               "is it a Dask scheduler's address?") from None
     except Exception as e:  # whatever the peer sent, the answer is the same
-        raise NewseventsError(f"{address} does not answer as a Dask scheduler: {first_line(e)}") from None
+        raise NewseventsError(f"{address} does not answer as a Dask scheduler: {handshake_failure(e)}") from None
     if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
         kind = identity.get("type") if isinstance(identity, dict) else type(identity).__name__
         raise NewseventsError(f"{address} is a Dask {kind}, not a scheduler: give the scheduler's address")
+
+
+def tls_configured() -> bool:
+    """Whether Dask's configuration gives a client the TLS context a tls:// address needs."""
+    from distributed.security import Security
+
+    return Security().get_connection_args("client").get("ssl_context") is not None
+
+
+def handshake_failure(error: Exception) -> str:
+    """Why a Dask handshake failed, in words: a closed or reset connection as Dask says it, anything else (a peer that
+    speaks another protocol: Dask then reads its bytes as frame lengths of exabytes) as what it means."""
+    if isinstance(error, OSError):  # Dask's CommClosedError too
+        return first_line(error)
+    return "what it sent is not Dask's protocol (another kind of server?)"
 
 
 async def scheduler_identity(url: str, timeout: float) -> object:

@@ -74,6 +74,22 @@ def test_a_missing_or_special_path_is_a_one_line_error(tmp_path, make, message):
     assert not (tmp_path / "data").exists()
 
 
+def test_a_bad_dask_address_is_an_error_before_prefect_is_touched(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    (tmp_path / "a.txt").write_text("Title\n\nText.")
+    with socket.create_server(("127.0.0.1", 0)) as prefect:  # a Prefect API that would be asked for its health first
+        api = f"http://127.0.0.1:{prefect.getsockname()[1]}/api"
+        out = newsevents("run", str(tmp_path / "a.txt"), "--data-dir", str(tmp_path / "d"), "--dask-address",
+                         f"tcp://127.0.0.1:{port}", cwd=tmp_path, env_extra={"PREFECT_API_URL": api})
+        prefect.setblocking(False)
+        with pytest.raises(BlockingIOError):  # no connection waits: without an API URL, no server was started either
+            prefect.accept()
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip() == f"newsevents: Dask scheduler at tcp://127.0.0.1:{port} is unreachable: Connection refused"
+
+
 def test_a_missing_model_is_a_one_line_error(tmp_path):
     (tmp_path / "a.txt").write_text("Title\n\nText.")
     out = newsevents("run", str(tmp_path / "a.txt"), cwd=tmp_path, env_extra={"NEWSEVENTS_SPACY_MODEL": "no_such_model_pkg"})

@@ -137,9 +137,15 @@ def test_a_port_that_accepts_but_is_no_dask_scheduler_is_a_one_line_error_in_tim
             with connection:
                 connection.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
     threading.Thread(target=answer_as_a_web_server, daemon=True).start()
-    with pytest.raises(NewseventsError, match=f"^{address} does not answer as a Dask scheduler: ") as error:
+    with pytest.raises(NewseventsError, match=f"^{address} does not answer as a Dask scheduler: what it sent is not "
+                       "Dask's protocol") as error:  # Dask read "HTTP/1.0" as a frame length: "Unable to allocate 3 EiB"
         check_reachable(address, timeout=5.0)
-    assert "\n" not in str(error.value)
+    assert "\n" not in str(error.value) and "allocate" not in str(error.value)
+
+
+def test_a_tls_address_without_dask_tls_settings_is_refused_before_connecting():
+    with pytest.raises(NewseventsError, match=r"^Dask address 'tls://127.0.0.1:1' asks for TLS, but Dask's TLS settings"):
+        check_reachable("tls://127.0.0.1:1")  # port 1: a connection would be refused, and say so instead
 
 
 def test_a_dask_scheduler_passes_the_check_and_a_worker_is_named_for_what_it_is():
