@@ -116,6 +116,25 @@ def test_a_stopped_run_ends_in_seconds_with_one_line_and_a_runs_row(tmp_path, si
     assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
 
 
+@pytest.mark.parametrize("gap", [0.05, 0.25])
+def test_a_ctrl_c_delivered_twice_still_recomputes_the_events(tmp_path, gap):
+    """`uv run newsevents ...`: the terminal's Ctrl-C reaches the command, and uv forwards it a second time (0.20-0.26 s
+    later here): that copy is not the second Ctrl-C that skips a stopping step."""
+    data_dir = tmp_path / "data"
+    command, _ = run_past_its_first_batch(tmp_path, data_dir)
+    os.killpg(command.pid, signal.SIGINT)
+    time.sleep(gap)
+    os.killpg(command.pid, signal.SIGINT)
+    _, err = command.communicate(timeout=60)
+    assert command.returncode == 130, err
+    assert "newsevents: the stopped run:" not in err and "Traceback" not in err, err  # no step skipped or failed
+    [(status, why)] = lake_rows(data_dir, "SELECT status, error FROM read_parquet('{lake}/runs/*/*/*.parquet')")
+    assert (status, why) == ("interrupted", "Ctrl-C (SIGINT)")
+    [(mentions, rolled_up)] = lake_rows(data_dir, "SELECT (SELECT count(*) FROM read_parquet('{lake}/event_mentions/*/*/*.parquet')), "
+                                                  "(SELECT sum(num_mentions) FROM read_parquet('{lake}/events/*/*/*.parquet'))")
+    assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
+
+
 def test_a_run_whose_output_pipe_closes_with_the_ctrl_c_still_records_itself(tmp_path):
     """`newsevents run ... 2>&1 | tee log`: the same Ctrl-C ends tee, and every later message meets a closed pipe."""
     data_dir = tmp_path / "data"
@@ -150,3 +169,20 @@ def test_ctrl_c_during_a_commit_takes_effect_once_the_commit_is_done():
     finally:
         signal.signal(signal.SIGINT, outer)
     assert done == ["commit"]
+
+
+def test_a_second_ctrl_c_counts_once_the_echo_window_has_passed():
+    from flows.ingest import ECHO_SECONDS, one_stop_per_ctrl_c
+
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a background shell ignores it)
+    try:
+        with one_stop_per_ctrl_c():
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)  # the same Ctrl-C delivered again: ignored
+            time.sleep(ECHO_SECONDS)
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)  # a person pressing again
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, outer)
