@@ -4,6 +4,7 @@ cluster."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 _CPU_STAGE = threading.Lock()
 
 
-# With `--runner processes`, the worker processes of this command (see `worker_processes`).
+# With `--runner processes`, the worker processes of this command (see `process_pool`).
 _WORKERS: ProcessPoolExecutor | None = None
+# With `--runner dask` or `--dask-address`, the address of the run's Dask scheduler (see `dask_workers`).
+_SCHEDULER: str | None = None
 
 T = TypeVar("T")
 
@@ -55,15 +58,25 @@ def run_cpu_stage(stage: Callable[..., T], *args) -> T:
 
 @contextmanager
 def worker_processes(options: RunOptions) -> Iterator[None]:
-    """For `--runner processes`: worker processes, started now (while Prefect's server starts), each loading the model
-    once, that run the CPU-bound stages the run's task threads hand them.
+    """The run's worker processes, started now (while Prefect's server starts): a process pool for `--runner processes`,
+    a local Dask cluster for `--runner dask`, a client of the cluster a `--dask-address` names."""
+    if options.runner == "dask" or options.dask_address:
+        with dask_workers(options):
+            yield
+    elif options.runner == "processes":
+        with process_pool(options):
+            yield
+    else:
+        yield
+
+
+@contextmanager
+def process_pool(options: RunOptions) -> Iterator[None]:
+    """Worker processes, each loading the model once, that run the CPU-bound stages the run's task threads hand them.
 
     They run no Prefect code: Prefect's own process pool rebuilt its settings, context and API client for every task
     (~0.3 CPU s each) and imported Prefect in every worker."""
     global _WORKERS
-    if options.runner != "processes" or options.dask_address:
-        yield
-        return
     # spaCy and trafilatura are imported here, once Prefect's server is starting, not with the command line
     from transforms.stages import prepare_worker
 
@@ -83,20 +96,91 @@ def worker_processes(options: RunOptions) -> Iterator[None]:
         workers.shutdown(cancel_futures=True)
 
 
-def build_task_runner(options: RunOptions) -> TaskRunner:
-    """The task runner the options ask for; a Dask address is checked before any work starts."""
-    from prefect.task_runners import ThreadPoolTaskRunner
+@contextmanager
+def dask_workers(options: RunOptions) -> Iterator[None]:
+    """For `--runner dask`, a local cluster whose workers hold the model before the first batch; for `--dask-address`,
+    that cluster (checked first)."""
+    global _SCHEDULER
+    from distributed import Client
 
     if options.dask_address:
         check_reachable(options.dask_address)
+    with local_cluster(options) as address, Client(address, set_as_default=False) as client:
+        if not options.dask_address:
+            client.run(ignore_ctrl_c)
+            warm(client, options.model)
+        _SCHEDULER = address
+        try:
+            yield
+        finally:
+            _SCHEDULER = None
+
+
+@contextmanager
+def local_cluster(options: RunOptions) -> Iterator[str]:
+    """The scheduler address of the cluster to use: a `--dask-address`, else a local cluster of `--workers` processes
+    with no dashboard (nor the warning of one that found port 8787 taken), whose shutdown is not narrated."""
+    if options.dask_address:
+        yield options.dask_address
+        return
+    from distributed import LocalCluster
+
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # a Ctrl-C while it starts: once it has
+    try:  # started, so that it is closed whole
+        cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # its HTTP server: any port
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        with quiet("distributed.nanny", "distributed.scheduler"):  # "still alive after 4.0 seconds, killing"
+            cluster.close()
+
+
+def warm(client, model: str | None) -> None:
+    """Prepare every worker at once, each in its task thread (a model loaded on the event loop would stall it)."""
+    workers = list(client.scheduler_info()["workers"])
+    client.gather([client.submit(prepare_dask_worker, model, workers=[w], pure=False) for w in workers])
+
+
+def ignore_ctrl_c() -> None:
+    """On a local Dask worker, whose event loop runs in its main thread: the terminal's Ctrl-C is the command's, which
+    closes the cluster (each worker printed a KeyboardInterrupt traceback, and a warning for each task it cancelled)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+
+
+def prepare_dask_worker(model: str | None) -> None:
+    """On a Dask worker: build the model and import Prefect's task engine now, not in the first batch's time."""
+    import prefect.task_engine  # noqa: F401
+
+    from transforms.nlp import load_nlp
+
+    load_nlp(model)
+
+
+@contextmanager
+def quiet(*loggers: str) -> Iterator[None]:
+    """Only errors from these loggers while the block runs."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def build_task_runner(options: RunOptions) -> TaskRunner:
+    """The task runner the options ask for: on Dask, the cluster of `dask_workers`."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    if options.dask_address or options.runner == "dask":
         from prefect_dask import DaskTaskRunner
 
-        return DaskTaskRunner(address=options.dask_address)
-    if options.runner == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(cluster_kwargs={"n_workers": options.workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+        return DaskTaskRunner(address=_SCHEDULER or options.dask_address)
     if options.runner == "processes":  # task threads wait on the worker processes: more threads than workers keep a
         return ThreadPoolTaskRunner(max_workers=2 * options.workers)  # call queued for each, so none waits idle
     return ThreadPoolTaskRunner(max_workers=options.workers)

@@ -8,7 +8,9 @@ import signal
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +21,13 @@ from flows.cli import build_parser, run_options
 from flows.ingest import clean_batch, run_ingest
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
-from flows.runners import check_reachable, cpu_turn, run_cpu_stage, worker_processes
+from flows.runners import (
+    build_task_runner,
+    check_reachable,
+    cpu_turn,
+    run_cpu_stage,
+    worker_processes,
+)
 from tests.hostile import table_rows
 from tests.worker_probe import process_facts
 from transforms.clean import CleanOptions
@@ -85,6 +93,33 @@ def test_worker_processes_load_the_model_at_start_run_no_prefect_and_a_dead_one_
         with pytest.raises(NewseventsError, match="a worker process died"):
             run_cpu_stage(process_facts)
     assert run_cpu_stage(process_facts)["pid"] == os.getpid(), "without worker processes a stage runs here"
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_local_dask_cluster_starts_warm_deaf_to_ctrl_c_and_without_a_dashboard(tmp_path):
+    from distributed import Client
+
+    options = RunOptions(data_dir=tmp_path, runner="dask", workers=1)
+    with dashboard_port_taken(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with worker_processes(options), Client(build_task_runner(options).address) as client:
+            facts = client.submit(process_facts, pure=False).result()
+            [ctrl_c] = client.run(lambda: signal.getsignal(signal.SIGINT) is signal.SIG_IGN).values()
+    assert facts["pid"] != os.getpid()
+    assert facts["models"] == 1 and facts["prefect"], "the model and Prefect's task engine are loaded before any batch"
+    assert ctrl_c, "the terminal's Ctrl-C is the command's to handle"
+    assert [str(w.message) for w in caught if "8787" in str(w.message)] == []
+
+
+@contextmanager
+def dashboard_port_taken() -> Iterator[None]:
+    """Port 8787, Dask's dashboard's, in use (held here if nothing else holds it)."""
+    with socket.socket() as holder:
+        with suppress(OSError):
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        yield
 
 
 @pytest.mark.model

@@ -27,20 +27,20 @@ REPO = Path(__file__).resolve().parent.parent
 ARTICLES = 160
 
 
-def start_run(corpus: Path, data_dir: Path) -> subprocess.Popen:
+def start_run(corpus: Path, data_dir: Path, runner: str = "processes") -> subprocess.Popen:
     """`newsevents run` in a session of its own with Ctrl-C at its default, as a terminal starts it; no Prefect API is
     configured, so it starts its own server."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(corpus), "--data-dir", str(data_dir),
-                             "--published", "2026-01-15", "--batch-size", "8", "--runner", "processes", "--workers", "2"],
+                             "--published", "2026-01-15", "--batch-size", "8", "--runner", runner, "--workers", "2"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def run_past_its_first_batch(tmp_path: Path, data_dir: Path) -> tuple[subprocess.Popen, set[int]]:
+def run_past_its_first_batch(tmp_path: Path, data_dir: Path, runner: str = "processes") -> tuple[subprocess.Popen, set[int]]:
     """A run over a fresh corpus that has published its first articles, and its child processes."""
     news_corpus(tmp_path / "corpus", ARTICLES)
-    command = start_run(tmp_path / "corpus", data_dir)
+    command = start_run(tmp_path / "corpus", data_dir, runner)
     wait_for_first_batch(command, data_dir)
     helpers = children(command.pid)
     assert len(helpers) >= 3, "a Prefect server and two worker processes"
@@ -133,6 +133,17 @@ def test_a_ctrl_c_delivered_twice_still_recomputes_the_events(tmp_path, gap):
     [(mentions, rolled_up)] = lake_rows(data_dir, "SELECT (SELECT count(*) FROM read_parquet('{lake}/event_mentions/*/*/*.parquet')), "
                                                   "(SELECT sum(num_mentions) FROM read_parquet('{lake}/events/*/*/*.parquet'))")
     assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
+
+
+def test_ctrl_c_on_a_local_dask_cluster_says_one_line(tmp_path):
+    data_dir = tmp_path / "data"
+    command, helpers = run_past_its_first_batch(tmp_path, data_dir, runner="dask")
+    os.killpg(command.pid, signal.SIGINT)  # every process of the group: the cluster's workers too
+    _, err = command.communicate(timeout=60)
+    assert command.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err and "WARNING" not in err, err
+    assert err.strip().splitlines()[-1] == "newsevents: interrupted"
+    assert wait_until_ended(helpers, timeout=15) == set()
 
 
 def test_a_run_whose_output_pipe_closes_with_the_ctrl_c_still_records_itself(tmp_path):
