@@ -8,11 +8,12 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
@@ -99,7 +100,8 @@ def process_pool(options: RunOptions) -> Iterator[None]:
 @contextmanager
 def dask_workers(options: RunOptions) -> Iterator[None]:
     """For `--runner dask`, a local cluster whose workers hold the model before the first batch; for `--dask-address`,
-    that cluster (checked first)."""
+    that cluster (checked first). Either way, when the run ends the workers send what Prefect still holds for this run's
+    API: their senders would otherwise stay open to it, and send a later run's events to it once it has gone."""
     global _SCHEDULER
     from distributed import Client
 
@@ -114,6 +116,8 @@ def dask_workers(options: RunOptions) -> Iterator[None]:
             yield
         finally:
             _SCHEDULER = None
+            with suppress(Exception):  # a cluster that has gone: nothing left to send
+                client.run(drain_prefect_senders)
 
 
 @contextmanager
@@ -158,6 +162,18 @@ def prepare_dask_worker(model: str | None) -> None:
     from transforms.nlp import load_nlp
 
     load_nlp(model)
+
+
+async def drain_prefect_senders() -> None:
+    """On a Dask worker: send what Prefect's log and event senders hold, and close them (the next run opens its own)."""
+    if "prefect.events.worker" not in sys.modules:  # no task of a run has been here
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    with quiet("APILogWorker", "EventsWorker"):  # "Still processing items: 1 items remaining..."
+        for sender in (APILogWorker, EventsWorker):
+            await sender.drain_all(timeout=10)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import pytest
 from flows.cli import build_parser, run_options
 from flows.ingest import clean_batch, run_ingest
 from flows.options import RunOptions
-from flows.prefect_api import TemporaryServer
+from flows.prefect_api import TemporaryServer, drain_prefect_workers
 from flows.runners import (
     build_task_runner,
     check_reachable,
@@ -79,6 +79,59 @@ def test_workers_of_a_dask_address_use_the_model_the_command_chose(prefect_harne
     with data.connect() as con:
         versions = con.execute(f"SELECT DISTINCT pipeline_version FROM read_parquet('{data.table_glob('articles')}')").fetchall()
     assert [("model en_pipeline-" in v) for (v,) in versions] == [True], f"the model that made the articles: {versions}"
+
+
+@pytest.mark.flow
+@pytest.mark.model
+@pytest.mark.slow
+def test_workers_of_a_dask_address_send_each_run_s_events_to_that_run_s_prefect_api(nlp, tmp_path):
+    from distributed import Client, LocalCluster
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        for run in ("first", "second"):  # each with a Prefect server of its own, stopped after it, as a command's
+            server = TemporaryServer()
+            try:
+                with temporary_settings({PREFECT_API_URL: server.wait()}):
+                    run_ingest([str(SAMPLES)], RunOptions(data_dir=tmp_path / run, batch_size=8,
+                                                          dask_address=cluster.scheduler_address))
+                    drain_prefect_workers()  # this process's senders, as the command's Prefect API does when it ends
+                assert completed_tasks(server.api_url, flow_run_of(tmp_path / run)) > 0, f"the {run} run's API heard " \
+                                                                                         "of no task completed on the worker"
+                with Client(cluster, set_as_default=False) as client:
+                    senders = client.run(open_prefect_senders)
+                assert list(senders.values()) == [[]], f"left open to this run's API, they would send the next run's " \
+                                                       f"events to it once it has gone: {senders}"
+            finally:
+                server.stop()
+
+
+def open_prefect_senders() -> list[str]:
+    """On a Dask worker: Prefect's log and event senders that are open."""
+    from prefect.events.worker import EventsWorker
+
+    return [type(sender).__name__ for sender in list(EventsWorker._instances.values()) if not sender._stopped]
+
+
+def flow_run_of(data_dir: Path) -> str:
+    """The Prefect flow run id of the one run a data directory has had."""
+    data = DataDir(data_dir)
+    with data.connect() as con:
+        [(flow_run_id,)] = con.execute(f"SELECT flow_run_id FROM read_parquet('{data.table_glob('runs')}')").fetchall()
+    return flow_run_id
+
+
+def completed_tasks(api_url: str, flow_run_id: str, timeout: float = 30) -> int:
+    """How many task runs of a flow run a Prefect API has heard complete (the workers that ran them say so), once it has
+    heard of any (it stores events a moment after they arrive)."""
+    deadline = time.monotonic() + timeout
+    query = {"event": {"name": ["prefect.task-run.Completed"]}, "related": {"id": [f"prefect.flow-run.{flow_run_id}"]}}
+    while True:
+        response = httpx.post(f"{api_url}/events/filter", json={"filter": query}, timeout=10)
+        response.raise_for_status()
+        if (total := response.json()["total"]) or time.monotonic() > deadline:
+            return total
+        time.sleep(0.5)
 
 
 @pytest.mark.model
