@@ -133,6 +133,7 @@ def command_api() -> Iterator[TemporaryServer | None]:
     before = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = configured or server.api_url
     refresh_global_settings_context()  # every thread of this process, not only this one, uses it
+    send_events(True)
     try:
         yield server
     finally:
@@ -145,6 +146,18 @@ def command_api() -> Iterator[TemporaryServer | None]:
         refresh_global_settings_context()
         if server is not None:
             server.stop()
+            send_events(False)
+
+
+def send_events(sent: bool) -> None:
+    """Send Prefect's events to the API, or drop them: once the command's own server has stopped, a task thread that
+    finishes late (a second Ctrl-C cut its wait short) has nowhere to send its events, and with no API configured
+    Prefect would start a temporary server of its own for them, at exit: the command then hung while it started, and
+    left it running."""
+    from prefect.events.clients import NullEventsClient
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.set_client_override(None if sent else NullEventsClient)
 
 
 def api_may_be_configured() -> bool:

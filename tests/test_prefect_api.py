@@ -71,3 +71,28 @@ def test_a_server_named_only_in_the_profile_gets_the_run(prefect_harness, tmp_pa
     assert done.returncode == 0, done.stderr
     assert "1 articles" in done.stdout
     assert ingest_runs() == before + 1
+
+
+LATE_EVENT = """
+import os, threading
+import flows
+from flows.prefect_api import command_api
+with command_api() as server:
+    assert server is not None
+from prefect.events import emit_event
+late = threading.Thread(target=emit_event, args=("newsevents.late",), kwargs={"resource": {"prefect.resource.id": "x"}})
+late.start()
+late.join()
+children = [p for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
+print(sum("uvicorn" in open(f"/proc/{p}/cmdline").read() for p in children))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches processes through /proc")
+def test_an_event_after_the_command_s_server_stopped_starts_no_server_of_prefect_s_own(unconfigured):
+    """A task thread that finishes after the command's server stopped (a second Ctrl-C cut the wait for it short)."""
+    out = subprocess.run([sys.executable, "-c", LATE_EVENT], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0"], "Prefect started a temporary server of its own"
