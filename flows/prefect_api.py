@@ -8,6 +8,7 @@ checks its options, and every process of the run that runs tasks (a local Dask c
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import socket
@@ -158,6 +159,27 @@ def send_events(sent: bool) -> None:
     from prefect.events.worker import EventsWorker
 
     EventsWorker.set_client_override(None if sent else NullEventsClient)
+
+
+class SaidByTheCommand(logging.Filter):
+    """Leaves out of the terminal, not out of the Prefect API, Prefect's reports of what the command says in a line of its
+    own: a task or flow run that raised a NewseventsError (with its traceback: 93 lines for a killed worker process),
+    a flow run crashed by Ctrl-C."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        message = record.getMessage()
+        return not (isinstance(error, NewseventsError) or "NewseventsError" in message
+                    or message.startswith("Crash detected! Execution was aborted by an interrupt signal"))
+
+
+def keep_off_the_terminal() -> None:
+    """Give Prefect's console handlers the SaidByTheCommand filter (once; Prefect adds them as its engine is imported)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(isinstance(f, SaidByTheCommand) for f in handler.filters):
+            handler.addFilter(SaidByTheCommand())
 
 
 def api_may_be_configured() -> bool:

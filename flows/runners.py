@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from flows.options import RunOptions
-from flows.prefect_api import TemporaryServer, command_api
+from flows.prefect_api import TemporaryServer, command_api, keep_off_the_terminal
 from transforms.errors import NewseventsError, first_line
 
 if TYPE_CHECKING:
@@ -205,7 +205,9 @@ def build_task_runner(options: RunOptions) -> TaskRunner:
 @contextmanager
 def one_prefect_api(options: RunOptions, started: TemporaryServer | None = None) -> Iterator[None]:
     """One Prefect API for the run and a local Dask cluster's workers, so none starts its own server: the server the
-    command `started`, else the configured one, else one started here."""
+    command `started`, else the configured one, else one started here. Prefect reports on the terminal only what the
+    command does not say itself."""
+    keep_off_the_terminal()
     if started is not None:
         started.wait()
         yield

@@ -146,6 +146,19 @@ def test_ctrl_c_on_a_local_dask_cluster_says_one_line(tmp_path):
     assert wait_until_ended(helpers, timeout=15) == set()
 
 
+def test_a_killed_worker_process_is_one_line_on_the_terminal(tmp_path):
+    data_dir = tmp_path / "data"
+    command, helpers = run_past_its_first_batch(tmp_path, data_dir)
+    [worker, *_] = sorted(pid for pid in helpers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text())
+    os.kill(worker, signal.SIGKILL)
+    _, err = command.communicate(timeout=60)
+    assert command.returncode == 2, err
+    lines = [line for line in err.splitlines() if not line.startswith("progress")]
+    assert lines[-1] == ("newsevents: a worker process died (killed, or out of memory?); the batches published so far "
+                         "stay in the lake, and the next run picks up the rest"), err
+    assert all(line.startswith("newsevents: ") for line in lines), err  # the events' recompute may be said before
+
+
 def test_a_run_whose_output_pipe_closes_with_the_ctrl_c_still_records_itself(tmp_path):
     """`newsevents run ... 2>&1 | tee log`: the same Ctrl-C ends tee, and every later message meets a closed pipe."""
     data_dir = tmp_path / "data"
