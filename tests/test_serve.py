@@ -33,6 +33,7 @@ from flows.serve import (
     serve_command,
 )
 from transforms.errors import NewseventsError
+from transforms.nlp import model_name
 from transforms.sources import Source, load_sources, parse_source
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -292,7 +293,8 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
             assert {"events", "flow_runs"} <= set(vacuum["enabled"]), "a server serving for months prunes old runs"
             local = served["ingest-local"]["parameters"]
             assert local["fetch"] == {"allow_private": True, "user_agent": "newsevents-test/1"}
-            assert local["processing"] == {"model": None, "batch_size": 3, "runner": "threads", "workers": 2, "dask_address": None}
+            assert local["processing"] == {"model": model_name(), "batch_size": 3, "runner": "threads", "workers": 2,
+                                           "dask_address": None}, "the model serve chose, named for every run"
 
             def scheduled():
                 runs = api(url, "POST", "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [served["ingest-later"]["id"]]}}})
