@@ -34,7 +34,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.options import RunOptions
 from flows.prefect_api import TemporaryServer
 from flows.progress import RunProgress
-from flows.runners import build_task_runner, one_prefect_api, run_cpu_stage, worker_processes
+from flows.runners import (
+    build_task_runner,
+    one_prefect_api,
+    run_cpu_stage,
+    signals_deferred,
+    worker_processes,
+)
 from transforms import catalog
 from transforms.analyse import Analysis, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions
@@ -260,23 +266,6 @@ def raise_pending(pending: CommitPending | None) -> None:
     """Raise the commit that the lake failed, once its batch is counted."""
     if pending is not None:
         raise pending
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Ctrl-C and SIGTERM take effect when the block ends, not inside it (only the main thread handles signals)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if caught:
-            signal.raise_signal(caught[0])
 
 
 # `uv run` forwards a terminal's Ctrl-C to the command, which the terminal already sent it: here the copy came 0.20-0.26 s

@@ -189,6 +189,23 @@ def quiet(*loggers: str) -> Iterator[None]:
             logger.setLevel(level)
 
 
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM take effect when the block ends, not inside it (only the main thread handles signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
 def build_task_runner(options: RunOptions) -> TaskRunner:
     """The task runner the options ask for: on Dask, the cluster of `dask_workers`."""
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -196,7 +213,15 @@ def build_task_runner(options: RunOptions) -> TaskRunner:
     if options.dask_address or options.runner == "dask":
         from prefect_dask import DaskTaskRunner
 
-        return DaskTaskRunner(address=_SCHEDULER or options.dask_address)
+        class DaskRunner(DaskTaskRunner):
+            """Hands a task to Dask whole: Prefect serializes the run's context for it with pydantic, which turned a
+            Ctrl-C then into a PydanticSerializationError (the run recorded as failed, with Prefect's traceback)."""
+
+            def submit(self, *args, **kwargs):
+                with signals_deferred():
+                    return super().submit(*args, **kwargs)
+
+        return DaskRunner(address=_SCHEDULER or options.dask_address)
     if options.runner == "processes":  # task threads wait on the worker processes: more threads than workers keep a
         return ThreadPoolTaskRunner(max_workers=2 * options.workers)  # call queued for each, so none waits idle
     return ThreadPoolTaskRunner(max_workers=options.workers)
