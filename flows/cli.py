@@ -276,8 +276,7 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
     check_local_paths(paths)  # a missing path is an error before anything runs (the flow lists the folders)
     if not (paths or args.feed or args.sitemap or args.sources):
         raise NewseventsError("nothing to ingest: name files, folders or URLs, or give --feed, --sitemap or --sources")
-    if args.dask_address:  # before Prefect's server starts: a bad address is then an error in a second, not in 10-20
-        check_reachable(args.dask_address)
+    dask_reachable(args)
     with command_api() as server:  # Prefect's server starts while the flows import and the options are checked
         from flows.ingest import run_ingest
 
@@ -288,6 +287,12 @@ def command_run(paths: list[str], args: argparse.Namespace) -> int:
         print("newsevents: nothing could be read: the folders named hold no files", file=sys.stderr)
         return 1
     return status
+
+
+def dask_reachable(args: argparse.Namespace) -> None:
+    """Check --dask-address before Prefect's server starts: a bad address is then an error in a second, not in 10-20."""
+    if getattr(args, "dask_address", None):
+        check_reachable(args.dask_address)
 
 
 def report_summary(summary) -> int:
@@ -314,6 +319,7 @@ def command_reprocess(args: argparse.Namespace) -> int:
     from flows.prefect_api import command_api
 
     require_data_dir(args, "reprocess rebuilds the articles one holds")
+    dask_reachable(args)
     with command_api() as server:
         from flows.ingest import run_reprocess
 
@@ -332,6 +338,7 @@ def command_backfill(args: argparse.Namespace) -> int:
                               "is an ingest run (~1 s of Prefect's overhead, a runs row and files, even with no article); split the range")
     if not (args.feed or args.sitemap or args.sources):
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
+    dask_reachable(args)
     with command_api() as server:
         options = run_options(args)
         with before_flows(options, server):

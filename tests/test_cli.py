@@ -81,14 +81,18 @@ def test_a_missing_or_special_path_is_a_one_line_error(tmp_path, make, message):
     assert not (tmp_path / "data").exists()
 
 
-def test_a_bad_dask_address_is_an_error_before_prefect_is_touched(tmp_path):
+@pytest.mark.parametrize("command", [["run", "a.txt"], ["reprocess"],
+                                     ["backfill", "--since", "2026-01-01", "--until", "2026-01-02", "--feed", "https://news.example/rss"]],
+                         ids=["run", "reprocess", "backfill"])
+def test_a_bad_dask_address_is_an_error_before_prefect_is_touched(tmp_path, command):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     (tmp_path / "a.txt").write_text("Title\n\nText.")
+    (tmp_path / "d").mkdir()
     with socket.create_server(("127.0.0.1", 0)) as prefect:  # a Prefect API that would be asked for its health first
         api = f"http://127.0.0.1:{prefect.getsockname()[1]}/api"
-        out = newsevents("run", str(tmp_path / "a.txt"), "--data-dir", str(tmp_path / "d"), "--dask-address",
+        out = newsevents(*command, "--data-dir", str(tmp_path / "d"), "--dask-address",
                          f"tcp://127.0.0.1:{port}", cwd=tmp_path, env_extra={"PREFECT_API_URL": api})
         prefect.setblocking(False)
         with pytest.raises(BlockingIOError):  # no connection waits: without an API URL, no server was started either
