@@ -220,7 +220,8 @@ def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
-    """The run options the command line asks for; a bad sources file, Dask address or model is an error here, before any work."""
+    """The run options the command line asks for; a bad sources file or model is an error here, before any work (a bad Dask
+    address is one in `dask_reachable`, before Prefect's server starts)."""
     from transforms.fetch_options import FetchOptions
     from transforms.nlp import model_meta, model_name
     from transforms.sources import command_line_sources, load_sources
@@ -237,8 +238,6 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     if options.runner != "threads" and not options.dask_address and options.workers > most:
         raise NewseventsError(f"--workers {options.workers} is over {most} ({WORKERS_PER_CPU} per CPU here): each worker "
                               "process loads the spaCy model (~650 MB); a larger cluster is one --dask-address away")
-    if options.dask_address:
-        check_reachable(options.dask_address)
     model_meta(options.model)  # installed? (loading it is left to the processes that analyse)
     return options
 

@@ -196,7 +196,8 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise NewseventsError(f"--limit must be at least 1, got {args.limit}")
     sources = load_sources(sources_file)
-    options = cli.run_options(args)  # the model, a Dask address: checked now, not at the first scheduled run
+    cli.dask_reachable(args)  # the Dask address and the model: checked now, not at the first scheduled run
+    options = cli.run_options(args)
     processing = {name: getattr(options, name) for name in PROCESSING}
     if args.destination:
         from transforms.warehouse import destination_of

@@ -155,6 +155,12 @@ def test_a_destination_sync_would_refuse_stops_serve_before_any_work(sources_fil
     assert not (tmp_path / "data").exists()
 
 
+def test_an_unreachable_dask_address_stops_serve_before_any_work(sources_file, tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(NewseventsError, match=f"^Dask scheduler at {address} is unreachable"):
+        serve_command(serve_args("--sources", str(sources_file), "--data-dir", str(tmp_path / "data"), "--dask-address", address))
+
+
 def test_unparsable_schedule_stops_serve_before_any_work(tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text(SOURCES.replace('"15 3 * * mon"', '"15 3 * * funday"'), encoding="utf-8")
