@@ -101,8 +101,8 @@ def host_key(url: str) -> str:
     """The host a URL's rate limits count against, one spelling per host: lower case, IDNA, no trailing dot, and an
     IP address as the resolver reads it (127.1, 2130706433 and 0x7f.0.0.1 are all 127.0.0.1; [0:0::1] is ::1)."""
     host = ascii_host((urlsplit(url).hostname or "").rstrip("."))
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).compressed
+    if (address := ip_address_text(host)) is not None:
+        return address
     if NUMERIC_HOST.fullmatch(host):
         with contextlib.suppress(OSError):
             return socket.inet_ntoa(socket.inet_aton(host))  # the forms getaddrinfo takes for an IPv4 address
