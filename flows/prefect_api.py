@@ -154,11 +154,12 @@ def send_events(sent: bool) -> None:
     """Send Prefect's events to the API, or drop them: once the command's own server has stopped, a task thread that
     finishes late (a second Ctrl-C cut its wait short) has nowhere to send its events, and with no API configured
     Prefect would start a temporary server of its own for them, at exit: the command then hung while it started, and
-    left it running."""
+    left it running. Its warning that it still drains (dropped) events is left out too."""
     from prefect.events.clients import NullEventsClient
     from prefect.events.worker import EventsWorker
 
     EventsWorker.set_client_override(None if sent else NullEventsClient)
+    logging.getLogger("EventsWorker").setLevel(logging.NOTSET if sent else logging.ERROR)  # its "Still processing items"
 
 
 class SaidByTheCommand(logging.Filter):
