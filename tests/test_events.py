@@ -138,6 +138,17 @@ def test_relative_dates(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(("text", "day"), [
+    ("Japan and South Korea agreed on Monday to resume security talks.", date(2024, 5, 13)),
+    ("Russia warned on Monday that it would cut gas supplies to Moldova.", date(2024, 5, 13)),
+    ("Japan promised on Monday to send aid to the Philippines.", date(2024, 5, 13)),
+    ("Japan will send aid to the Philippines on Monday.", date(2024, 5, 20)),
+])
+def test_an_intent_or_threat_told_in_the_past_is_dated_in_the_past(nlp, text, day):
+    assert code(nlp, text)[0]["event_date"] == day
+
+
+@pytest.mark.model
 @pytest.mark.parametrize(("text", "target"), [
     ("EU ministers, meeting in Luxembourg, banned the officials from travelling.", None),
     ("Protesters in Nairobi blocked a road to show their anger at France's trade policies.", "FRA"),

@@ -384,10 +384,19 @@ def _event_date(sent: Span, token: Token, published: date, future: bool) -> tupl
         subtree = {t.i for t in token.subtree}
         dates.sort(key=lambda e: e.root.i not in subtree)
     for ent in dates:
-        resolved = resolve_date(ent.text, published, future=future)
+        resolved = resolve_date(ent.text, published, future=future and not _told_in_past_tense(ent))
         if resolved is not None:
             return resolved
     return published, DAY
+
+
+def _told_in_past_tense(ent: Span) -> bool:
+    """True when the verb a date hangs on is past ("agreed on Monday to ...", "warned on Monday that ..."): the date is
+    behind the publication date though the event is an intent or a threat."""
+    verb = next((t for t in ent.root.ancestors if t.pos_ in ("VERB", "AUX")), None)
+    if verb is None:
+        return False
+    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children))
 
 
 SPAN_BOUNDS = {"since", "until", "till"}
