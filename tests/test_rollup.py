@@ -51,3 +51,17 @@ def test_each_month_is_written_to_its_own_partition(tmp_path):
     rollup(data, {date(2026, 1, 1), date(2026, 2, 1)})
     written = sorted(p.relative_to(data.root / "lake" / "events").as_posix() for p in (data.root / "lake" / "events").rglob("*.parquet"))
     assert written == ["year=2026/month=01/part-rollup.parquet", "year=2026/month=02/part-rollup.parquet"]
+
+
+def test_average_tone_is_over_the_articles_not_the_mentions(tmp_path):
+    data = DataDir(tmp_path)
+    at = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    arts = [article(n, published=date(2026, 1, 20), run_id="r", ingested_at=at) for n in (1, 2)]  # tone -0.5 and 0.5
+    told_twice = [{**mention(arts[1], event="talks", event_date=date(2026, 1, 8)), "sentence_index": i,
+                   "event_mention_id": f"m{i}"} for i in (1, 2)]
+    mentions = [mention(arts[0], event="talks", event_date=date(2026, 1, 8)), *told_twice]
+    publish(data, "b1", {"articles": [(a["published_at"], a) for a in arts],
+                         "event_mentions": [(arts[0]["published_at"], m) for m in mentions]})
+    rollup(data, {date(2026, 1, 1)})
+    [talks] = events(data)
+    assert (talks["num_mentions"], talks["num_articles"], talks["avg_tone"]) == (3, 2, 0.0)  # GDELT's AvgTone: per document

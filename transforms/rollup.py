@@ -38,7 +38,9 @@ def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
 # Groups the mentions (a table of `mentions_sql` rows) whose event date is in [$first, $next) into events; an event the
 # month's stored events (table `previous`) hold keeps the time it was first seen, though the article that showed it was replaced.
 EVENTS_SQL = f"""
-    WITH m AS (SELECT * FROM mentions WHERE event_date >= $first AND event_date < $next),
+    WITH m AS (SELECT *, row_number() OVER (PARTITION BY event_id, article_id ORDER BY sentence_index, event_mention_id) = 1
+                         AS article_first  -- one mention per article: an article's tone counts once, however often it tells the event
+               FROM mentions WHERE event_date >= $first AND event_date < $next),
     top_code AS (
         SELECT event_id, cameo_code, any_value(cameo_base) AS cameo_base, any_value(cameo_root) AS cameo_root,
                any_value(quad_class) AS quad_class, any_value(goldstein) AS goldstein,
@@ -62,7 +64,7 @@ EVENTS_SQL = f"""
                count(*)::INTEGER AS num_mentions,
                count(DISTINCT source)::INTEGER AS num_sources,
                count(DISTINCT article_id)::INTEGER AS num_articles,
-               avg(tone)::FLOAT AS avg_tone,
+               (avg(tone) FILTER (WHERE article_first))::FLOAT AS avg_tone,
                min(ingested_at) AS first_seen_at,
                arg_min(article_url, (ingested_at, article_id, sentence_index)) AS first_source_url,
                arg_min(sentence, (ingested_at, article_id, sentence_index)) AS first_sentence
