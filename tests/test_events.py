@@ -108,6 +108,7 @@ def test_denial_resolves_the_pronoun_to_the_denier(nlp):
 def test_refused_cooperation_is_a_rejection(nlp):
     row = only(nlp, "Greece said it would not accept the proposal from Turkey.")
     assert row["plover_type"] == "REJECT" and row["actor1_code"] == "GRC"
+    assert (row["negated"], row["modality"]) == (False, "asserted"), "the rejection happened: not a negated event"
 
 
 @pytest.mark.model

@@ -535,7 +535,7 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
         "location_country": place.country if place else None,
         "location_lat": place.lat if place else None,
         "location_lon": place.lon if place else None,
-        "negated": ctx.negated,
+        "negated": modality == DENIED,  # a refusal ("will not accept") is coded as the rejection it is, which happened
         "modality": modality,
         "attribution": coder.speaker_text(ctx),
         "attribution_code": speaker.actor.code if speaker else None,
