@@ -174,7 +174,7 @@ EVENTS = pa.schema(
         field("negated", pa.bool_(), "True when most mentions are negated.", nullable=False),
         field("location_name", pa.string(), "Most frequent place named by the mentions (ties: the alphabetically first)."),
         field("location_country", pa.string(), "Country of the place (ISO alpha-3)."),
-        field("location_lat", pa.float64(), "Latitude of the place, from the earliest-ingested mention that has coordinates."),
+        field("location_lat", pa.float64(), "Latitude of location_name, from its earliest-ingested mention that has coordinates."),
         field("location_lon", pa.float64(), "Longitude of the place, from the same mention as location_lat."),
         field("num_mentions", pa.int32(), "Number of event_mentions rows grouped here.", nullable=False),
         field("num_sources", pa.int32(), "Number of distinct source domains (or local sources) reporting it.", nullable=False),

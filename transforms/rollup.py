@@ -15,7 +15,8 @@ from transforms.tabulate import conform
 ROLLUP_FILE = "part-rollup"
 PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE 3 END"
 # Ties never depend on the order DuckDB reads rows in (which changes with the months a query covers and its threads):
-# mode() takes the smallest of equally frequent values, and the coordinates are the first mention's that has any.
+# mode() takes the smallest of equally frequent values, and the coordinates are those of the first mention of the chosen
+# place that has any.
 FIRST_PLACED = "(location_lat IS NULL, ingested_at, article_id, sentence_index, event_mention_id)"
 # Where a reader finds an article (articles a): its canonical web URL, else where it was read (file:// for a local file, even
 # for a JSONL record that carries its web URL).
@@ -48,6 +49,12 @@ EVENTS_SQL = f"""
         FROM m GROUP BY event_id, cameo_code
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY count(*) DESC, cameo_code) = 1
     ),
+    top_place AS (  -- the most frequent place, with the coordinates of that place (not of another city of the country)
+        SELECT event_id, location_name, arg_min(location_lat, {FIRST_PLACED}) AS location_lat,
+               arg_min(location_lon, {FIRST_PLACED}) AS location_lon
+        FROM m WHERE location_name IS NOT NULL GROUP BY event_id, location_name
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY count(*) DESC, location_name) = 1
+    ),
     grouped AS (
         SELECT event_id,
                min(event_date) AS event_date,
@@ -58,9 +65,7 @@ EVENTS_SQL = f"""
                any_value(actor2_sector) AS actor2_sector, mode(actor2_text ORDER BY actor2_text) AS actor2_name,
                mode(modality ORDER BY modality) AS modality,
                count_if(negated) * 2 > count(*) AS negated,
-               mode(location_name ORDER BY location_name) AS location_name, any_value(location_country) AS location_country,
-               arg_min(location_lat, {FIRST_PLACED}) AS location_lat,
-               arg_min(location_lon, {FIRST_PLACED}) AS location_lon,
+               any_value(location_country) AS location_country,
                count(*)::INTEGER AS num_mentions,
                count(DISTINCT source)::INTEGER AS num_sources,
                count(DISTINCT article_id)::INTEGER AS num_articles,
@@ -73,10 +78,10 @@ EVENTS_SQL = f"""
     SELECT g.event_id, g.event_date, g.date_precision, t.cameo_code, t.cameo_base, t.cameo_root, t.quad_class,
            t.goldstein, t.plover_type, t.plover_mode, g.actor1_code, g.actor1_country, g.actor1_sector,
            g.actor1_name, g.actor2_code, g.actor2_country, g.actor2_sector, g.actor2_name, g.modality,
-           g.negated, g.location_name, g.location_country, g.location_lat, g.location_lon, g.num_mentions,
+           g.negated, pl.location_name, g.location_country, pl.location_lat, pl.location_lon, g.num_mentions,
            g.num_sources, g.num_articles, g.avg_tone, least(g.first_seen_at, p.first_seen_at) AS first_seen_at,
            g.first_source_url, g.first_sentence
-    FROM grouped g JOIN top_code t USING (event_id) LEFT JOIN previous p USING (event_id)
+    FROM grouped g JOIN top_code t USING (event_id) LEFT JOIN top_place pl USING (event_id) LEFT JOIN previous p USING (event_id)
     ORDER BY g.event_date, g.event_id
 """
 
