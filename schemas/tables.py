@@ -134,7 +134,7 @@ EVENT_MENTIONS = pa.schema(
         field("actor2_code", pa.string(), "Target actor code."),
         field("actor2_country", pa.string(), "Target actor's ISO 3166-1 alpha-3 country."),
         field("actor2_sector", pa.string(), "Target actor's sector."),
-        field("event_date", pa.date32(), "Date of the event, resolved against the publication date ('in July', 'on Wednesday').", nullable=False),
+        field("event_date", pa.date32(), "Date of the event, resolved against the publication date ('in July', 'on Wednesday'), or against the day of the run that made the row when the article has none (a .txt without --published); a month or year precision date is the first day of its month or year.", nullable=False),
         field("date_precision", pa.string(), "Precision of event_date: day, month or year.", nullable=False),
         field("location_name", pa.string(), "Place of the event as written."),
         field("location_country", pa.string(), "ISO 3166-1 alpha-3 country of the place."),
