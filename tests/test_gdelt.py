@@ -213,6 +213,20 @@ def test_a_failure_midway_leaves_the_earlier_export_untouched(tmp_path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"], "no staging folder left"
 
 
+def test_events_that_did_not_happen_are_left_out(tmp_path):
+    data, at = DataDir(tmp_path / "data"), datetime(2026, 1, 10, 12, tzinfo=UTC)
+    art = article(1, published=date(2026, 1, 9), run_id="r", ingested_at=at)
+    ingest(data, "b1", [art], [mention(art, event="talks", event_date=date(2026, 1, 9)),
+                               {**mention(art, event="no strike", event_date=date(2026, 1, 9), cameo="190"),  # "did not attack"
+                                "negated": True, "modality": "denied"},
+                               {**mention(art, event="if strike", event_date=date(2026, 1, 9), cameo="195"),  # "if X attacks"
+                                "modality": "hypothetical"}], "r", at)
+    result = export_gdelt(data, date(2026, 1, 9), date(2026, 1, 9), tmp_path / "out")
+    assert [e["EventCode"] for e in read([result.files[0]], EVENT_COLUMNS)] == ["042"]
+    assert (result.events, result.mentions, result.left_out) == (1, 1, 2)
+    assert result.line().endswith("; left out 2 negated or hypothetical events")
+
+
 def test_the_range_picks_event_days_and_ids_are_stable(tmp_path):
     data = DataDir(tmp_path / "data")
     two_runs(data)

@@ -58,6 +58,8 @@ GROUP_SECTORS = ("IGO", "NGO")
 OWNED = re.compile(r"\d{14}\.(export|mentions)\.CSV")  # the files an export writes, which the next one may replace
 LINK_UNSAFE = re.compile(r'["\s]')
 ROWS_PER_BATCH = 5000  # rows turned into lines at a time: Python holds no more, whatever the number of events
+# GDELT records what happened (intents and threats have codes of their own): an event the reports deny or only suppose is left out.
+HAPPENED = "NOT negated AND modality <> 'hypothetical'"
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,11 @@ class Export:
     files: tuple[Path, ...]
     events: int
     mentions: int
+    left_out: int = 0  # events in the range that did not happen (negated or hypothetical)
 
     def line(self) -> str:
-        return f"wrote {self.events} events and {self.mentions} mentions in GDELT 2.0 layout to {len(self.files)} files"
+        written = f"wrote {self.events} events and {self.mentions} mentions in GDELT 2.0 layout to {len(self.files)} files"
+        return written + (f"; left out {self.left_out} negated or hypothetical events" if self.left_out else "")
 
 
 def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Export:
@@ -91,7 +95,7 @@ def export_gdelt(data: DataDir, since: date, until: date, output: Path) -> Expor
         raise NewseventsError(f"cannot export to {output}: {e.strerror or e}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Export(tuple(output / p.name for p in written.files), written.events, written.mentions)
+    return Export(tuple(output / p.name for p in written.files), written.events, written.mentions, written.left_out)
 
 
 def check_output(output: Path) -> None:
@@ -122,10 +126,10 @@ def write_days(data: DataDir, since: date, until: date, folder: Path) -> Export:
     if not (data.has_files("events") and data.has_files("event_mentions") and data.has_files("articles")):
         return Export((), 0, 0)
     files: list[Path] = []
-    events = mentions = 0
+    events = mentions = left_out = 0
     with data.connect() as con:
         for first, last in months_with_events(con, data, since, until):
-            load_month(con, data, first, last)
+            left_out += load_month(con, data, first, last)
             for (day,) in con.execute("SELECT DISTINCT event_date FROM ev ORDER BY 1").fetchall():
                 stem = f"{day:%Y%m%d}000000"
                 path, written = write_rows(folder / f"{stem}.export.CSV", con.execute(DAY_EVENTS_SQL, {"day": day}), event_line)
@@ -134,7 +138,7 @@ def write_days(data: DataDir, since: date, until: date, folder: Path) -> Export:
                 path, written = write_rows(folder / f"{stem}.mentions.CSV", con.execute(DAY_MENTIONS_SQL, {"day": day}), mention_line)
                 files.append(path)
                 mentions += written
-    return Export(tuple(files), events, mentions)
+    return Export(tuple(files), events, mentions, left_out)
 
 
 def months_with_events(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> list[tuple[date, date]]:
@@ -145,12 +149,14 @@ def months_with_events(con: duckdb.DuckDBPyConnection, data: DataDir, since: dat
     return [(max(since, m), min(until, next_month(m) - timedelta(days=1))) for (m,) in found]
 
 
-def load_month(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> None:
-    """Temporary tables of one month at most: ev, the events dated since..until, and m, every mention of them with its
-    article's facts and its event's day and DATEADDED (an export holds one month in DuckDB, whatever its range)."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE ev AS SELECT * EXCLUDE (first_sentence) FROM read_parquet('{data.table_glob("events")}',
+def load_month(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> int:
+    """Temporary tables of one month at most: ev, the events dated since..until that happened, and m, every mention of
+    them with its article's facts and its event's day and DATEADDED (an export holds one month in DuckDB, whatever its
+    range). Returns the number of events left out."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dated AS SELECT * EXCLUDE (first_sentence) FROM read_parquet('{data.table_glob("events")}',
                     union_by_name=true, hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""",
                 {"since": since, "until": until})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ev AS SELECT * FROM dated WHERE {HAPPENED}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m AS
         SELECT em.event_mention_id, em.event_id, em.article_id, em.sentence_index, em.is_lead, em.actor1_start_char, em.actor2_start_char,
                em.trigger_start_char, em.confidence, ev.event_date AS event_day, ev.first_seen_at AS event_added,
@@ -159,6 +165,8 @@ def load_month(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until
         FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false) em
         JOIN ev USING (event_id)
         JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)""")
+    [(left_out,)] = con.execute("SELECT (SELECT count(*) FROM dated) - (SELECT count(*) FROM ev)").fetchall()
+    return left_out
 
 
 # The events of one day with their root-event flag and first article's link (taken from the mentions: the events table may
