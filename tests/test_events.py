@@ -87,6 +87,12 @@ def test_scheduled_delivery_keeps_its_code_and_is_intended(nlp):
 
 
 @pytest.mark.model
+def test_a_threat_verb_does_not_make_its_conjoined_action_a_threat(nlp):
+    rows = code(nlp, "Iran warned Israel and praised Syria.")
+    assert [(r["cameo_code"], r["modality"]) for r in rows] == [("130", "threatened"), ("051", "asserted")]
+
+
+@pytest.mark.model
 def test_conditional_is_hypothetical(nlp):
     row = only(nlp, "If Ethiopia attacks Eritrea, the region will suffer.")
     assert row["modality"] == "hypothetical"

@@ -54,15 +54,18 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
     """Negation and modality from the trigger's own auxiliaries and the verbs that govern it, up to a speech verb."""
     speech = speech_verb(trigger)
     chain = [trigger, *governors]
+    coordinate: set[int] = set()  # verbs the chain reached as the head of a conjunct: a sibling action, not a governor
     t = chain[-1]
     while t.dep_ in CHAIN_DEPS and t.head.i != t.i and (speech is None or t.head.i != speech.i):
+        if t.dep_ == "conj":
+            coordinate.add(t.head.i)
         t = t.head
         if t.pos_ in ("VERB", "AUX", "ADJ"):
             chain.append(t)
     negated = threatened = hypothetical = intended = modal = conditional = scheduled = obligation = False
     for i, token in enumerate(chain):
         lemma = token.lemma_.lower()
-        if i:  # the verbs that govern the trigger
+        if i and token.i not in coordinate:  # the verbs that govern the trigger ("threatened to attack", not "threatened X and called on Y")
             threatened |= lemma in THREAT_VERBS
             negated |= lemma in DENY_VERBS
             intended |= lemma in INTENT_VERBS
