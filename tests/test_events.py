@@ -174,6 +174,14 @@ def test_a_date_bounding_a_span_of_time_is_not_the_event_date(nlp):
 
 
 @pytest.mark.model
+def test_a_date_in_what_the_source_said_is_not_the_event_date(nlp):
+    row = code(nlp, "Uganda's president praised Kenya for its help and said construction would start in January.")[0]
+    assert (row["cameo_code"], row["event_date"], row["date_precision"]) == ("051", PUBLISHED, "day")
+    row = only(nlp, "Turkey and Greece agreed to reopen talks, the Greek foreign ministry said on Monday.")
+    assert row["event_date"] == date(2024, 5, 13), "the day it was said, for want of another"
+
+
+@pytest.mark.model
 def test_no_source_actor_no_event(nlp):
     assert code(nlp, "Someone attacked the building last night.") == []
 

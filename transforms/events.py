@@ -16,6 +16,7 @@ from transforms.events_context import (
     DENIED,
     HYPOTHETICAL,
     INTENDED,
+    SPEECH_VERBS,
     THREATENED,
     Context,
     context,
@@ -379,7 +380,7 @@ def _event_date(sent: Span, token: Token, published: date, future: bool) -> tupl
     """The date of the event: a DATE entity in the trigger's clause, else in the sentence, else the publication date.
 
     A date that opens or closes a span of time ("frozen since 2021", "until March") is not the event's date."""
-    dates = [e for e in sentence_ents(sent) if e.label_ == "DATE" and not _bounds_a_span(e)]
+    dates = [e for e in sentence_ents(sent) if e.label_ == "DATE" and not _bounds_a_span(e) and not _in_what_was_said(e, token)]
     if len(dates) > 1:  # the trigger's subtree is only needed to order them
         subtree = {t.i for t in token.subtree}
         dates.sort(key=lambda e: e.root.i not in subtree)
@@ -397,6 +398,18 @@ def _told_in_past_tense(ent: Span) -> bool:
     if verb is None:
         return False
     return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children))
+
+
+def _in_what_was_said(ent: Span, trigger: Token) -> bool:
+    """True for a date inside a clause reported by a speech verb below the trigger ("X praised Y and said construction
+    would start in January"): the date of what was said, not of the event."""
+    verb = next((t for t in ent.root.ancestors if t.pos_ in ("VERB", "AUX")), None)
+    for t in ent.root.ancestors:
+        if t.i == trigger.i:
+            return False
+        if t.lemma_.lower() in SPEECH_VERBS and t is not verb:
+            return any(a.i == trigger.i for a in t.ancestors)
+    return False
 
 
 SPAN_BOUNDS = {"since", "until", "till"}
