@@ -171,7 +171,7 @@ EVENTS = pa.schema(
         field("actor2_sector", pa.string(), "Target actor's sector."),
         field("actor2_name", pa.string(), "Most frequent surface text of the target actor (ties: the alphabetically first)."),
         field("modality", pa.string(), "Most frequent modality among the mentions (ties: the alphabetically first).", nullable=False),
-        field("negated", pa.bool_(), "True when most mentions are negated.", nullable=False),
+        field("negated", pa.bool_(), "True when modality is denied: the mentions that deny the event outnumber each other modality (ties as for modality).", nullable=False),
         field("location_name", pa.string(), "Most frequent place named by the mentions (ties: the alphabetically first)."),
         field("location_country", pa.string(), "Country of the place (ISO alpha-3)."),
         field("location_lat", pa.float64(), "Latitude of location_name, from its earliest-ingested mention that has coordinates."),

@@ -78,3 +78,16 @@ def test_the_coordinates_are_those_of_the_place_named(tmp_path):
     rollup(data, {date(2026, 1, 1)})
     [talks] = events(data)
     assert (talks["location_name"], talks["location_lat"], talks["location_lon"]) == ("Ankara", 39.92, 32.85)  # not Istanbul's
+
+
+def test_negated_agrees_with_modality(tmp_path):
+    data = DataDir(tmp_path)
+    at = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    arts = [article(n, published=date(2026, 1, 20), run_id="r", ingested_at=at) for n in (1, 2)]
+    denied = {**mention(arts[0], event="talks", event_date=date(2026, 1, 8)), "negated": True, "modality": "denied"}
+    intended = {**mention(arts[1], event="talks", event_date=date(2026, 1, 8)), "modality": "intended"}
+    publish(data, "b1", {"articles": [(a["published_at"], a) for a in arts],
+                         "event_mentions": [(arts[0]["published_at"], m) for m in (denied, intended)]})
+    rollup(data, {date(2026, 1, 1)})
+    [talks] = events(data)
+    assert (talks["modality"], talks["negated"]) == ("denied", True)  # one each: the tie goes to 'denied', negated with it

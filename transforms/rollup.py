@@ -64,7 +64,6 @@ EVENTS_SQL = f"""
                any_value(actor2_code) AS actor2_code, any_value(actor2_country) AS actor2_country,
                any_value(actor2_sector) AS actor2_sector, mode(actor2_text ORDER BY actor2_text) AS actor2_name,
                mode(modality ORDER BY modality) AS modality,
-               count_if(negated) * 2 > count(*) AS negated,
                any_value(location_country) AS location_country,
                count(*)::INTEGER AS num_mentions,
                count(DISTINCT source)::INTEGER AS num_sources,
@@ -78,7 +77,7 @@ EVENTS_SQL = f"""
     SELECT g.event_id, g.event_date, g.date_precision, t.cameo_code, t.cameo_base, t.cameo_root, t.quad_class,
            t.goldstein, t.plover_type, t.plover_mode, g.actor1_code, g.actor1_country, g.actor1_sector,
            g.actor1_name, g.actor2_code, g.actor2_country, g.actor2_sector, g.actor2_name, g.modality,
-           g.negated, pl.location_name, g.location_country, pl.location_lat, pl.location_lon, g.num_mentions,
+           g.modality = 'denied' AS negated, pl.location_name, g.location_country, pl.location_lat, pl.location_lon, g.num_mentions,
            g.num_sources, g.num_articles, g.avg_tone, least(g.first_seen_at, p.first_seen_at) AS first_seen_at,
            g.first_source_url, g.first_sentence
     FROM grouped g JOIN top_code t USING (event_id) LEFT JOIN top_place pl USING (event_id) LEFT JOIN previous p USING (event_id)
