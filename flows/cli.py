@@ -102,6 +102,18 @@ def parse_date(value: str) -> date:
     raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)")
 
 
+def publication_date(value: str) -> date:
+    """A --published date: YYYY-MM-DD, and not in the future."""
+    from transforms.read import FutureDate, parse_datetime
+
+    day = parse_date(value)
+    try:
+        parse_datetime(value)
+    except FutureDate as e:
+        raise argparse.ArgumentTypeError(f"{value!r} is {e}") from None
+    return day
+
+
 def positive_int(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
@@ -121,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = with_run_options(with_data_dir(commands.add_parser(
         "run", help="ingest files, folders, WARC archives and article URLs; fetch feeds and sitemaps")))
     run.add_argument("paths", nargs="*", help="files or folders (.txt, .html, .jsonl, .warc, .warc.gz) and http(s) article URLs")
-    run.add_argument("--published", type=parse_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
+    run.add_argument("--published", type=publication_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
 
     reprocess = with_processing_options(with_data_dir(commands.add_parser(
         "reprocess", help="rebuild articles made by an older pipeline version from data/raw/, replacing their rows")))

@@ -147,6 +147,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
      "--since 0001-01-01 --until 9999-12-31 is 3,652,059 days, over 3,660: "),
     (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), ("usage", "give --lake s3://bucket/news")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", ""), ("usage", "give the scheduler's address")),
+    (("run", "in.txt", "--published", "9999-12-31"), ("usage", "'9999-12-31' is later than now")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
     (("reprocess",), "no data directory at "),
 ])

@@ -37,7 +37,7 @@ def test_expressions_resolve_against_publication(expression, future, expected):
     assert resolve_date(expression, PUBLISHED, future=future) == expected
 
 
-@pytest.mark.parametrize("expression", ["", "the weekend talks", "recently", "a decade"])
+@pytest.mark.parametrize("expression", ["", "the weekend talks", "recently", "a decade", "December 9999", "31 December 9999"])
 def test_non_dates_give_none(expression):
     assert resolve_date(expression, PUBLISHED) is None
 

@@ -77,6 +77,16 @@ def test_a_published_at_out_of_range_in_utc_is_a_bad_field_and_the_next_record_i
     assert good.content == "Peru recalled its ambassador."
 
 
+@pytest.mark.parametrize("when", ["9999-12-31", "2999-01-01T00:00:00Z"])
+def test_a_published_at_in_the_future_is_a_bad_field_and_the_next_record_is_read(tmp_path, when):
+    path = tmp_path / "dates.jsonl"
+    path.write_text(json.dumps({"text": "Chile hosted talks.", "published_at": when}) + "\n"
+                    + json.dumps({"text": "Peru recalled its ambassador.", "published_at": "2020-03-01"}) + "\n")
+    bad, good = read_all(path)
+    assert bad.reason == Reason.BAD_FIELD and f"published_at {when!r} is later than now" in bad.detail
+    assert good.published_at == datetime(2020, 3, 1, tzinfo=UTC)
+
+
 def test_a_record_with_a_lone_surrogate_in_a_stored_field_is_a_bad_field_and_the_next_record_is_read(tmp_path):
     path = tmp_path / "surrogates.jsonl"
     text = "Chile hosted talks on Monday."

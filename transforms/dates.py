@@ -13,6 +13,7 @@ MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
 MONTHS["sept"] = 9
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
+LAST_MONTH = date(9999, 12, 1)  # dates from here on name no date: the lake works a month at a time up to the next one
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10, "several": 3, "few": 3}
 
@@ -56,12 +57,14 @@ def resolve_date(expression: str, published: date, *, future: bool = False) -> t
 
     Month and year precision dates are the first day of their month or year. `future` picks the
     upcoming month or weekday instead of the past one ("will start in July"). A date outside the
-    calendar ("100000 years ago", "January 0000") names no date.
+    calendar ("100000 years ago", "January 0000") or in its last month ("December 9999", whose next
+    month the lake's monthly rollup cannot name) names no date.
     """
     try:
-        return _resolve(expression, published, future)
+        found = _resolve(expression, published, future)
     except (OverflowError, ValueError):
         return None
+    return found if found is None or found[0] < LAST_MONTH else None
 
 
 def _resolve(expression: str, published: date, future: bool) -> tuple[date, str] | None:

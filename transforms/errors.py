@@ -28,7 +28,7 @@ class Reason(StrEnum):
     UNDECODABLE = ("UNDECODABLE", "No charset decodes the bytes to sensible text.")
     JSONL_MALFORMED = ("JSONL_MALFORMED", "A JSONL line that is not a JSON object.")
     JSONL_NO_TEXT = ("JSONL_NO_TEXT", "A JSONL record with neither text nor html.")
-    BAD_FIELD = ("BAD_FIELD", "A record field of the wrong type or form (a date that is no date).")
+    BAD_FIELD = ("BAD_FIELD", "A record field of the wrong type or form (a date that is no date, a publication date in the future).")
     EXTRACT_EMPTY = ("EXTRACT_EMPTY", "The cleaner found no main text.")
     EXTRACT_FAILED = ("EXTRACT_FAILED", "The extractor raised or ran out of time on the page.")
     NOT_ENGLISH = ("NOT_ENGLISH", "The text is in another language.")

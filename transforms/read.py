@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from transforms.decode import DecodeError, decode_bytes, looks_binary
@@ -16,6 +16,8 @@ MAX_INPUT_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_TYPE_CHARS = 200  # a Content-Type header is untrusted; kept and used only up to this
 TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 STAGE = "read"
+# How far past the current time a publication date may lie (a time zone ahead of UTC, a clock a little fast); later is no date.
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,6 +202,8 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
         return reject(Reason.BAD_URL, f"url {url[:200]!r}: {problem}")
     try:
         record_date = parse_datetime(record["published_at"]) if record.get("published_at") else None
+    except FutureDate as e:
+        return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is {e}")
     except ValueError as e:
         return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is not an ISO date: {e}")
     if "\x00" in body:
@@ -218,13 +222,21 @@ def is_unicode(value: str) -> bool:
     return True
 
 
+class FutureDate(ValueError):
+    """A publication date later than now: no article is published in the future."""
+
+
 def parse_datetime(value: str) -> datetime:
-    """An ISO date or date-time as an aware UTC datetime (naive values are taken as UTC); ValueError for what is none."""
+    """An ISO date or date-time as an aware UTC datetime (naive values are taken as UTC); ValueError for what is none,
+    FutureDate for one later than now (9999-12-31 would date the article's events there too)."""
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     try:
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except OverflowError as e:  # 0001-01-01T00:00:00+14:00 is a day before year 1 in UTC
         raise ValueError("out of range once in UTC") from e
+    if moment > datetime.now(UTC) + FUTURE_SLACK:
+        raise FutureDate(f"later than now ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC): no article is published in the future")
+    return moment
 
 
 def as_utc_datetime(day: date | None) -> datetime | None:
