@@ -91,3 +91,11 @@ def test_negated_agrees_with_modality(tmp_path):
     rollup(data, {date(2026, 1, 1)})
     [talks] = events(data)
     assert (talks["modality"], talks["negated"]) == ("denied", True)  # one each: the tie goes to 'denied', negated with it
+
+
+def test_a_lake_holding_an_event_in_december_9999_still_rolls_up(tmp_path):
+    data = DataDir(tmp_path)
+    art = article(1, published=date(9999, 12, 31), run_id="r", ingested_at=datetime(2026, 2, 10, tzinfo=UTC))
+    mentions = [mention(art, event="far", event_date=date(9999, 12, 31)), mention(art, event="talks", event_date=date(2026, 1, 8))]
+    publish(data, "b1", {"articles": [(art["published_at"], art)], "event_mentions": [(art["published_at"], m) for m in mentions]})
+    assert rollup(data, {date(9999, 12, 1), date(2026, 1, 1)}) == 1  # was: ValueError: year 10000 is out of range

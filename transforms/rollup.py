@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas.tables import TABLES, TIMESTAMP
+from transforms.dates import LAST_MONTH
 from transforms.load import DataDir, files_in, next_month, partition, replace_partitions
 from transforms.tabulate import conform
 
@@ -89,7 +90,8 @@ def rollup(data: DataDir, months: set[date]) -> int:
     """Recompute the events of the given months (any day of each) from every mention in the lake."""
     if not months or not (data.has_files("event_mentions") and data.has_files("articles")):
         return 0
-    keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months})
+    # December 9999 has no next month to bound it: only a lake written before such dates were refused holds it
+    keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months if m < LAST_MONTH})
     now, schema, events = datetime.now(UTC), TABLES["events"].schema, 0
     with data.connect() as con:  # one scan of the lake; then one month's groups in memory at a time, written before the next
         con.execute(f"CREATE TEMP TABLE mentions AS {mentions_sql(data.table_glob('event_mentions'), data.table_glob('articles'))}",
