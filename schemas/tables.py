@@ -69,7 +69,7 @@ ARTICLES = pa.schema(
         field("text_sha256", pa.string(), "SHA-256 of the normalised text (case and white space folded); equal hashes are duplicates.", nullable=False),
         field("word_count", pa.int32(), "Number of words in text.", nullable=False),
         field("tone", pa.float32(), "Tone as GDELT defines it: (positive - negative words) / words x 100, from the project's lexicon."),
-        field("extractor", pa.string(), "What made text from the input: trafilatura, plaintext or jsonl.", nullable=False),
+        field("extractor", pa.string(), "What made text from the input: trafilatura (HTML) or plaintext (text files and JSONL records' text).", nullable=False),
         field("extractor_version", pa.string(), "Version of the extractor.", nullable=False),
         field("input_format", pa.string(), "Input kind: txt, html, jsonl, warc or web.", nullable=False),
         field("raw_sha256", pa.string(), "SHA-256 of the raw input bytes (the page or the JSONL line).", nullable=False),
@@ -96,7 +96,7 @@ ENTITIES = pa.schema(
         field("actor_code", pa.string(), "CAMEO-style actor code (country + sector, e.g. USAGOV; IGO codes like NATO) when resolved."),
         field("country_code", pa.string(), "ISO 3166-1 alpha-3 country the entity is, belongs to or lies in."),
         field("sector", pa.string(), "CAMEO sector code: GOV, MIL, BUS, REB, IGO, MED, ..."),
-        field("source", pa.string(), "What produced the mention: model, or the project pattern that set it.", nullable=False),
+        field("source", pa.string(), "What produced the mention: model (spaCy's recogniser) or pattern (the project's entity patterns).", nullable=False),
         RUN_ID,
     ]
 )
