@@ -34,7 +34,7 @@ CREATE OR REPLACE VIEW "events" AS
          "actor1_name", "actor2_code", "actor2_country", "actor2_sector", "actor2_name", "modality", "negated",
          "location_name", "location_country", "location_lat", "location_lon", "num_mentions", "num_sources",
          "num_articles", "avg_tone", "first_seen_at", "first_source_url", "first_sentence", "updated_at",
-         "year", "month"
+         "plover_context", "year", "month"
   FROM read_parquet('data/lake/events/year=*/month=*/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER}, union_by_name = true);
 
 CREATE OR REPLACE VIEW "quarantine" AS

@@ -184,6 +184,8 @@ EVENTS = pa.schema(
         field("first_source_url", pa.string(), "Link to the first article that reported it: its canonical web URL, else the URL it was read from (articles.url).", nullable=False),
         field("first_sentence", pa.string(), "Evidence: the sentence of the earliest mention.", nullable=False),
         field("updated_at", TIMESTAMP, "When this rollup row was recomputed (UTC).", nullable=False),
+        field("plover_context", pa.string(), "PLOVER context of cameo_code (military, economic, ...) when it implies one, as in "
+              "event_mentions; null for rows written before it was kept."),
     ]
 )
 

@@ -99,3 +99,12 @@ def test_a_lake_holding_an_event_in_december_9999_still_rolls_up(tmp_path):
     mentions = [mention(art, event="far", event_date=date(9999, 12, 31)), mention(art, event="talks", event_date=date(2026, 1, 8))]
     publish(data, "b1", {"articles": [(art["published_at"], art)], "event_mentions": [(art["published_at"], m) for m in mentions]})
     assert rollup(data, {date(9999, 12, 1), date(2026, 1, 1)}) == 1  # was: ValueError: year 10000 is out of range
+
+
+def test_events_carry_the_plover_context_of_their_code(tmp_path):
+    data = DataDir(tmp_path)
+    art = article(1, published=date(2026, 1, 20), run_id="r", ingested_at=datetime(2026, 2, 10, tzinfo=UTC))
+    aid = {**mention(art, event="aid", event_date=date(2026, 1, 8), cameo="0333"), "plover_context": "humanitarian"}
+    publish(data, "b1", {"articles": [(art["published_at"], art)], "event_mentions": [(art["published_at"], aid)]})
+    rollup(data, {date(2026, 1, 1)})
+    assert events(data)[0]["plover_context"] == "humanitarian"

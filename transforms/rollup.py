@@ -28,7 +28,7 @@ def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
     """The mentions of the months given as parameter $months (list of 'YYYY-MM'), with what the rollup needs of their articles."""
     return f"""
     SELECT em.* EXCLUDE (sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
-                         plover_context, actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
+                         actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
                          attribution_code, confidence, coder_version, run_id),
            {ARTICLE_LINK} AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
     FROM read_parquet('{mentions_glob}', union_by_name=true) em
@@ -46,7 +46,8 @@ EVENTS_SQL = f"""
     top_code AS (
         SELECT event_id, cameo_code, any_value(cameo_base) AS cameo_base, any_value(cameo_root) AS cameo_root,
                any_value(quad_class) AS quad_class, any_value(goldstein) AS goldstein,
-               any_value(plover_type) AS plover_type, any_value(plover_mode) AS plover_mode
+               any_value(plover_type) AS plover_type, any_value(plover_mode) AS plover_mode,
+               any_value(plover_context) AS plover_context
         FROM m GROUP BY event_id, cameo_code
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY count(*) DESC, cameo_code) = 1
     ),
@@ -80,7 +81,7 @@ EVENTS_SQL = f"""
            g.actor1_name, g.actor2_code, g.actor2_country, g.actor2_sector, g.actor2_name, g.modality,
            g.modality = 'denied' AS negated, pl.location_name, g.location_country, pl.location_lat, pl.location_lon, g.num_mentions,
            g.num_sources, g.num_articles, g.avg_tone, least(g.first_seen_at, p.first_seen_at) AS first_seen_at,
-           g.first_source_url, g.first_sentence
+           g.first_source_url, g.first_sentence, t.plover_context
     FROM grouped g JOIN top_code t USING (event_id) LEFT JOIN top_place pl USING (event_id) LEFT JOIN previous p USING (event_id)
     ORDER BY g.event_date, g.event_id
 """
