@@ -317,6 +317,22 @@ def test_per_day_charts_leave_out_events_dated_only_to_the_month(tmp_path):
     assert "France will meet Germany in March." in page  # still an event: in the evidence of its actors
 
 
+def test_events_the_reports_deny_or_only_suppose_are_left_out(tmp_path):
+    data = build_lake(tmp_path)
+    denied = event_row(98, (4, "190", "RUSMIL", "RUS", "UKR", "UKR", None, 1, "Russia did not attack Ukraine.")) | {
+        "negated": True, "modality": "denied"}
+    supposed = event_row(99, (4, "190", "ETH", "ETH", "ERI", "ERI", None, 1, "If Ethiopia attacks Eritrea, ...")) | {
+        "modality": "hypothetical"}
+    publish(data, "not-happened", {"events": [(e["event_date"], e) for e in (denied, supposed)]})
+    catalog.refresh(data)
+    page = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text()
+    specs = json.loads(page.split('id="chart-specs">')[1].split("</script>")[0])
+    assert sum(row["events"] for row in specs["timeline"]["vconcat"][1]["data"]["values"]) == len(EVENTS)
+    assert f"<b>{len(EVENTS)}</b><span>events</span>" in page
+    assert "Left out: 2 events the reports deny or only suppose (negated, hypothetical)." in page
+    assert "Russia did not attack Ukraine." not in page and "If Ethiopia attacks Eritrea" not in page
+
+
 def map_values(page: str) -> list[dict]:
     specs = json.loads(page.split('id="chart-specs">')[1].split("</script>")[0])
     return specs["event-map"]["layer"][1]["data"]["values"]

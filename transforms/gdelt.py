@@ -26,7 +26,7 @@ from transforms.compact import exchange
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
 from transforms.load import DataDir, next_month
-from transforms.rollup import ARTICLE_LINK
+from transforms.rollup import ARTICLE_LINK, HAPPENED
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
@@ -58,8 +58,6 @@ GROUP_SECTORS = ("IGO", "NGO")
 OWNED = re.compile(r"\d{14}\.(export|mentions)\.CSV")  # the files an export writes, which the next one may replace
 LINK_UNSAFE = re.compile(r'["\s]')
 ROWS_PER_BATCH = 5000  # rows turned into lines at a time: Python holds no more, whatever the number of events
-# GDELT records what happened (intents and threats have codes of their own): an event the reports deny or only suppose is left out.
-HAPPENED = "NOT negated AND modality <> 'hypothetical'"
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,8 @@ def render(facts: Facts, options: ReportOptions, country: str | None) -> str:
         ("articles", "articles"), ("duplicates", "duplicates"), ("events", "events"),
         ("event_mentions", "event mentions"), ("quarantined", "quarantined"), ("fetches", "fetch attempts")))
     span = f" Events dated {t['first_event']} to {t['last_event']}." if t["first_event"] else ""
+    if t["not_happened"]:
+        span += f" Left out: {plural(t['not_happened'], 'event')} the reports deny or only suppose (negated, hypothetical)."
     empty = "" if t["events"] or t["articles"] else (
         '<p class="empty" id="nothing">The lake holds no articles or events for this report '
         f"({esc(scope_text(options, country))}). Ingest some with <code>newsevents run</code>, or widen the filters.</p>")

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from schemas.ddl import quote_literal
 from transforms.centroids import country_points
+from transforms.rollup import HAPPENED
 
 TOP_N = 15
 EVIDENCE_PER_ITEM = 3
@@ -43,14 +44,17 @@ def date_filter(column: str, options: ReportOptions) -> str:
 
 
 def filtered_views(con: duckdb.DuckDBPyConnection, options: ReportOptions, country: str | None) -> None:
-    """Temporary views ev, em, art, quar and fet: the tables cut to the report's filters."""
+    """Temporary views ev, em, art, quar and fet: the tables cut to the report's filters, the events (and their mentions) to
+    those that happened; dated_ev holds the events of the filters that did not, too."""
     c = quote_literal(country) if country else None
     involves = f"{c} IN (actor1_country, actor2_country, location_country)" if c else "true"
     mentioned = (f"article_id IN (SELECT article_id FROM entities WHERE country_code = {c} "
                  f"UNION SELECT article_id FROM event_mentions WHERE {involves})") if c else "true"
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TEMP VIEW ev AS SELECT * FROM events WHERE {date_filter('event_date', options)} AND {involves}")
-    con.execute(f"CREATE TEMP VIEW em AS SELECT * FROM event_mentions WHERE {date_filter('event_date', options)} AND {involves}")
+    con.execute(f"CREATE TEMP VIEW dated_ev AS SELECT * FROM events WHERE {date_filter('event_date', options)} AND {involves}")
+    con.execute(f"CREATE TEMP VIEW ev AS SELECT * FROM dated_ev WHERE {HAPPENED}")
+    con.execute(f"CREATE TEMP VIEW em AS SELECT * FROM event_mentions WHERE {date_filter('event_date', options)} AND {involves} "
+                "AND event_id IN (SELECT event_id FROM ev)")
     con.execute("CREATE TEMP VIEW art AS SELECT *, coalesce(published_at, ingested_at)::DATE AS day FROM articles "
                 f"WHERE {date_filter('coalesce(published_at, ingested_at)::DATE', options)} AND {mentioned}")
     con.execute(f"CREATE TEMP VIEW quar AS SELECT * FROM quarantine WHERE {date_filter('quarantine.at::DATE', options)}")
@@ -69,6 +73,7 @@ TOTALS_SQL = """
 SELECT (SELECT count(*) FROM art WHERE duplicate_of IS NULL) AS articles,
        (SELECT count(*) FROM art WHERE duplicate_of IS NOT NULL) AS duplicates,
        (SELECT count(*) FROM ev) AS events,
+       (SELECT count(*) FROM dated_ev) - (SELECT count(*) FROM ev) AS not_happened,
        (SELECT count(*) FROM ev WHERE date_precision <> 'day') AS coarse_dates,
        (SELECT count(*) FROM em) AS event_mentions,
        (SELECT count(*) FROM quar) AS quarantined,

@@ -14,6 +14,9 @@ from transforms.load import DataDir, files_in, next_month, partition, replace_pa
 from transforms.tabulate import conform
 
 ROLLUP_FILE = "part-rollup"
+# Events that happened, as GDELT records them (intents and threats have codes of their own): not those the reports deny or
+# only suppose ("if X attacks Y").
+HAPPENED = "NOT negated AND modality <> 'hypothetical'"
 PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE 3 END"
 # Ties never depend on the order DuckDB reads rows in (which changes with the months a query covers and its threads):
 # mode() takes the smallest of equally frequent values, and the coordinates are those of the first mention of the chosen
