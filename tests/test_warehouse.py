@@ -340,3 +340,14 @@ def test_a_missing_data_directory_is_refused_and_not_created(tmp_path, capsys):
     assert main(["sync", "--destination", f"duckdb://{tmp_path / 'w.duckdb'}", "--data-dir", str(missing)]) == 2
     assert capsys.readouterr().err == f"newsevents: no data directory at {missing}: sync copies the tables one holds\n"
     assert not missing.exists() and not (tmp_path / "w.duckdb").exists()
+
+
+def test_events_a_crashed_run_left_to_roll_up_are_replaced_not_doubled(tmp_path, destination):
+    from transforms.load import note_rollup
+
+    data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
+    two_runs(data)
+    sync(data, destination, dataset=dataset)
+    note_rollup(data, {date(2026, 1, 8)})  # a run killed after it published, before its rollup: the sync's recover rolls up January
+    assert sync(data, destination, dataset=dataset).rows["events"] == 3
+    assert query(destination, f"SELECT count(*), count(DISTINCT event_id) FROM {dataset}.events") == [(3, 3)]

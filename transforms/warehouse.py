@@ -100,8 +100,8 @@ def merge(data: DataDir, destination: str, dataset: str) -> SyncResult:
             raise NewseventsError(f"tables changed by hand in {shown} ({'; '.join(changed.values())}): nothing was loaded; "
                                   f"the next sync reloads {', '.join(sorted(changed))} from the lake")
         articles = pipeline.sql_client().make_qualified_table_name("articles")
-        read = Reads(data, cursors, months=set(state["months"]), articles=articles)
-        with exclusive(data):
+        with exclusive(data):  # its recover may roll up months: the events' months are read after it
+            read = Reads(data, cursors, months=set(state["months"]), articles=articles)
             for tables in (ROOT_TABLES, ARTICLE_ROWS):  # one package each, loaded in this order
                 if dropped := [t for t in tables if t in reload]:
                     pipeline.extract([read.resource(dlt, t) for t in dropped], refresh="drop_resources")
