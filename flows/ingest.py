@@ -424,7 +424,10 @@ def record_run(summary: RunSummary, flow_name: str, params: dict, options: RunOp
         "counts": dict(summary.counts), "versions": versions, "flow_run_id": flow_run.get_id(),
     }
     publish(data, f"run-{summary.run_id}", {"runs": [(started_at, row)]})
-    catalog.refresh(data)
+    try:
+        catalog.refresh(data)
+    except catalog.CatalogBusy as e:  # a reader (newsevents sql, a DuckDB shell) has it open: the run's tables are complete all the same
+        print(f"newsevents: {e}, so its views were not refreshed; the next newsevents command that reads does it", file=sys.stderr)
 
 
 def json_value(value: object) -> object:

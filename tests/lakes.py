@@ -1,4 +1,5 @@
-"""Small lakes built from hand-made rows (no NLP), for the compaction, export and sync tests; a second lock holder."""
+"""Small lakes built from hand-made rows (no NLP), for the compaction, export and sync tests; a second lock holder and a
+second holder of the catalog."""
 
 from __future__ import annotations
 
@@ -92,6 +93,20 @@ def held_by_another_process(root: Path) -> Iterator[int]:
     try:
         assert holder.stdout.readline().strip() == "held"
         yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@contextmanager
+def catalog_held(data: DataDir, *, read_only: bool) -> Iterator[None]:
+    """Another process holding the catalog file open (a DuckDB shell, a `newsevents sql`, a run refreshing it)."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time, duckdb\n"
+                               f"con = duckdb.connect({str(data.catalog)!r}, read_only={read_only})\n"
+                               "print('held', flush=True); time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
     finally:
         holder.kill()
         holder.wait()

@@ -107,6 +107,23 @@ def test_a_table_that_was_empty_when_the_views_were_made_is_read_once_it_has_fil
     assert catalog.query(data, "SELECT run_id FROM runs")[1] == [("written-by-the-writer",)]
 
 
+@pytest.mark.parametrize("read_only", [True, False], ids=["held-by-a-reader", "held-by-a-writer"])
+def test_a_catalog_another_process_holds_is_read_through_views_of_its_own(tmp_path, read_only):
+    from tests.lakes import catalog_held, run_row
+
+    data = DataDir(tmp_path / "data")
+    add_quarantine(data, [rejection_row("x")])
+    catalog.refresh(data)
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    publish(data, "later", {"runs": [(at, run_row("a-later-run", at))]})  # the catalog's empty view of runs is out of date
+    with catalog_held(data, read_only=read_only):
+        with pytest.raises(catalog.CatalogBusy, match=r"is open in another process \(pid [0-9]+\)"):
+            catalog.refresh(data)
+        assert catalog.query(data, "SELECT run_id FROM runs")[1] == [("a-later-run",)]
+        assert catalog.query(data, "SELECT count(*) FROM quarantine")[1] == [(1,)]
+    assert catalog.query(data, "SELECT run_id FROM runs")[1] == [("a-later-run",)]
+
+
 def test_a_catalog_file_duckdb_cannot_open_is_a_one_line_error_and_is_left_as_it_is(tmp_path):
     data = DataDir(tmp_path)
     add_quarantine(data, [rejection_row("x")])

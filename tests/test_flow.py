@@ -344,3 +344,19 @@ def test_the_runs_row_records_sets_of_options_as_sorted_json_lists(samples_run):
     options = json.loads(params)
     assert options["fetch"]["content_types"] == ["application/xhtml+xml", "text/html"]
     assert options["data_dir"] == str(data.root) and options["languages"] == ["en"]
+
+
+def test_a_run_while_a_reader_holds_the_catalog_completes_and_says_the_views_wait(prefect_harness, nlp, tmp_path, capsys):
+    from tests.lakes import catalog_held
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "accord.txt").write_text(ACCORD)
+    data = DataDir(tmp_path / "data")
+    catalog.refresh(data)
+    with catalog_held(data, read_only=True):  # a DuckDB shell, or a newsevents sql, open on the catalog
+        summary = ingest([str(inputs)], RunOptions(data_dir=data.root, published=date(2026, 6, 2)))
+    assert summary.counts["articles"] == 1
+    assert "is open in another process" in capsys.readouterr().err
+    assert catalog.query(data, "SELECT status FROM runs")[1] == [("completed",)]
+    assert catalog.query(data, "SELECT count(*) FROM articles")[1] == [(1,)]

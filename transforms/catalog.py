@@ -4,9 +4,13 @@ Views hold absolute paths (URLs for a lake on object storage), so any DuckDB cli
 the catalog file sees the tables whatever its working directory; newsevents' own connections
 register the lake's fsspec file system. The catalog records the lake location it was made for;
 when the data directory has moved or was pointed at another lake, the next command rewrites the views.
+The catalog file can be held by one process that writes it or by many that only read it, so a command that finds it
+held the other way reads through views of its own, and a run that cannot refresh it says so and ends well all the same.
 """
 
 from __future__ import annotations
+
+import re
 
 import duckdb
 
@@ -18,22 +22,27 @@ from transforms.load import DataDir
 META_TABLE = "newsevents_catalog"
 
 
+class CatalogBusy(NewseventsError):
+    """Another process has the catalog file open (a reader, while its views need rewriting; a writer, while they are rewritten)."""
+
+
 def refresh(data: DataDir) -> None:
     """(Re)create one view per table over the lake's current files."""
     data.root.mkdir(parents=True, exist_ok=True)
-    try:
-        con = data.connect(str(data.catalog))
-    except duckdb.Error as e:
-        raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
-    with con:
-        empty = []
-        for name in TABLES:
-            glob, has_files = data.table_glob(name), data.has_files(name)
-            missing = columns_missing(con, name, glob) if has_files else ()
-            con.execute(view_sql(name, glob, has_files=has_files, missing=missing))
-            empty += [] if has_files else [name]
-        con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ, empty_tables VARCHAR[])")
-        con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now(), ?)", [data.lake.url(), empty])
+    with open_file(data, read_only=False) as con:
+        make_views(con, data)
+
+
+def make_views(con: duckdb.DuckDBPyConnection, data: DataDir) -> None:
+    """One view per table over the lake's current files in this database, and the record of what they were made for."""
+    empty = []
+    for name in TABLES:
+        glob, has_files = data.table_glob(name), data.has_files(name)
+        missing = columns_missing(con, name, glob) if has_files else ()
+        con.execute(view_sql(name, glob, has_files=has_files, missing=missing))
+        empty += [] if has_files else [name]
+    con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ, empty_tables VARCHAR[])")
+    con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now(), ?)", [data.lake.url(), empty])
 
 
 def columns_missing(con: duckdb.DuckDBPyConnection, table: str, glob: str) -> tuple[str, ...]:
@@ -60,25 +69,38 @@ def current(con: duckdb.DuckDBPyConnection, data: DataDir) -> bool:
 
 def connect(data: DataDir) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the catalog, refreshed first when missing, made for another location, or holding an
-    empty view of a table that has files now.
+    empty view of a table that has files now; when another process has the catalog open so that it cannot be read or
+    refreshed, a connection of its own with the same views.
 
     It keeps the Parquet footers it reads (DuckDB checks a kept footer against the file before using it), so a
     session of several queries reads and parses each lake file's footer once rather than once per query."""
-    con = open_catalog(data) if data.catalog.exists() else None
-    if con is None or not current(con, data):
-        if con is not None:
-            con.close()
-        refresh(data)
-        con = open_catalog(data)
+    try:
+        con = catalog_connection(data)
+    except CatalogBusy:
+        con = data.connect()
+        make_views(con, data)
     con.execute("SET parquet_metadata_cache = true")
     return con
 
 
-def open_catalog(data: DataDir) -> duckdb.DuckDBPyConnection:
-    """The catalog file opened read-only; a file DuckDB cannot open is a one-line error."""
+def catalog_connection(data: DataDir) -> duckdb.DuckDBPyConnection:
+    """The catalog opened read-only, refreshed first when it is not current."""
+    con = open_file(data, read_only=True) if data.catalog.exists() else None
+    if con is None or not current(con, data):
+        if con is not None:
+            con.close()
+        refresh(data)
+        con = open_file(data, read_only=True)
+    return con
+
+
+def open_file(data: DataDir, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """The catalog file opened; a file DuckDB cannot open is a one-line error, CatalogBusy when another process holds it."""
     try:
-        return data.connect(str(data.catalog), read_only=True)
+        return data.connect(str(data.catalog), read_only=read_only)
     except duckdb.Error as e:
+        if held := re.search(r"Could not set lock on file.*?\(PID (\d+)\)", str(e)):
+            raise CatalogBusy(f"the catalog {data.catalog} is open in another process (pid {held[1]})") from e
         raise NewseventsError(f"cannot open the catalog {data.catalog}: {e}") from e
 
 
