@@ -4,7 +4,9 @@ A batch is written to `<data>/staging/<batch>/`, validated, then a journal listi
 (staged, final) pair is written, then each file is renamed into `<data>/lake/`. A crash before
 the journal leaves nothing visible; a crash after it is rolled forward by `recover` at the
 next start. A batch always writes the same file names, so publishing it again replaces.
-A batch that replaces articles also rewrites, in the same journal, the files holding their old rows.
+A batch that replaces articles also removes, in the same journal, the files holding their old rows, after moving in
+new files of the rows those keep: no lake file is ever replaced under its own name, and a reader meanwhile may see a
+row twice, never miss one.
 The months of the event mentions a batch adds or retires go into a rollup backlog before the batch
 is visible, and leave it when the events of those months are rewritten: a crash between the two
 is caught up by `recover`.
@@ -31,6 +33,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError, first_line
+from transforms.ids import stable_id
 from transforms.lake import Lake, location
 from transforms.tabulate import to_table
 
@@ -152,7 +155,7 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
     """
     stage_dir = data.staging / batch_id
     shutil.rmtree(stage_dir, ignore_errors=True)
-    moves, removes = retire_articles(data, stage_dir / "retired", replacing or {})
+    moves, removes = retire_articles(data, batch_id, replacing or {})
     written: dict[str, int] = {}
     for name, dated_rows in tables.items():
         if not dated_rows:
@@ -169,13 +172,15 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
         written[name] = len(dated_rows)
     if moves or removes:
         note_rollup(data, {row["event_date"] for _, row in tables.get("event_mentions", ())})
-        commit(data, batch_id, moves, removes)
+        written_over = {final for _, final in moves}  # a batch published again replaces its own files
+        commit(data, batch_id, moves, [name for name in removes if name not in written_over])
     shutil.rmtree(stage_dir, ignore_errors=True)
     return written
 
 
-def retire_articles(data: DataDir, stage_dir: Path, replacing: Mapping[str, str | None]) -> tuple[list[tuple[str, str]], list[str]]:
-    """Staged rewrites (and removals) of the lake files holding rows of these articles, without those rows."""
+def retire_articles(data: DataDir, batch_id: str, replacing: Mapping[str, str | None]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The lake files holding rows of these articles, to remove, and the staged files of the rows they keep, to move in
+    first (a reader meanwhile may see a kept row twice, never none)."""
     moves: list[tuple[str, str]] = []
     removes: list[str] = []
     if not replacing:
@@ -195,14 +200,21 @@ def retire_articles(data: DataDir, stage_dir: Path, replacing: Mapping[str, str 
             if table == "event_mentions":
                 retired = stored.filter(pc.is_in(stored["article_id"], value_set=pa.array(ids)))
                 note_rollup(data, set(retired["event_date"].to_pylist()))
-            if kept.num_rows == 0:
-                removes.append(name)
-                continue
-            staged = stage_dir / data.lake.relative(name)
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(kept, staged)
-            moves.append((str(staged), name))
+            removes.append(name)
+            if kept.num_rows:
+                kept_file = kept_name(data.lake.relative(name), batch_id)
+                staged = data.staging / batch_id / "retired" / kept_file
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                write_parquet(kept, staged)
+                moves.append((str(staged), data.lake.url(kept_file)))
     return moves, removes
+
+
+def kept_name(relative: str, batch_id: str) -> str:
+    """Where the rows a batch keeps of a lake file (table/year=YYYY/month=MM/name.parquet) go: a new file beside it, since
+    DuckDB may read a file replaced under its own name with the old file's metadata and the new one's bytes ('Invalid
+    data', 'dictionary offset out of range')."""
+    return f"{relative.rsplit('/', 1)[0]}/part-{batch_id}-kept-{stable_id(relative)}.parquet"
 
 
 def files_in(data: DataDir, table: str, partitions: Collection[str | None]) -> list[str]:
