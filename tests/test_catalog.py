@@ -162,3 +162,33 @@ def test_parquet_round_trips_through_duckdb_unchanged(tmp_path_factory, details)
     _, got = catalog.query(data, "SELECT quarantine_id, detail, url FROM quarantine ORDER BY url")
     want = sorted((r["quarantine_id"], r["detail"], r["url"]) for r in rows)
     assert sorted(got) == want
+
+
+def test_a_query_while_files_are_replaced_and_compacted_is_answered(tmp_path):
+    import threading
+
+    from tests.lakes import article
+    from transforms.compact import compact
+
+    data = DataDir(tmp_path)
+    day, at = datetime(2026, 1, 9, tzinfo=UTC), datetime(2026, 1, 10, tzinfo=UTC)
+    publish(data, "first", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(10)]})
+    stop = threading.Event()
+
+    def write() -> None:  # replacing runs and compactions, as fast as they go
+        for round_ in range(10_000):
+            again = article(round_ % 10, published=day, run_id=f"r{round_ + 1}", ingested_at=at)
+            publish(data, f"again-{round_}", {"articles": [(day, again)]}, replacing={again["article_id"]: "year=2026/month=01"})
+            if round_ % 3 == 2:
+                compact(data)
+            if stop.is_set():
+                return
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        answers = [catalog.query(data, "SELECT count(DISTINCT article_id) FROM articles")[1] for _ in range(150)]
+    finally:
+        stop.set()
+        writer.join()
+    assert set(map(tuple, answers)) == {((10,),)}

@@ -20,6 +20,7 @@ from transforms.errors import NewseventsError, first_line
 from transforms.load import DataDir
 
 META_TABLE = "newsevents_catalog"
+QUERY_ATTEMPTS = 5  # a query that lists files a writer then removes is rarely unlucky twice (3 % of reads once, under heavy churn)
 
 
 class CatalogBusy(NewseventsError):
@@ -105,11 +106,20 @@ def open_file(data: DataDir, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of a query against the views; a bad query is a one-line error."""
+    """Column names and rows of a query against the views; a bad query is a one-line error. A query that opened a lake file
+    removed since it listed it (a run or a compaction at work meanwhile) is run again, at most QUERY_ATTEMPTS times."""
+    attempts = 1
     with connect(data) as con:
-        try:
-            cursor = con.execute(sql)
-        except duckdb.Error as e:
-            raise NewseventsError(f"query failed: {first_line(e)}") from e
-        columns = [d[0] for d in cursor.description or []]
-        return columns, cursor.fetchall()
+        while True:
+            try:
+                cursor = con.execute(sql)
+                return [d[0] for d in cursor.description or []], cursor.fetchall()
+            except duckdb.Error as e:
+                if attempts == QUERY_ATTEMPTS or not file_gone(e):
+                    raise NewseventsError(f"query failed: {first_line(e)}") from e
+                attempts += 1
+
+
+def file_gone(error: duckdb.Error) -> bool:
+    """True when DuckDB could not open a file it had listed: a local file's 'No such file', an fsspec FileNotFoundError."""
+    return isinstance(error, duckdb.IOException) and any(hint in str(error) for hint in ("No such file", "FileNotFoundError"))
