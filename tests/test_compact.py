@@ -158,3 +158,26 @@ def test_without_a_folder_exchange_the_journal_moves_and_removes_file_by_file(tm
     assert compact(data).files_after == 3
     assert len(files(data, "event_mentions")) == 1 and rows(data, "SELECT * FROM event_mentions ORDER BY ALL") == before
     assert not list(data.staging.glob("compact-*")) and not list(data.journal.glob("*"))
+
+
+def test_a_compaction_that_drops_no_copy_leaves_the_events_alone(tmp_path):
+    data = DataDir(tmp_path)
+    two_runs(data)
+    before = rows(data, "SELECT event_id, updated_at FROM events ORDER BY ALL")
+    assert compact(data).events == 0
+    assert rows(data, "SELECT event_id, updated_at FROM events ORDER BY ALL") == before, "a warehouse sync would send every event again"
+
+
+def test_a_compaction_that_drops_a_copy_of_a_mention_recomputes_its_month(tmp_path):
+    from transforms.rollup import rollup
+
+    data = DataDir(tmp_path)
+    two_runs(data)
+    a1 = article(1, published=date(2026, 1, 9), run_id="20260110T120000Z-aaaaaa", ingested_at=datetime(2026, 1, 10, 12, tzinfo=UTC))
+    copy = mention(a1, event="talks", event_date=date(2026, 1, 8))
+    publish(data, "copy", {"event_mentions": [(a1["published_at"], {**copy, "run_id": "20260112T000000Z-eeeeee"})]})
+    rollup(data, {date(2026, 1, 1)})
+    talks = "SELECT num_mentions FROM events WHERE cameo_code = '042'"
+    assert rows(data, talks) == [(3,)], "the copy counts twice until compaction drops it"
+    assert compact(data).events == 3
+    assert rows(data, talks) == [(2,)]

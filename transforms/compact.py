@@ -25,7 +25,14 @@ import pyarrow.parquet as pq
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError
 from transforms.ids import stable_id
-from transforms.load import PARQUET_OPTIONS, DataDir, exclusive, roll_forward, write_journal
+from transforms.load import (
+    PARQUET_OPTIONS,
+    DataDir,
+    exclusive,
+    note_rollup,
+    roll_forward,
+    write_journal,
+)
 from transforms.rollup import rollup
 
 # The column whose greatest value marks the latest copy of a row; `events` is rewritten whole by the
@@ -72,14 +79,18 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
         shutil.rmtree(stage_root, ignore_errors=True)
         moves: list[tuple[str, str]] = []
         rows_before = rows_after = 0
+        deduplicated: dict[tuple[str, str], list[str]] = {}
         with data.connect() as con:
-            months = touched_months(con, data, files)
             for (table, part), part_files in files.items():
                 staged = stage_root / table / part / f"part-{batch_id}.parquet"
                 staged.parent.mkdir(parents=True)
                 read, written = merge(con, table, part_files, staged)
                 moves.append((str(staged), lake.url(table, part, staged.name)))
                 rows_before, rows_after = rows_before + read, rows_after + written
+                if written < read:
+                    deduplicated[table, part] = part_files
+            months = touched_months(con, data, deduplicated)  # only dropped copies change events: the backlog has the rest
+        note_rollup(data, months)  # a crash after the commit leaves them to `recover`
         journal = write_journal(data, batch_id, moves, [f for fs in files.values() for f in fs])
         if lake.local:
             for table, part in files:
@@ -119,7 +130,8 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], path: Pa
 
 
 def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[tuple[str, str], list[str]]) -> set[date]:
-    """Event months whose rollup can change: those of the mentions being merged and of the mentions of the articles being merged."""
+    """Event months whose rollup can change: those of the mentions being merged and of the mentions of the articles being merged
+    (files by table and partition)."""
     def of(table: str) -> list[str]:
         return [f for (name, _), fs in files.items() if name == table for f in fs]
 
