@@ -258,13 +258,14 @@ def news_url(loc: str, day: int | None) -> str:
     return f"<url><loc>{loc}</loc>{dated}</url>"
 
 
-def sitemap_site(children: list[list[int | None]]) -> Site:
-    """An index of urlsets, child k listing /page/c{k}-{i} dated by children[k][i]."""
+def sitemap_site(children: list[list[int | None]], lastmods: list[str] | None = None) -> Site:
+    """An index of urlsets, child k listing /page/c{k}-{i} dated by children[k][i], last changed at lastmods[k] if given."""
     site = Site({})
     xml = {"Content-Type": "application/xml"}
+    changed = [f"<lastmod>{when}</lastmod>" for when in lastmods] if lastmods else [""] * len(children)
     site.routes["/index.xml"] = (200, xml, (
         '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(f"<sitemap><loc>{site.base}/c{k}.xml</loc></sitemap>" for k in range(len(children)))
+        + "".join(f"<sitemap><loc>{site.base}/c{k}.xml</loc>{changed[k]}</sitemap>" for k in range(len(children)))
         + "</sitemapindex>").encode())
     for k, days in enumerate(children):
         entries = "".join(news_url(f"{site.base}/page/c{k}-{i}", day) for i, day in enumerate(days))
@@ -296,6 +297,18 @@ def test_with_a_window_and_a_cap_the_first_dated_entries_in_sitemap_order_are_ta
     assert [t.url.removeprefix(site.base) for t in found.targets] == ["/page/c1-0", "/page/c1-2", "/page/c1-3"]
     assert found.undated == 2, "the undated entries met before the source had its 3, in order"
     assert site.hits["/c3.xml"] == 1 and site.hits["/c4.xml"] == 0, "fetched four at a time"
+
+
+def test_with_a_window_an_index_skips_the_sitemaps_changed_before_it_and_reads_the_earliest_changed_first():
+    days = list(range(24, 0, -1))  # per-day sitemaps listed newest first: c0 lists 24 November, c23 the 1st
+    site = sitemap_site([[day] for day in days], lastmods=[f"2026-11-{day:02d}T23:59:00Z" for day in days])
+    try:
+        found = discover([Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",))], options=OPTIONS,
+                         window=(date(2026, 11, 3), date(2026, 11, 3)), max_sitemaps=4)
+    finally:
+        site.shutdown()
+    assert [t.url.removeprefix(site.base) for t in found.targets] == ["/page/c21-0"]
+    assert [k for k in range(24) if site.hits[f"/c{k}.xml"]] == [20, 21, 22], "3 and 4 November, and the 2nd (a day's slack)"
 
 
 def test_a_sitemap_over_the_protocols_50000_urls_is_read_to_the_limit_and_says_so():

@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
@@ -37,7 +37,7 @@ from transforms.fetch import STAGE, Fetched, Target, fetch
 from transforms.fetch_http import retryable_status
 from transforms.fetch_options import FEED_TYPES, FetchOptions
 from transforms.rawstore import RawStore
-from transforms.read import RawDocument, parse_datetime
+from transforms.read import RawDocument, as_utc_datetime, parse_datetime
 from transforms.robots import RobotsCache
 from transforms.sources import Source
 from transforms.urls import canonical_url, url_problem
@@ -295,7 +295,7 @@ def sitemap_entries(document: RawDocument, source_name: str, *, cap: int | None 
         if kind not in ("urlset", "sitemapindex"):
             return malformed(f"root element <{kind}> is neither <urlset> nor <sitemapindex>")
         if kind == "sitemapindex":
-            listing = Listing(nested=[canonical_url(loc) for _, loc in located() if not url_problem(loc)])
+            listing = Listing(nested=nested_sitemaps(located(), window))
         else:
             listing = take((entry_target(node, loc, source_name) for node, loc in located()), cap, window)
     except DefusedXmlException as e:
@@ -326,14 +326,32 @@ def parsed_children(raw: bytes) -> Iterator[Element]:
             root.clear()
 
 
+def nested_sitemaps(entries: Iterable[tuple[Element, str]], window: tuple[date, date] | None) -> list[str]:
+    """The sitemap URLs of an index, in its order. With a window, those last changed (<lastmod>) before the window began are
+    left out, as they cannot list its articles (a day's slack for a lastmod without a time zone), and the others are read
+    earliest changed first, those without a lastmod last: per-day or per-month sitemaps listed newest first would
+    otherwise spend the per-run limit of sitemaps on the days after the window."""
+    nested = [(child_time(node, "lastmod"), canonical_url(loc)) for node, loc in entries if not url_problem(loc)]
+    if window:
+        since = as_utc_datetime(window[0] - timedelta(days=1))
+        nested = sorted([(when, url) for when, url in nested if when is None or when >= since],
+                        key=lambda pair: pair[0] or datetime.max.replace(tzinfo=UTC))
+    return [url for _, url in nested]
+
+
+def child_time(element: Element, name: str) -> datetime | None:
+    """The date-time of the first descendant with the local name, in UTC; None when it has none or it does not parse."""
+    text = child_text(element, name)
+    try:
+        return parse_datetime(text) if text else None
+    except ValueError:
+        return None
+
+
 def entry_target(node: Element, loc: str, source_name: str) -> Target:
     """The article target of a urlset's <url>: its news title and publication date (lastmod is a change time)."""
-    published = child_text(node, "publication_date")
-    try:
-        published_at = parse_datetime(published) if published else None
-    except ValueError:
-        published_at = None
-    return Target(url=loc, source_name=source_name, title=child_text(node, "title"), published_at=published_at)
+    return Target(url=loc, source_name=source_name, title=child_text(node, "title"),
+                  published_at=child_time(node, "publication_date"))
 
 
 class FeedState:
