@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -20,12 +22,26 @@ def days(since: date, until: date) -> list[date]:
 @flow(name="backfill")
 def backfill(since: date, until: date, options: RunOptions, echo: bool = False) -> list[RunSummary]:
     """Ingest the sources' articles dated each day from since to until, one parameterised run per day (with echo, each
-    day's summary line is printed as the day ends)."""
+    day's summary line is printed as the day ends, and where to resume on stderr if a day stops)."""
     daily = ingest.with_options(task_runner=build_task_runner(options))
-    summaries = []
-    for day in days(since, until):
-        summaries.append(daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day)))
+    summaries: list[RunSummary] = []
+    began = time.perf_counter()
+    for day in (span := days(since, until)):
+        try:
+            summaries.append(daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day)))
+        except BaseException:
+            if echo:
+                print(f"newsevents: the backfill stopped on {day}, {len(summaries)} of {len(span)} days done; "
+                      f"--since {day} --until {until} finishes it", file=sys.stderr, flush=True)
+            raise
         if echo:
-            print(summaries[-1].line(), flush=True)
+            print(day_line(day, len(summaries), len(span), time.perf_counter() - began) + summaries[-1].line(), flush=True)
     return summaries
 
+
+def day_line(day: date, done: int, total: int, elapsed: float) -> str:
+    """The head of a day's summary line: the day, how many of the range are done and, until the last, about how long the
+    others take at the pace so far."""
+    seconds = elapsed / done * (total - done)
+    left = "" if done == total else f", about {seconds:.0f} s left" if seconds < 120 else f", about {seconds / 60:.0f} min left"
+    return f"{day} (day {done} of {total}{left}): "

@@ -361,7 +361,7 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
         model_meta(options.model)  # a missing model stops the run before any work
         if options.in_threads:
             load_nlp(options.model)  # the worker threads share this process's model: built once, before they start
-        progress = RunProgress(total, label=flow_name)
+        progress = RunProgress(total, label=flow_name if options.window is None else f"backfill {options.window[0]}")
         batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
         try:
             with progress:

@@ -222,7 +222,7 @@ def test_backfill_exits_1_only_when_every_input_of_every_day_was_quarantined(tmp
 
         some = backfill("2026-11-23", "2026-11-24")  # the 24th's only input, a 404, is quarantined; the 23rd's is stored
         assert some.returncode == 0 and "nothing could be read" not in some.stderr, some.stderr
-        assert [line.split(": ", 1)[1][:26] for line in some.stdout.splitlines()] == ["1 inputs -> 1 articles, 0 ",
+        assert [line.split(": ", 2)[2][:26] for line in some.stdout.splitlines()] == ["1 inputs -> 1 articles, 0 ",
                                                                                       "1 inputs -> 0 articles, 0 "]
         none = backfill("2026-11-24", "2026-11-25")
         assert none.returncode == 1

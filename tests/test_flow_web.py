@@ -17,6 +17,7 @@ from warcio.warcwriter import WARCWriter
 from flows.ingest import ingest
 from flows.options import RunOptions
 from transforms import catalog
+from transforms.errors import NewseventsError
 from transforms.fetch_options import FetchOptions
 from transforms.load import DataDir
 from transforms.sources import Source
@@ -179,12 +180,25 @@ def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harn
 
     data = DataDir(tmp_path / "data")
     summaries = backfill(date(2026, 11, 23), date(2026, 11, 25), options(data, site), echo=True)
-    assert capsys.readouterr().out.splitlines() == [s.line() for s in summaries], "each day's line as the day ends"
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == [s.line() for s in summaries], "each day's line as the day ends"
+    assert [re.match(r"(.+?)(, about \d+ s left)?\): run ", line)[1] for line in lines] == [
+        "2026-11-23 (day 1 of 3", "2026-11-24 (day 2 of 3", "2026-11-25 (day 3 of 3"]
+    assert "left" in lines[0] and "left" not in lines[-1]
     assert [s.counts["inputs"] for s in summaries] == [0, len(PAGES) + 2, 0]  # the feed dates every item 24 November
     _, runs = catalog.query(data, "SELECT count(*) FROM runs")
     assert runs == [(3,)]
     _, windows = catalog.query(data, "SELECT json_extract_string(params, '$.window[0]') FROM runs ORDER BY 1")
     assert windows == [("2026-11-23",), ("2026-11-24",), ("2026-11-25",)]
+
+
+def test_a_backfill_that_stops_says_how_many_days_are_done_and_how_to_finish(prefect_harness, site, tmp_path, capsys):
+    from flows.backfill import backfill
+
+    with pytest.raises(NewseventsError, match="no_such_model"):
+        backfill(date(2026, 11, 23), date(2026, 11, 25), options(DataDir(tmp_path / "data"), site, model="no_such_model"), echo=True)
+    assert ("newsevents: the backfill stopped on 2026-11-23, 0 of 3 days done; --since 2026-11-23 --until 2026-11-25 "
+            "finishes it\n") in capsys.readouterr().err
 
 
 def write_warc(archive: Path, responses: list[tuple[str, bytes, str]]) -> None:
