@@ -68,15 +68,19 @@ class RunSummary:
     seconds: float
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine reason -> inputs
     domains: dict[str, dict[str, int]] = field(default_factory=dict)  # fetched domain -> outcome -> attempts
+    older: int = 0  # articles in the lake an older pipeline version made, once an ingest run is done
 
     def line(self) -> str:
         c = self.counts
         replaced = f" ({c['replaced']} replacing older rows)" if c["replaced"] else ""
         fetched = f"; {c['fetches']} fetch attempts" if c["fetches"] else ""
         fetched += f"; undated articles left out of the window: {c['undated']}" if c["undated"] else ""
+        older = (f"; {self.older} articles in the lake were made by an older pipeline version (`newsevents reprocess` "
+                 "rebuilds them)") if self.older else ""
         return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "
                 f"{c['unchanged']} already in the lake, {c['quarantined']} quarantined; {c['entities']} entities, "
-                f"{c['event_mentions']} event mentions, {c['events']} events in the months touched{fetched}; {self.seconds:.1f} s")
+                f"{c['event_mentions']} event mentions, {c['events']} events in the months touched{fetched}; {self.seconds:.1f} s"
+                f"{older}")
 
 
 @task(name="clean", cache_policy=NO_CACHE)
@@ -317,8 +321,10 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
         return gather(inputs, options.sources, options=gather_options, store=store, known_urls=batches.seen.urls,
                       feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated, on_total=batches.progress.expect)
 
-    return run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options),
-                       published=feeds.save)
+    summary = run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options),
+                          published=feeds.save)
+    summary.older = count_stale_articles(data, pipeline_version(model_meta(options.model)))
+    return summary
 
 
 @flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -336,6 +342,9 @@ def reprocess(options: RunOptions, everything: bool = False) -> RunSummary:
                        stale=[r["article_id"] for r in rows])
 
 
+STALE = "$version IS NULL OR pipeline_version IS DISTINCT FROM $version"  # the articles reprocess rebuilds
+
+
 def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
     """The stored articles (originals before their duplicates) not made by the current pipeline version (all when None),
     with the columns `reread` uses (null where no file has a column yet)."""
@@ -343,10 +352,18 @@ def stale_articles(data: DataDir, current_version: str | None) -> list[dict]:
     with data.connect() as con:
         cursor = con.execute(
             f"SELECT {catalog.stored_columns(con, 'articles', glob, REREAD_COLUMNS)} FROM read_parquet('{glob}', union_by_name=true) "
-            "WHERE $version IS NULL OR pipeline_version IS DISTINCT FROM $version "
-            "ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})
+            f"WHERE {STALE} ORDER BY duplicate_of IS NOT NULL, ingested_at, article_id", {"version": current_version})
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def count_stale_articles(data: DataDir, current_version: str) -> int:
+    """How many stored articles the current pipeline version did not make (what `reprocess` would rebuild)."""
+    if not data.has_files("articles"):
+        return 0
+    with data.connect() as con:
+        return con.execute(f"SELECT count(*) FROM read_parquet('{data.table_glob('articles')}', union_by_name=true) WHERE {STALE}",
+                           {"version": current_version}).fetchone()[0]
 
 
 def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, total: int | None,

@@ -238,6 +238,9 @@ def test_reprocess_redoes_articles_of_an_older_pipeline_from_the_raw_store(sampl
     older = pq.read_table(files[0])
     pq.write_table(older.set_column(older.schema.get_field_index("pipeline_version"), "pipeline_version",
                                     pa.array(["newsevents 0.0.1"] * older.num_rows)), files[0])
+    rerun = ingest([str(SAMPLES)], RunOptions(data_dir=data.root))
+    assert (rerun.counts["articles"], rerun.older) == (0, older.num_rows), "unchanged inputs are not redone, and the run says so"
+    assert f"{older.num_rows} articles in the lake were made by an older pipeline version (`newsevents reprocess`" in rerun.line()
     summary = reprocess(RunOptions(data_dir=data.root))
     assert summary.counts["replaced"] == summary.counts["inputs"] == older.num_rows > 0
     after = {t: catalog.query(data, f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL")[1] for t in ("entities", "event_mentions")}
