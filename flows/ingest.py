@@ -138,7 +138,7 @@ class Batches:
 
     def run(self, items: Iterable[RawDocument | Rejection | Known]) -> None:
         """Process every input of the stream."""
-        for batch in chunks(items, self.options.batch_size):
+        for batch in chunks(self.read(items), self.options.batch_size):
             tally = Tally(inputs=len(batch), unchanged=sum(isinstance(item, Known) for item in batch),
                           rejections=[item for item in batch if isinstance(item, Rejection)])
             documents = [item for item in batch if isinstance(item, RawDocument)]
@@ -148,6 +148,12 @@ class Batches:
         self.drain(0)
         with signals_deferred():  # the fetch rows queued since the last batch, published and counted together
             raise_pending(self.flush([], [], [], []))
+
+    def read(self, items: Iterable[RawDocument | Rejection | Known]) -> Iterator[RawDocument | Rejection | Known]:
+        """The stream, each input counted as read."""
+        for item in items:
+            self.progress.read()
+            yield item
 
     def drain(self, keep: int) -> None:
         """Finish the oldest batches until at most `keep` are in flight at each stage (at the end, every cleaned batch

@@ -31,3 +31,19 @@ def test_a_total_learnt_during_the_run_gives_the_bar_its_end():
         progress.expect(8)
         screen.print(progress.bar.get_renderable())
     assert "2/8" in screen.file.getvalue()
+
+
+def test_the_inputs_read_show_before_their_batch_is_finished():
+    screen = Console(file=io.StringIO(), width=100)
+    with RunProgress(64, label="ingest", stream=Terminal()) as progress:
+        for _ in range(40):  # pages fetched one a second: their batch is published in a minute
+            progress.read()
+        screen.print(progress.bar.get_renderable())
+    assert "0/64" in screen.file.getvalue() and "40 read" in screen.file.getvalue()
+
+
+def test_a_log_gets_a_line_while_inputs_are_read_and_none_is_finished():
+    log = io.StringIO()
+    with RunProgress(64, label="ingest", every_seconds=0, stream=log) as progress:
+        progress.read()
+    assert log.getvalue() == "progress: 0/64 inputs, 0.0 inputs/s (1 read)\n"
