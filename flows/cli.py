@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -344,6 +344,8 @@ def command_backfill(args: argparse.Namespace) -> int:
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
+    if args.since > (tomorrow := datetime.now(UTC).date() + timedelta(days=1)):
+        raise NewseventsError(f"--since {args.since} is after tomorrow ({tomorrow}, UTC): no source dates articles that late yet")
     if (span := (args.until - args.since).days + 1) > MAX_BACKFILL_DAYS:
         raise NewseventsError(f"--since {args.since} --until {args.until} is {span:,} days, over {MAX_BACKFILL_DAYS:,}: each day "
                               "is an ingest run (~1 s of Prefect's overhead, a runs row and files, even with no article); split the range")

@@ -143,6 +143,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", "tcp://127.0.0.1:9"), "Dask scheduler at tcp://127.0.0.1:9 is unreachable"),
     (("backfill", "--since", "2026-03-02", "--until", "2026-03-01", "--feed", "http://127.0.0.1:9/f"), "--until 2026-03-01 is before --since 2026-03-02"),
     (("backfill", "--since", "2026-03-01", "--until", "2026-03-02"), "backfill needs dated sources"),
+    (("backfill", "--since", "2999-01-01", "--until", "2999-01-07", "--feed", "http://127.0.0.1:9/f"), "--since 2999-01-01 is after tomorrow ("),
     (("backfill", "--since", "0001-01-01", "--until", "9999-12-31", "--feed", "http://127.0.0.1:9/f"),
      "--since 0001-01-01 --until 9999-12-31 is 3,652,059 days, over 3,660: "),
     (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), ("usage", "give --lake s3://bucket/news")),
