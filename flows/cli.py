@@ -341,6 +341,7 @@ def command_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
     from flows.ingest import before_flows
     from flows.prefect_api import command_api
+    from transforms.sources import load_sources
 
     if args.until < args.since:
         raise NewseventsError(f"--until {args.until} is before --since {args.since}")
@@ -349,8 +350,9 @@ def command_backfill(args: argparse.Namespace) -> int:
     if (span := (args.until - args.since).days + 1) > MAX_BACKFILL_DAYS:
         raise NewseventsError(f"--since {args.since} --until {args.until} is {span:,} days, over {MAX_BACKFILL_DAYS:,}: each day "
                               "is an ingest run (~1 s of Prefect's overhead, a runs row and files, even with no article); split the range")
-    if not (args.feed or args.sitemap or args.sources):
-        raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources")
+    if not (args.feed or args.sitemap or any(s.kind != "urls" for s in (load_sources(args.sources) if args.sources else []))):
+        raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources with a feed or a sitemap "
+                              "(a URL list's URLs carry no dates: a backfill fetches none of them)")
     dask_reachable(args)
     with command_api() as server:
         options = run_options(args)

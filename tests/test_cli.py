@@ -163,6 +163,14 @@ def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message
     assert not (tmp_path / "data").exists() and list(tmp_path.iterdir()) == []
 
 
+def test_a_backfill_of_url_lists_only_is_refused_as_they_carry_no_dates(tmp_path):
+    (tmp_path / "sources.toml").write_text('[[sources]]\nname = "picked"\nkind = "urls"\nurls = ["https://news.example/a"]\n')
+    out = newsevents("backfill", "--since", "2026-11-01", "--until", "2026-11-02", "--sources", "sources.toml",
+                     "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert (out.returncode, out.stdout) == (2, "") and not (tmp_path / "data").exists()
+    assert out.stderr.startswith("newsevents: backfill needs dated sources: ") and "a URL list's URLs carry no dates" in out.stderr
+
+
 @pytest.mark.parametrize("value", ["20261101", "2026-W44-7", "2026-1-5", "2026-02-30", "2026-11-01T00:00"])
 def test_a_date_is_yyyy_mm_dd_only(value):
     with pytest.raises(argparse.ArgumentTypeError, match="is not a date"):
