@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +23,9 @@ from transforms.language import detect_language
 from transforms.read import RawDocument, parse_datetime
 from transforms.tone import tone
 from transforms.urls import same_site, url_problem
+
+# trafilatura logs a WARNING for a page it finds no text in ('discarding data'): its quarantine row says so already
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 STAGE = "clean"
 WORD = re.compile(r"\w+")
