@@ -151,6 +151,26 @@ def test_page_time_zone_is_converted_to_utc():
     assert row["published_at"] == datetime(2026, 7, 3, 16, 45, tzinfo=UTC)
 
 
+DATED_PAGE = ('<html><head><meta property="article:published_time" content="{}"></head><body><article><p>'
+              + " ".join(["The council met on Tuesday and voted to approve the new budget for the city."] * 5) + "</p></article></body></html>")
+
+
+@pytest.mark.parametrize(
+    ("on_page", "given", "expected"),
+    [
+        ("2026-11-03", datetime(2026, 11, 3, 12, tzinfo=UTC), datetime(2026, 11, 3, 12, tzinfo=UTC)),  # a sitemap's exact time stays
+        ("2026-11-03", datetime(2026, 11, 4, 4, 30, tzinfo=UTC), datetime(2026, 11, 4, 4, 30, tzinfo=UTC)),  # 23:30 -05:00, not a day back
+        ("2026-11-03T18:15:00+01:00", datetime(2026, 11, 3, 12, tzinfo=UTC), datetime(2026, 11, 3, 17, 15, tzinfo=UTC)),  # the page's time
+        ("2026-11-03T18:15:00+01:00", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, 17, 15, tzinfo=UTC)),
+        ("2026-11-03", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)),  # two days: the page's
+        ("2026-11-03", None, datetime(2026, 11, 3, tzinfo=UTC)),
+    ],
+)
+def test_the_more_precise_of_page_date_and_feed_time_wins(on_page, given, expected):
+    page = document(DATED_PAGE.format(on_page), url="https://ledger.example/budget", is_html=True, published_at=given)
+    assert clean(page)["published_at"] == expected
+
+
 BAD_CANONICAL = '<link rel="canonical" href="http://[abc/">'
 
 

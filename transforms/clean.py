@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from importlib.metadata import version
 from urllib.parse import urljoin, urlsplit
@@ -72,6 +72,8 @@ AUTHOR_NOTE = re.compile(
 )
 SENTENCE_END = re.compile(r"[.!?;:…\"”’)\]]$")
 TITLE_SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—]\s+|\s*[–—]\s*|:\s+")
+# A page date trafilatura gives without a time of day or time zone: the page shows only the day (in its own time zone).
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}(?:T00:00:00)?")
 GENERIC_HOST_LABELS = {"www", "com", "org", "net", "gov", "edu", "info", "int", "co", "uk", "amp", "news", "edition", "m"}
 
 
@@ -128,7 +130,7 @@ def clean_document(doc: RawDocument, *, options: CleanOptions = CleanOptions()) 
         "source_name": source_name,
         "title": strip_site_name(normalise_line(title), [source_name, domain]) if title else None,
         "authors": extracted.authors,
-        "published_at": page_date(extracted.published_at_text) or doc.published_at,
+        "published_at": publication_time(extracted.published_at_text, doc.published_at),
         "language": language,
         "text": text,
         "text_sha256": text_sha256(text),
@@ -418,6 +420,16 @@ def source_domain(url: str | None) -> str | None:
         return None
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.") or None
+
+
+def publication_time(page_value: str | None, given: datetime | None) -> datetime | None:
+    """The more precise of the page's date and the time the input came with (feed, sitemap, JSONL record, --published):
+    the page's time when it shows one, else the input's when it has a time of day (not midnight UTC), else the page's day,
+    else the input's. A page showing only its local day would otherwise move a feed's 23:30 -05:00 to the day before."""
+    on_page = page_date(page_value)
+    if on_page is None or (DATE_ONLY.fullmatch(page_value.strip()) and given is not None and given.time() != time()):
+        return given
+    return on_page
 
 
 def page_date(value: str | None) -> datetime | None:
