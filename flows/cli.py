@@ -103,13 +103,13 @@ def parse_date(value: str) -> date:
 
 
 def publication_date(value: str) -> date:
-    """A --published date: YYYY-MM-DD, and not in the future."""
-    from transforms.read import FutureDate, parse_datetime
+    """A --published date: YYYY-MM-DD, neither in the future nor before 1900."""
+    from transforms.read import ImplausibleDate, parse_datetime
 
     day = parse_date(value)
     try:
         parse_datetime(value)
-    except FutureDate as e:
+    except ImplausibleDate as e:
         raise argparse.ArgumentTypeError(f"{value!r} is {e}") from None
     return day
 

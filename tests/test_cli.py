@@ -151,6 +151,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), ("usage", "give --lake s3://bucket/news")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", ""), ("usage", "give the scheduler's address")),
     (("run", "in.txt", "--published", "9999-12-31"), ("usage", "'9999-12-31' is later than now")),
+    (("run", "in.txt", "--published", "0001-01-01"), ("usage", "'0001-01-01' is before 1900-01-01: a placeholder for no date")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
     (("reprocess",), "no data directory at "),
 ])

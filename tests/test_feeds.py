@@ -155,8 +155,9 @@ def test_a_link_or_loc_that_does_not_parse_is_rejected_alone(tmp_path):
     assert all("does not parse" in i.detail for i in items if isinstance(i, Rejection))
 
 
-@pytest.mark.parametrize("when", ["0000-01-01T00:00:00Z", "9999-12-31T23:00:00-14:00"])
-def test_an_entry_dated_out_of_range_is_undated_and_the_feed_is_read(when):
+@pytest.mark.parametrize("when", ["0000-01-01T00:00:00Z", "9999-12-31T23:00:00-14:00", "0001-01-01T00:00:00Z",
+                                  "1850-01-01T00:00:00Z", "2999-01-01T00:00:00Z"])
+def test_an_entry_dated_out_of_range_or_implausibly_is_undated_and_the_feed_is_read(when):
     from transforms.feeds import feed_targets
     from transforms.read import RawDocument
 
@@ -171,14 +172,15 @@ def test_an_entry_dated_out_of_range_is_undated_and_the_feed_is_read(when):
     assert fine.published_at == datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
 
-def test_a_sitemap_publication_date_out_of_range_in_utc_is_no_date():
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "0001-01-01", "1850-01-01T12:00:00Z", "1899-12-31"])
+def test_a_sitemap_publication_date_out_of_range_in_utc_or_before_1900_is_no_date(when):
     from transforms.feeds import sitemap_entries
     from transforms.read import RawDocument
 
     xml = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
            b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
-           b'<url><loc>https://news.example/a</loc><news:news><news:publication_date>0001-01-01T00:00:00+14:00'
-           b'</news:publication_date></news:news></url><url><loc>https://news.example/b</loc></url></urlset>')
+           b'<url><loc>https://news.example/a</loc><news:news><news:publication_date>' + when.encode()
+           + b'</news:publication_date></news:news></url><url><loc>https://news.example/b</loc></url></urlset>')
     document = RawDocument(location="https://news.example/sitemap.xml", url="https://news.example/sitemap.xml",
                            input_format="web", raw=xml, content=xml.decode(), is_html=False)
     listing = sitemap_entries(document, "map")

@@ -87,6 +87,17 @@ def test_a_published_at_in_the_future_is_a_bad_field_and_the_next_record_is_read
     assert good.published_at == datetime(2020, 3, 1, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("when", ["0001-01-01", "0001-01-01T00:00:00Z", "1850-01-01", "1899-12-31T23:59:59Z"])
+def test_a_placeholder_published_at_before_1900_is_a_bad_field_and_the_next_record_is_read(tmp_path, when):
+    path = tmp_path / "dates.jsonl"
+    path.write_text(json.dumps({"text": "Chile hosted talks.", "published_at": when}) + "\n"
+                    + json.dumps({"text": "Peru recalled its ambassador.", "published_at": "1900-01-01"}) + "\n")
+    bad, good = read_all(path)
+    assert (bad.reason, bad.detail) == (Reason.BAD_FIELD, f"published_at {when!r} is before 1900-01-01: a placeholder for no date, "
+                                                          "not a publication date")
+    assert good.published_at == datetime(1900, 1, 1, tzinfo=UTC)
+
+
 def test_a_record_with_a_lone_surrogate_in_a_stored_field_is_a_bad_field_and_the_next_record_is_read(tmp_path):
     path = tmp_path / "surrogates.jsonl"
     text = "Chile hosted talks on Monday."

@@ -37,7 +37,7 @@ from transforms.fetch import STAGE, Fetched, Target, fetch
 from transforms.fetch_http import retryable_status
 from transforms.fetch_options import FEED_TYPES, FetchOptions
 from transforms.rawstore import RawStore
-from transforms.read import RawDocument, as_utc_datetime, parse_datetime
+from transforms.read import RawDocument, as_utc_datetime, parse_datetime, plausible
 from transforms.robots import RobotsCache
 from transforms.sources import Source
 from transforms.urls import canonical_url, url_problem
@@ -239,11 +239,12 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
 
 
 def entry_time(when: time.struct_time | None) -> datetime | None:
-    """A feed entry's parsed date in UTC; None when it has none or it is out of range (year 0), as for an unreadable one."""
+    """A feed entry's parsed date in UTC; None when it has none, it is out of range (year 0) as for an unreadable one, or
+    no publication date (later than now, before 1900)."""
     if not when:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(when), UTC)
+        return plausible(datetime.fromtimestamp(calendar.timegm(when), UTC))
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -18,6 +18,9 @@ TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "json
 STAGE = "read"
 # How far past the current time a publication date may lie (a time zone ahead of UTC, a clock a little fast); later is no date.
 FUTURE_SLACK = timedelta(days=1)
+# The earliest publication date taken: older ones are the placeholders of empty date fields (0001-01-01, 1850-01-01), not
+# news, and one would stretch the report's per-day charts back to its year.
+EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,7 +205,7 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
         return reject(Reason.BAD_URL, f"url {url[:200]!r}: {problem}")
     try:
         record_date = parse_datetime(record["published_at"]) if record.get("published_at") else None
-    except FutureDate as e:
+    except ImplausibleDate as e:
         return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is {e}")
     except ValueError as e:
         return reject(Reason.BAD_FIELD, f"published_at {record['published_at'][:50]!r} is not an ISO date: {e}")
@@ -222,20 +225,27 @@ def is_unicode(value: str) -> bool:
     return True
 
 
-class FutureDate(ValueError):
-    """A publication date later than now: no article is published in the future."""
+class ImplausibleDate(ValueError):
+    """A publication date no article has: one later than now, or one before EARLIEST_PUBLISHED (a placeholder for none)."""
 
 
 def parse_datetime(value: str) -> datetime:
     """An ISO date or date-time as an aware UTC datetime (naive values are taken as UTC); ValueError for what is none,
-    FutureDate for one later than now (9999-12-31 would date the article's events there too)."""
+    ImplausibleDate for one later than now or before 1900 (9999-12-31 or 0001-01-01 would date the article's events there too)."""
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     try:
         moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except OverflowError as e:  # 0001-01-01T00:00:00+14:00 is a day before year 1 in UTC
         raise ValueError("out of range once in UTC") from e
+    return plausible(moment)
+
+
+def plausible(moment: datetime) -> datetime:
+    """An aware UTC datetime as a publication date; ImplausibleDate for one later than now or before EARLIEST_PUBLISHED."""
     if moment > datetime.now(UTC) + FUTURE_SLACK:
-        raise FutureDate(f"later than now ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC): no article is published in the future")
+        raise ImplausibleDate(f"later than now ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC): no article is published in the future")
+    if moment < EARLIEST_PUBLISHED:
+        raise ImplausibleDate(f"before {EARLIEST_PUBLISHED:%Y-%m-%d}: a placeholder for no date, not a publication date")
     return moment
 
 
