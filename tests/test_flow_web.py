@@ -136,6 +136,23 @@ def test_the_inputs_of_a_run_are_counted_once_the_feeds_are_read(site, tmp_path)
     assert totals == [len(items)] and len(items) == 1 + 1 + len(PAGES) + 2  # a.txt, the missing feed, the listed pages
 
 
+def test_a_url_listed_again_in_a_run_is_one_input(site, tmp_path):
+    """A page the feed lists, named on the command line and listed twice by a URL list: fetched and counted once."""
+    from transforms.feeds import FeedState
+    from transforms.gather import GatherOptions, Known, gather, split_inputs
+    from transforms.rawstore import RawStore
+
+    page = f"http://127.0.0.1:{site.server_port}/news/{PAGES[0].name}"
+    again = Source(name="picked", kind="urls", urls=(page + "#top", page + "?utm_source=mail"))
+    totals: list[int] = []
+    items = list(gather(split_inputs([page]), [*options(DataDir(tmp_path), site).sources, again],
+                        options=GatherOptions(fetch=FetchOptions(allow_private=True, min_delay=0)), store=RawStore(tmp_path),
+                        known_urls=set(), feeds=FeedState(), on_fetch_rows=lambda rows: None, on_undated=lambda n: None,
+                        on_total=totals.append))
+    assert not any(isinstance(i, Known) for i in items), "an empty lake holds no article already"
+    assert totals == [len(items)] and len(items) == len(PAGES) + 2  # the listed pages, the missing and the disallowed one
+
+
 def site_asked(server: ThreadingHTTPServer, path: str) -> list[str | None]:
     """The If-None-Match header of each request for path."""
     return [etag for asked, etag in server.asked if asked == path]

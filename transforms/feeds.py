@@ -82,7 +82,7 @@ def discover(
     robots: RobotsCache | None = None,
     window: tuple[date, date] | None = None,
 ) -> Discovery:
-    """Article targets of every source in source order (with a window, only those dated within it), each source's
+    """Article targets of every source in source order, each URL once (with a window, only those dated within it), each source's
     capped at its max_articles: a source stops being read (no further feed, sitemap or entry) once it has them. The
     feeds' new validators are offered to `state` (conditional GET), which the caller saves once the articles are
     published."""
@@ -150,7 +150,17 @@ def discover(
             per_source[source.name] = listed.targets
             found.undated += listed.undated
         found.targets.extend(per_source[source.name][: source.max_articles])
+    found.targets = distinct(found.targets)
     return found
+
+
+def distinct(targets: Iterable[Target]) -> list[Target]:
+    """The targets without the repeats of a URL listed again (by another feed, sitemap or list, or twice in one), in order:
+    a run fetches and counts each URL once, with its first listing's title and date."""
+    first: dict[str, Target] = {}
+    for target in targets:  # a bad URL is kept as it is given, for the fetch to reject
+        first.setdefault(target.url if url_problem(target.url) else canonical_url(target.url), target)
+    return list(first.values())
 
 
 def listing_of(done: Fetched, source: Source, *, window: tuple[date, date] | None) -> tuple[Fetched, Listing]:
