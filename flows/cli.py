@@ -331,10 +331,24 @@ def command_reprocess(args: argparse.Namespace) -> int:
 
     require_data_dir(args, "reprocess rebuilds the articles one holds")
     dask_reachable(args)
+    options = run_options(args)
     with command_api() as server:
         from flows.ingest import run_reprocess
 
-        return report_summary(run_reprocess(run_options(args), everything=args.everything, server=server))
+        summary = run_reprocess(options, everything=args.everything, server=server)
+    if summary.counts["inputs"]:
+        return report_summary(summary)
+    print(f"run {summary.run_id}: nothing to reprocess: {why_nothing_to_reprocess(options, args.everything)}")
+    return 0
+
+
+def why_nothing_to_reprocess(options: RunOptions, everything: bool) -> str:
+    """Why a reprocess run had no input: the lake holds no article, or the current pipeline version made every one."""
+    from transforms.load import DataDir
+
+    if everything or not DataDir(options.data_dir).has_files("articles"):
+        return "the lake holds no articles"
+    return "every article in the lake was made by the current pipeline version (`--all` rebuilds them anyway)"
 
 
 def command_backfill(args: argparse.Namespace) -> int:

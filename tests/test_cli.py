@@ -64,6 +64,17 @@ def test_a_dask_run_logs_no_chatter(ran, tmp_path):
         assert noise not in out.stderr, out.stderr
 
 
+def test_reprocess_with_nothing_to_do_says_why_in_one_line(ran, tmp_path):
+    root, _ = ran
+    current = newsevents("reprocess", "--data-dir", str(root / "data"), cwd=root)
+    assert (current.returncode, current.stdout.count("\n")) == (0, 1), current.stderr
+    assert current.stdout.strip().endswith(": nothing to reprocess: every article in the lake was made by the current pipeline "
+                                           "version (`--all` rebuilds them anyway)")
+    (tmp_path / "data").mkdir()
+    empty = newsevents("reprocess", "--all", "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert (empty.returncode, empty.stdout.strip().split(": ", 1)[1]) == (0, "nothing to reprocess: the lake holds no articles")
+
+
 def test_sql_prints_json_rows(ran):
     root, _ = ran
     out = newsevents("sql", "SELECT reason FROM quarantine ORDER BY reason", "--format", "json", "--data-dir", str(root / "data"),
