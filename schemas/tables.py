@@ -63,7 +63,7 @@ ARTICLES = pa.schema(
         field("source_name", pa.string(), "Site name from the page metadata or the source list."),
         field("title", pa.string(), "Headline without the site-name suffix."),
         field("authors", pa.list_(pa.string()), "Author names, in page order."),
-        field("published_at", TIMESTAMP, "Publication time (UTC): the page's time, else the time the input came with (feed, sitemap, JSONL record), else the page's day, else the input's day or --published; never later than the run that read it nor before 1900 (a page's, feed's or sitemap's such date is ignored, a JSONL record's is a BAD_FIELD)."),
+        field("published_at", TIMESTAMP, "Publication time (UTC): the page's time, else the time the input came with (feed, sitemap, JSONL record) when within a day of the page's day, else the page's day, else the input's day or --published; never later than the run that read it nor before 1900 (a page's, feed's or sitemap's such date is ignored, a JSONL record's is a BAD_FIELD)."),
         field("language", pa.string(), "ISO 639-1 language code detected on the text.", nullable=False),
         field("text", pa.string(), "Main text, paragraphs separated by a blank line; every offset in other tables indexes this string.", nullable=False),
         field("text_sha256", pa.string(), "SHA-256 of the normalised text (case and white space folded); equal hashes are duplicates.", nullable=False),

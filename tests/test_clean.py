@@ -164,6 +164,7 @@ DATED_PAGE = ('<html><head><meta property="article:published_time" content="{}">
         ("2026-11-03T18:15:00+01:00", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, 17, 15, tzinfo=UTC)),
         ("2026-11-03", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)),  # two days: the page's
         ("2026-11-03", None, datetime(2026, 11, 3, tzinfo=UTC)),
+        ("2024-05-20", datetime(2026, 11, 3, 12, tzinfo=UTC), datetime(2024, 5, 20, tzinfo=UTC)),  # an old story listed again
     ],
 )
 def test_the_more_precise_of_page_date_and_feed_time_wins(on_page, given, expected):

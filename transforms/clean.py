@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import cache
 from importlib.metadata import version
 from urllib.parse import urljoin, urlsplit
@@ -424,10 +424,14 @@ def source_domain(url: str | None) -> str | None:
 
 def publication_time(page_value: str | None, given: datetime | None) -> datetime | None:
     """The more precise of the page's date and the time the input came with (feed, sitemap, JSONL record, --published):
-    the page's time when it shows one, else the input's when it has a time of day (not midnight UTC), else the page's day,
-    else the input's. A page showing only its local day would otherwise move a feed's 23:30 -05:00 to the day before."""
+    the page's time when it shows one, else the input's when it has a time of day (not midnight UTC) within a day of the
+    page's day, else the page's day, else the input's. A page showing only its local day would otherwise move a feed's
+    23:30 -05:00 to the day before; a feed that lists an old story again does not make it new."""
     on_page = page_date(page_value)
-    if on_page is None or (DATE_ONLY.fullmatch(page_value.strip()) and given is not None and given.time() != time()):
+    if on_page is None:
+        return given
+    if DATE_ONLY.fullmatch(page_value.strip()) and given is not None and given.time() != time() \
+            and abs(given - on_page) < timedelta(days=2):  # the page's day in any time zone, from UTC-12 to UTC+14
         return given
     return on_page
 
