@@ -16,9 +16,7 @@ from __future__ import annotations
 import calendar
 import io
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -32,6 +30,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from feedparser.encodings import convert_to_utf8
 
+from transforms.atomic import replace_json
 from transforms.errors import Reason, Rejection
 from transforms.fetch import STAGE, Fetched, Target, fetch
 from transforms.fetch_http import retryable_status
@@ -405,12 +404,7 @@ class FeedState:
         if self.path is None or not self.offered:
             return
         state = {**self.known, **{url: v for url, (name, v) in self.offered.items() if name not in self.retry_sources}}
-        path = Path(self.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(state, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        replace_json(Path(self.path), state)
         self.known, self.offered = state, {}
 
 

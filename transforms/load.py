@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
+from transforms.atomic import replace_json
 from transforms.errors import NewseventsError, first_line
 from transforms.ids import stable_id
 from transforms.lake import Lake, location
@@ -249,13 +250,8 @@ def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: 
 
 def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> Path:
     """Durably record a commit: a list of (staged, final) moves, or an object with moves and removes."""
-    data.journal.mkdir(parents=True, exist_ok=True)
     journal = data.journal / f"{batch_id}.json"
-    tmp = journal.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"moves": moves, "removes": removes} if removes else moves))
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, journal)
+    replace_json(journal, {"moves": moves, "removes": removes} if removes else moves)
     return journal
 
 
@@ -314,11 +310,7 @@ def write_backlog(data: DataDir, months: set[str]) -> None:
     if not months:
         data.rollup_backlog.unlink(missing_ok=True)
         return
-    tmp = data.rollup_backlog.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sorted(months)))
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, data.rollup_backlog)
+    replace_json(data.rollup_backlog, sorted(months))
 
 
 def replace_partitions(data: DataDir, table: str, file_name: str, parts: dict[str, pa.Table]) -> int:

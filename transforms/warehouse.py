@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.tables import TABLES
+from transforms.atomic import replace_json
 from transforms.compact import LATEST_BY
 from transforms.errors import NewseventsError, TransientError, first_line
 from transforms.ids import stable_id
@@ -96,7 +97,7 @@ def merge(data: DataDir, destination: str, dataset: str) -> SyncResult:
             reload, cursors = sorted({*reload, *cursors}), {}
         changed = drift(pipeline, exclude=reload)
         if changed:
-            write_state(state_path, {**state, "cursors": cursors, "reload": sorted({*reload, *changed})})
+            replace_json(state_path, {**state, "cursors": cursors, "reload": sorted({*reload, *changed})})
             raise NewseventsError(f"tables changed by hand in {shown} ({'; '.join(changed.values())}): nothing was loaded; "
                                   f"the next sync reloads {', '.join(sorted(changed))} from the lake")
         articles = pipeline.sql_client().make_qualified_table_name("articles")
@@ -112,7 +113,7 @@ def merge(data: DataDir, destination: str, dataset: str) -> SyncResult:
         pipeline.abort_packages()
         kind = TransientError if transient(e, TransientException) else NewseventsError
         raise kind(f"sync to {shown} failed: {one_line(e)}") from e
-    write_state(state_path, {"cursors": {**cursors, **read.cursors()}, "reload": [], "months": sorted(read.months)})
+    replace_json(state_path, {"cursors": {**cursors, **read.cursors()}, "reload": [], "months": sorted(read.months)})
     return SyncResult(shown, dict(read.rows), tuple(reload))
 
 
@@ -341,11 +342,3 @@ def read_state(path: Path) -> dict:
     except (OSError, ValueError):
         return {"cursors": {}, "reload": [], "months": []}
     return {"cursors": dict(state.get("cursors", {})), "reload": list(state.get("reload", [])), "months": list(state.get("months", []))}
-
-
-def write_state(path: Path, state: dict) -> None:
-    """Replace the state file atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
-    os.replace(tmp, path)
