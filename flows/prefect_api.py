@@ -204,5 +204,19 @@ def drain_prefect_workers() -> None:
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
-    for worker in (APILogWorker, EventsWorker):
-        worker.drain_all(timeout=10)
+    with quiet("APILogWorker", "EventsWorker"):  # "Still processing items: 3 items remaining..." while it waits
+        for worker in (APILogWorker, EventsWorker):
+            worker.drain_all(timeout=10)
+
+
+@contextmanager
+def quiet(*loggers: str) -> Iterator[None]:
+    """Only errors from these loggers while the block runs."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
