@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -53,7 +55,33 @@ def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = No
     if unknown:
         raise NewseventsError(f"deployment parameter processing: unknown {', '.join(sorted(unknown))}")
     options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options, **(processing or {}))
-    return run_ingest([], options).line()
+    with terminal_ctrl_c_ignored():
+        return run_ingest([], options).line()
+
+
+@contextmanager
+def terminal_ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT in a served run: a terminal's Ctrl-C reaches `serve`'s whole process group, and `serve` then stops
+    the run with SIGTERM (as Prefect stops a run it cancels), which the run records; only the main thread handles signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def serve_until_stopped(deployments: list[RunnerDeployment], limit: int) -> None:
+    """Serve until Ctrl-C or SIGTERM. Ctrl-C takes Prefect's SIGTERM path, which asks each run in flight to stop
+    (SIGTERM, then SIGKILL after 30 s): on a KeyboardInterrupt Prefect killed them at once, so they left no `runs` row
+    and their flow runs stayed Running on the server."""
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: signal.raise_signal(signal.SIGTERM))
+    try:
+        serve(*deployments, limit=limit)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def schedule_groups(sources: list[Source]) -> dict[str, list[Source]]:
@@ -225,11 +253,11 @@ def serve_command(args: argparse.Namespace) -> int:
         return 0
     limit = args.limit or 1
     if api_url:
-        serve(*deployments, limit=limit)
+        serve_until_stopped(deployments, limit)
         return 0
     print(f"starting a local Prefect server: UI http://127.0.0.1:{args.port}, log {data_dir / 'logs' / 'prefect-server.log'}")
     with local_server(args.port, data_dir / "logs" / "prefect-server.log") as url:
         os.environ["PREFECT_API_URL"] = url  # for the flow-run processes the runner starts
         with temporary_settings(updates={PREFECT_API_URL: url}):
-            serve(*deployments, limit=limit)
+            serve_until_stopped(deployments, limit)
     return 0

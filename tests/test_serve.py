@@ -260,6 +260,20 @@ def wait_for(check, seconds: float, what: str):
     pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
+def served_deployments(process: subprocess.Popen, url: str, count: int) -> dict[str, dict]:
+    """The deployments a serve process registered, by name, once there are count of them."""
+    def deployments():
+        if process.poll() is not None:
+            pytest.fail(f"serve exited early: {process.stdout.read()}")
+        try:
+            found = api(url, "POST", "/deployments/filter", {})
+        except httpx.HTTPError:
+            return None
+        return {d["name"]: d for d in found} if len(found) == count else None
+
+    return wait_for(deployments, 240, f"the {count} deployments")
+
+
 @pytest.mark.slow
 @pytest.mark.flow
 @pytest.mark.model
@@ -282,16 +296,7 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         url = f"http://127.0.0.1:{port}/api"
         try:
-            def deployments():
-                if process.poll() is not None:
-                    pytest.fail(f"serve exited early: {process.stdout.read()}")
-                try:
-                    found = api(url, "POST", "/deployments/filter", {})
-                except httpx.HTTPError:
-                    return None
-                return {d["name"]: d for d in found} if len(found) == 3 else None
-
-            served = wait_for(deployments, 240, "the three deployments")
+            served = served_deployments(process, url, 3)
             assert {name: [s["schedule"]["cron"] for s in d["schedules"]] for name, d in served.items()} == {
                 "ingest-local": ["0 6 1 1 *"], "ingest-later": ["45 5 * * *"], "maintenance": ["30 3 * * *"]}
             assert served["maintenance"]["parameters"]["destinations"] == ["duckdb:///w.duckdb"]
@@ -329,3 +334,46 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
     assert catalog.query(DataDir(data), "SELECT status FROM runs")[1] == [("completed",)]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the local Prefect server stops with serve"
+
+
+@pytest.mark.slow
+@pytest.mark.flow
+@pytest.mark.model
+def test_ctrl_c_stops_serve_and_the_run_in_flight_records_itself(tmp_path):
+    """Ctrl-C in serve's terminal (SIGINT to its process group) while a served run fetches: the run stops and writes its
+    `runs` row (Prefect killed it at once before: no row, and its flow run stayed Running)."""
+    fetching = threading.Event()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/robots.txt":
+                self.send_error(404)
+                return
+            fetching.set()
+            time.sleep(120)
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nname = "slow"\nkind = "urls"\nurls = ["http://127.0.0.1:{web.server_address[1]}/a.html"]\n'
+                           'schedule = "0 6 1 1 *"\n', encoding="utf-8")
+        port, data = free_port(), tmp_path / "data"
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_RUNNER_POLL_FREQUENCY="2")
+        process = subprocess.Popen([sys.executable, "-c", SERVE, "--sources", str(sources), "--data-dir", str(data),
+                                    "--port", str(port), "--allow-private", "--maintenance-cron", "off"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            url = f"http://127.0.0.1:{port}/api"
+            api(url, "POST", f"/deployments/{served_deployments(process, url, 1)['ingest-slow']['id']}/create_flow_run", {})
+            assert fetching.wait(240), "the served run fetched nothing"
+            time.sleep(2)  # the fetch is under way
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait(timeout=90)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    from transforms import catalog
+    from transforms.load import DataDir
+
+    assert catalog.query(DataDir(data), "SELECT status, error FROM runs")[1] == [("interrupted", "SIGTERM")]
