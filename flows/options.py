@@ -29,6 +29,7 @@ class RunOptions:
     sources: tuple[Source, ...] = ()  # feeds, sitemaps and URL lists to fetch (--feed, --sitemap, --sources)
     fetch: FetchOptions = field(default_factory=FetchOptions)  # how politely, how far and how safely to fetch
     window: tuple[date, date] | None = None  # backfill: only fetch articles feeds and sitemaps date within these days
+    deployment: str | None = None  # the Prefect deployment of a scheduled run (`newsevents serve`); None: a run by hand
 
     @property
     def in_threads(self) -> bool:

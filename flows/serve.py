@@ -54,7 +54,8 @@ def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = No
     unknown = set(processing or {}) - set(PROCESSING)
     if unknown:
         raise NewseventsError(f"deployment parameter processing: unknown {', '.join(sorted(unknown))}")
-    options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options, **(processing or {}))
+    options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options, deployment=runtime.deployment.name,
+                         **(processing or {}))
     with terminal_ctrl_c_ignored():
         return run_ingest([], options).line()
 

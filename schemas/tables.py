@@ -211,7 +211,8 @@ RUNS = pa.schema(
         field("status", pa.string(), "completed, failed, or interrupted (Ctrl-C or SIGTERM); a run that stopped "
               "early has the counts it reached.", nullable=False),
         field("error", pa.string(), "Why a run that did not complete stopped, in one line; null when it completed."),
-        field("params", pa.string(), "Run parameters as JSON.", nullable=False),
+        field("params", pa.string(), "Run parameters as JSON; `deployment` names the Prefect deployment of a "
+              "scheduled run (`newsevents serve`), null for a run started by hand.", nullable=False),
         field("counts", pa.map_(pa.string(), pa.int64()), "Counts per stage: inputs, articles, duplicates, unchanged, quarantined, replaced (stored articles processed again; the duplicates of an original whose text changed are read again from data/raw/ and count here and among the inputs), entities, event_mentions, events (rows of `events` in the event months the run touched, after its rollup: earlier runs' events included), fetches, undated (backfill: listed articles without a date, among those read before their source had its max_articles), ...", nullable=False),
         field("versions", pa.map_(pa.string(), pa.string()), "Versions of newsevents, the extractor, the spaCy model and the coder.", nullable=False),
         field("flow_run_id", pa.string(), "Prefect's flow run id (its page in the UI: /runs/flow-run/<id>); null for rows "

@@ -347,6 +347,7 @@ def test_the_runs_row_records_sets_of_options_as_sorted_json_lists(samples_run):
     options = json.loads(params)
     assert options["fetch"]["content_types"] == ["application/xhtml+xml", "text/html"]
     assert options["data_dir"] == str(data.root) and options["languages"] == ["en"]
+    assert options["deployment"] is None, "a run by hand, not a served deployment's"
 
 
 def test_a_run_while_a_reader_holds_the_catalog_completes_and_says_the_views_wait(prefect_harness, nlp, tmp_path, capsys):

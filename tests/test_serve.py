@@ -331,7 +331,7 @@ def test_serve_registers_schedules_and_runs_a_deployment(tmp_path):
 
     assert catalog.query(DataDir(data), "SELECT url FROM articles")[1] == [(page,)]
     assert (page, "local", 200) in catalog.query(DataDir(data), "SELECT url, source_name, status FROM fetches")[1]
-    assert catalog.query(DataDir(data), "SELECT status FROM runs")[1] == [("completed",)]
+    assert catalog.query(DataDir(data), "SELECT status, params->>'deployment' FROM runs")[1] == [("completed", "ingest-local")]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the local Prefect server stops with serve"
 
