@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,13 +17,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from prefect import flow, serve
+from prefect import flow, runtime, serve
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.types.entrypoint import EntrypointType
 from pydantic import ValidationError
 
-from flows.prefect_api import check_prefect_api, start_server, stop_process, wait_until_healthy
+from flows.prefect_api import (
+    check_prefect_api,
+    keep_off_the_terminal,
+    start_server,
+    stop_process,
+    wait_until_healthy,
+)
 from transforms.errors import NewseventsError
 from transforms.sources import Source, load_sources, parse_source
 
@@ -41,7 +48,18 @@ PROCESSING = ("model", "batch_size", "runner", "workers", "dask_address")  # Run
 
 @flow(name="scheduled-ingest")
 def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = None, processing: dict | None = None) -> str:
-    """Fetch and ingest the given sources (tables of the sources file) into data_dir; returns the run's summary line."""
+    """Fetch and ingest the given sources (tables of the sources file) into data_dir; returns the run's summary line. Why
+    a run failed is one line on `serve`'s terminal (the Prefect API gets the traceback)."""
+    keep_off_the_terminal()
+    try:
+        return ingest_sources(sources, data_dir, fetch, processing)
+    except NewseventsError as e:
+        print(f"newsevents: scheduled run {runtime.deployment.name} ({runtime.flow_run.name}) failed: {e}", file=sys.stderr, flush=True)
+        raise
+
+
+def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, processing: dict | None) -> str:
+    """Check a deployment's parameters and run the ingest flow on them; returns the run's summary line."""
     from flows.ingest import run_ingest
     from flows.options import RunOptions
     from transforms.fetch_options import FetchOptions

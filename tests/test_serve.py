@@ -377,3 +377,21 @@ def test_ctrl_c_stops_serve_and_the_run_in_flight_records_itself(tmp_path):
     from transforms.load import DataDir
 
     assert catalog.query(DataDir(data), "SELECT status, error FROM runs")[1] == [("interrupted", "SIGTERM")]
+
+
+def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, capfd):
+    """A served run refused by a busy data directory: one line on serve's terminal, not Prefect's two tracebacks."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, pathlib; from transforms.load import DataDir, exclusive\n"
+                               f"with exclusive(DataDir(pathlib.Path({str(tmp_path)!r}))):\n print('held', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(NewseventsError, match="another newsevents process"):
+            scheduled_ingest([{"name": "x", "kind": "feed", "url": "http://127.0.0.1:9/f"}], str(tmp_path))
+    finally:
+        holder.communicate("")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if "another newsevents process" in line]
+    assert re.fullmatch(rf"newsevents: scheduled run None \(\S+\) failed: another newsevents process \(pid {holder.pid}\) "
+                        rf"is using {re.escape(str(tmp_path))}; try again when it ends", line)
