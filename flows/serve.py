@@ -101,6 +101,8 @@ def serve_until_stopped(deployments: list[RunnerDeployment], limit: int) -> None
         serve(*deployments, limit=limit)
     finally:
         signal.signal(signal.SIGINT, previous)
+    print("newsevents: serve stopped; its deployments' schedules are paused until the next `newsevents serve`",
+          file=sys.stderr, flush=True)
 
 
 def schedule_groups(sources: list[Source]) -> dict[str, list[Source]]:

@@ -369,7 +369,9 @@ def test_ctrl_c_stops_serve_and_the_run_in_flight_records_itself(tmp_path):
             assert fetching.wait(240), "the served run fetched nothing"
             time.sleep(2)  # the fetch is under way
             os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=90)
+            assert process.wait(timeout=90) == 0
+            assert process.stdout.read().endswith("newsevents: serve stopped; its deployments' schedules are paused "
+                                                  "until the next `newsevents serve`\n")
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
