@@ -6,7 +6,7 @@ the journal leaves nothing visible; a crash after it is rolled forward by `recov
 next start. A batch always writes the same file names, so publishing it again replaces.
 A batch that replaces articles also removes, in the same journal, the files holding their old rows, after moving in
 new files of the rows those keep: no lake file is ever replaced under its own name, and a reader meanwhile may see a
-row twice, never miss one.
+row twice (or, if its listing of the folder crosses the commit, miss that file's rows for one query).
 The months of the event mentions a batch adds or retires go into a rollup backlog before the batch
 is visible, and leave it when the events of those months are rewritten: a crash between the two
 is caught up by `recover`.
@@ -181,7 +181,7 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
 
 def retire_articles(data: DataDir, batch_id: str, replacing: Mapping[str, str | None]) -> tuple[list[tuple[str, str]], list[str]]:
     """The lake files holding rows of these articles, to remove, and the staged files of the rows they keep, to move in
-    first (a reader meanwhile may see a kept row twice, never none)."""
+    first (a reader meanwhile may see a kept row twice)."""
     moves: list[tuple[str, str]] = []
     removes: list[str] = []
     if not replacing:
