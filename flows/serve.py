@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import signal
 import socket
@@ -43,26 +44,31 @@ TAGS = ["newsevents"]
 # for months prunes runs that ended over 90 days ago (Prefect's retention), as well as old events. The `runs` table keeps
 # the lake's own history. Setting the variable yourself wins ("events" keeps every run).
 LOCAL_SERVER_DEFAULTS = {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs"}
+LOCK_WAIT_SECONDS = 300  # how long a scheduled run waits for a data directory that a hand run, `sync` or `compact` holds
 PROCESSING = ("model", "batch_size", "runner", "workers", "dask_address")  # RunOptions a deployment carries from `serve`
 
 
 @flow(name="scheduled-ingest")
-def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = None, processing: dict | None = None) -> str:
-    """Fetch and ingest the given sources (tables of the sources file) into data_dir; returns the run's summary line. Why
-    a run failed is one line on `serve`'s terminal (the Prefect API gets the traceback)."""
+def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = None, processing: dict | None = None,
+                     lock_wait: float = LOCK_WAIT_SECONDS) -> str:
+    """Fetch and ingest the given sources (tables of the sources file) into data_dir, waiting up to lock_wait seconds for
+    it when busy; returns the run's summary line. Why a run failed is one line on `serve`'s terminal (the Prefect API gets
+    the traceback)."""
     keep_off_the_terminal()
     try:
-        return ingest_sources(sources, data_dir, fetch, processing)
+        return ingest_sources(sources, data_dir, fetch, processing, lock_wait)
     except NewseventsError as e:
         print(f"newsevents: scheduled run {runtime.deployment.name} ({runtime.flow_run.name}) failed: {e}", file=sys.stderr, flush=True)
         raise
 
 
-def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, processing: dict | None) -> str:
-    """Check a deployment's parameters and run the ingest flow on them; returns the run's summary line."""
+def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, processing: dict | None, lock_wait: float) -> str:
+    """Check a deployment's parameters, wait for the data directory, and run the ingest flow on them; returns the run's
+    summary line."""
     from flows.ingest import run_ingest
     from flows.options import RunOptions
     from transforms.fetch_options import FetchOptions
+    from transforms.load import DataDir, exclusive
 
     parsed = tuple(parse_source(entry, f"deployment parameter sources[{i}]") for i, entry in enumerate(sources))
     try:
@@ -74,7 +80,7 @@ def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, proce
         raise NewseventsError(f"deployment parameter processing: unknown {', '.join(sorted(unknown))}")
     options = RunOptions(data_dir=Path(data_dir), sources=parsed, fetch=fetch_options, deployment=runtime.deployment.name,
                          **(processing or {}))
-    with terminal_ctrl_c_ignored():
+    with terminal_ctrl_c_ignored(), exclusive(DataDir(options.data_dir), wait=lock_wait):  # run_ingest's own hold nests
         return run_ingest([], options).line()
 
 
@@ -144,7 +150,8 @@ def upcoming(schedule: CronSchedule, n: int) -> list:
 
 def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | None = None,
                       maintenance_cron: str | None = None, destinations: list[str] | None = None,
-                      fetch: dict | None = None, processing: dict | None = None) -> list[RunnerDeployment]:
+                      fetch: dict | None = None, processing: dict | None = None,
+                      lock_wait: float = LOCK_WAIT_SECONDS) -> list[RunnerDeployment]:
     """One ingest deployment per distinct schedule (sources sharing it run together), then the maintenance one."""
     groups = schedule_groups(sources)
     if not groups:
@@ -162,7 +169,8 @@ def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | 
             raise NewseventsError(f"sources {named[name]} and {sources_named} would both be served as deployment {name!r} "
                                   "(sources on one schedule share a deployment named after the first); rename one")
         named[name] = sources_named
-        parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}, "processing": processing or {}}
+        parameters = {"sources": [asdict(s) for s in group], "data_dir": data, "fetch": fetch or {}, "processing": processing or {},
+                      "lock_wait": lock_wait}
         deployments.append(scheduled_ingest.to_deployment(
             name, schedules=[cron_schedule(cron, timezone, f"source{'s' * (len(group) > 1)} {sources_named}")], parameters=parameters, tags=TAGS,
             description=f"Ingest {', '.join(s.name for s in group)} on {cron!r}.",
@@ -244,6 +252,9 @@ def serve_command(args: argparse.Namespace) -> int:
         raise NewseventsError(f"{sources_file}: no such sources file; pass --sources FILE (see data/sources.example.toml)")
     if args.limit is not None and args.limit < 1:
         raise NewseventsError(f"--limit must be at least 1, got {args.limit}")
+    lock_wait = LOCK_WAIT_SECONDS if args.lock_wait is None else args.lock_wait
+    if not 0 <= lock_wait < math.inf:
+        raise NewseventsError(f"--lock-wait must be a number of seconds, 0 or more, got {lock_wait:g}")
     sources = load_sources(sources_file)
     cli.dask_reachable(args)  # the Dask address and the model: checked now, not at the first scheduled run
     options = cli.run_options(args)
@@ -257,7 +268,7 @@ def serve_command(args: argparse.Namespace) -> int:
     deployments = build_deployments(
         sources, data_dir, timezone=args.timezone,
         maintenance_cron=None if args.maintenance_cron == "off" else args.maintenance_cron or DEFAULT_CRON,
-        destinations=args.destination, fetch=fetch, processing=processing)
+        destinations=args.destination, fetch=fetch, processing=processing, lock_wait=lock_wait)
     api_url = get_current_settings().api.url
     if args.work_pool and not api_url:
         raise NewseventsError("--work-pool needs a Prefect server: start one (`prefect server start`) and set PREFECT_API_URL")

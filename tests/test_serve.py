@@ -381,19 +381,48 @@ def test_ctrl_c_stops_serve_and_the_run_in_flight_records_itself(tmp_path):
     assert catalog.query(DataDir(data), "SELECT status, error FROM runs")[1] == [("interrupted", "SIGTERM")]
 
 
-def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, capfd):
-    """A served run refused by a busy data directory: one line on serve's terminal, not Prefect's two tracebacks."""
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, pathlib; from transforms.load import DataDir, exclusive\n"
-                               f"with exclusive(DataDir(pathlib.Path({str(tmp_path)!r}))):\n print('held', flush=True); sys.stdin.read()"],
+def lock_holder(data: Path, seconds: float | None = None) -> subprocess.Popen:
+    """Another process holding data's lock until its stdin closes, or for seconds; started once it holds it."""
+    hold = f"time.sleep({seconds})" if seconds else "sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time, pathlib; from transforms.load import DataDir, exclusive\n"
+                               f"with exclusive(DataDir(pathlib.Path({str(data)!r}))):\n print('held', flush=True); {hold}"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, capfd):
+    """A served run refused by a data directory busy for longer than its wait: one line on serve's terminal, not
+    Prefect's two tracebacks."""
+    holder = lock_holder(tmp_path)
+    started = time.monotonic()
     try:
-        assert holder.stdout.readline() == "held\n"
         with pytest.raises(NewseventsError, match="another newsevents process"):
-            scheduled_ingest([{"name": "x", "kind": "feed", "url": "http://127.0.0.1:9/f"}], str(tmp_path))
+            scheduled_ingest([{"name": "x", "kind": "feed", "url": "http://127.0.0.1:9/f"}], str(tmp_path), lock_wait=3)
     finally:
         holder.communicate("")
+    assert time.monotonic() - started >= 3, "the run waited for the lock"
     err = capfd.readouterr().err
     assert "Traceback" not in err
     [line] = [line for line in err.splitlines() if "another newsevents process" in line]
     assert re.fullmatch(rf"newsevents: scheduled run None \(\S+\) failed: another newsevents process \(pid {holder.pid}\) "
-                        rf"is using {re.escape(str(tmp_path))}; try again when it ends", line)
+                        rf"is using {re.escape(str(tmp_path))} \(waited 3 s for it\); try again when it ends", line)
+
+
+@pytest.mark.flow
+@pytest.mark.model
+def test_a_scheduled_run_waits_for_a_busy_data_directory(prefect_harness, tmp_path):
+    """A served run that comes due while a hand run, `sync` or `compact` holds the data directory runs once it is free
+    (it failed at once, leaving no runs row)."""
+    holder = lock_holder(tmp_path, seconds=4)
+    try:
+        line = scheduled_ingest([{"name": "x", "kind": "urls", "urls": ["http://127.0.0.1:9/a.html"]}], str(tmp_path), lock_wait=60)
+    finally:
+        holder.communicate("")
+    assert holder.returncode == 0, "the holder ended on its own"
+    assert line.startswith("run ")
+    from transforms import catalog
+    from transforms.load import DataDir
+
+    assert catalog.query(DataDir(tmp_path), "SELECT status FROM runs")[1] == [("completed",)]
+

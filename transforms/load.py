@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 
 import duckdb
 import pyarrow as pa
@@ -39,6 +41,7 @@ from transforms.lake import Lake, location
 from transforms.tabulate import to_table
 
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+LOCK_POLL_SECONDS = 2  # how often a run that waits for the data directory tries its lock again
 ARTICLE_TABLES = ("articles", "entities", "event_mentions")  # tables whose rows belong to one article
 
 
@@ -97,8 +100,9 @@ HELD: dict[Path, int] = {}  # data dirs this process holds, with how deeply the 
 
 
 @contextmanager
-def exclusive(data: DataDir, *, claiming: bool = False) -> Iterator[None]:
-    """Hold the data directory for this process; a second process is refused at once (holds nest within a process).
+def exclusive(data: DataDir, *, claiming: bool = False, wait: float = 0) -> Iterator[None]:
+    """Hold the data directory for this process; a second process is refused at once, or after trying every few seconds
+    for `wait` seconds (holds nest within a process).
 
     The data directory must also be its lake's writer, unless it is `claiming` the lake (pointing it elsewhere)."""
     key = Path(data.root).resolve()
@@ -111,12 +115,7 @@ def exclusive(data: DataDir, *, claiming: bool = False) -> Iterator[None]:
         return
     data.root.mkdir(parents=True, exist_ok=True)
     with open(data.lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise LakeBusy(f"another newsevents process (pid {holder}) is using {data.root}; try again when it ends") from None
+        lock_within(handle, wait, data.root)
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -135,6 +134,24 @@ def exclusive(data: DataDir, *, claiming: bool = False) -> Iterator[None]:
             del HELD[key]
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_within(handle: IO[str], wait: float, root: Path) -> None:
+    """Take the lock file's lock, trying every LOCK_POLL_SECONDS for up to wait seconds; LakeBusy names its holder."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+        time.sleep(min(LOCK_POLL_SECONDS, left))
+    handle.seek(0)
+    holder = handle.read().strip() or "unknown"
+    waited = f" (waited {wait:g} s for it)" if wait else ""
+    raise LakeBusy(f"another newsevents process (pid {holder}) is using {root}{waited}; try again when it ends")
 
 
 def partition(day: date | datetime) -> str:
