@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import MarkdownArtifact, TableArtifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
@@ -473,7 +473,8 @@ def new_run_id(started_at: datetime) -> str:
 
 
 def publish_run_artifact(summary: RunSummary, *, status: str = "completed") -> None:
-    """Prefect artifacts of the run: a markdown report (status, counts per stage, quarantine reasons, fetch outcomes per
+    """Prefect artifacts of the run, on its flow run and on the one that started it (the `scheduled-ingest` run that a
+    deployment's page lists): a markdown report (status, counts per stage, quarantine reasons, fetch outcomes per
     domain) and a table of the counts."""
     lines = [f"# Run {summary.run_id}", "", f"Status: {status}", "", "| stage | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.counts.items()]
@@ -482,9 +483,10 @@ def publish_run_artifact(summary: RunSummary, *, status: str = "completed") -> N
     if summary.domains:
         lines += ["", "| domain | outcome | attempts |", "|---|---|---|"]
         lines += [f"| {d} | {outcome} | {n} |" for d, outcomes in summary.domains.items() for outcome, n in outcomes.items()]
-    create_markdown_artifact("\n".join(lines), key="ingest-run", description=summary.line())
-    create_table_artifact([{"stage": k, "count": v} for k, v in summary.counts.items()], key="ingest-run-counts",
-                          description=f"Counts of run {summary.run_id}")
+    for run_id in filter(None, (flow_run.get_id(), flow_run.get_parent_flow_run_id())):
+        MarkdownArtifact(markdown="\n".join(lines), key="ingest-run", description=summary.line(), flow_run_id=run_id).create()
+        TableArtifact(table=[{"stage": k, "count": v} for k, v in summary.counts.items()], key="ingest-run-counts",
+                      description=f"Counts of run {summary.run_id}", flow_run_id=run_id).create()
 
 
 @contextmanager

@@ -426,3 +426,22 @@ def test_a_scheduled_run_waits_for_a_busy_data_directory(prefect_harness, tmp_pa
 
     assert catalog.query(DataDir(tmp_path), "SELECT status FROM runs")[1] == [("completed",)]
 
+
+
+@pytest.mark.flow
+@pytest.mark.model
+def test_the_artifacts_of_a_scheduled_run_show_on_its_page(prefect_harness, tmp_path):
+    """The deployment's page lists the `scheduled-ingest` run: its Artifacts tab shows the run's report (it was empty,
+    the artifacts being on the inner `ingest` run only)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    state = scheduled_ingest([{"name": "x", "kind": "urls", "urls": ["http://127.0.0.1:9/a.html"]}], str(tmp_path),
+                             return_state=True)
+    assert state.is_completed()
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    assert sorted(a.key for a in artifacts) == ["ingest-run", "ingest-run-counts"]
+    report = next(a for a in artifacts if a.key == "ingest-run")
+    assert report.description == state.result() and "Status: completed" in report.data
