@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
+from flows.prefect_api import failure_in_one_line
 from transforms.compact import compact
 from transforms.errors import NewseventsError, TransientError
 from transforms.gdelt import export_gdelt
@@ -41,18 +42,20 @@ def sync_warehouse(data_dir: Path, destination: str, dataset: str) -> str:
 
 @flow(name="maintenance")
 def maintenance(data_dir: Path, destinations: list[str] | None = None, dataset: str = "newsevents") -> list[str]:
-    """Compact the lake, then sync it into each destination in turn; one failing sync does not stop the others."""
-    lines = [compact_lake(data_dir)]
-    failed = []
-    for destination in destinations or []:
-        state = sync_warehouse(data_dir, destination, dataset, return_state=True)
-        if state.is_completed():
-            lines.append(state.result())
-        else:
-            failed.append(state.message or destination)
-    if failed:
-        raise NewseventsError(f"{len(failed)} of {len(destinations or [])} warehouse syncs failed: {'; '.join(failed)}")
-    return lines
+    """Compact the lake, then sync it into each destination in turn; one failing sync does not stop the others. Why a
+    run failed is one line on `serve`'s terminal."""
+    with failure_in_one_line():
+        lines = [compact_lake(data_dir)]
+        failed = []
+        for destination in destinations or []:
+            state = sync_warehouse(data_dir, destination, dataset, return_state=True)
+            if state.is_completed():
+                lines.append(state.result())
+            else:
+                failed.append(state.message or destination)
+        if failed:
+            raise NewseventsError(f"{len(failed)} of {len(destinations or [])} warehouse syncs failed: {'; '.join(failed)}")
+        return lines
 
 
 @task(name="write-gdelt-files")

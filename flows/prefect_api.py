@@ -183,6 +183,20 @@ def keep_off_the_terminal() -> None:
             handler.addFilter(SaidByTheCommand())
 
 
+@contextmanager
+def failure_in_one_line() -> Iterator[None]:
+    """A served run that fails with a NewseventsError says why in one line on `serve`'s terminal, without Prefect's
+    tracebacks (the Prefect API gets them)."""
+    from prefect import runtime
+
+    keep_off_the_terminal()
+    try:
+        yield
+    except NewseventsError as e:
+        print(f"newsevents: scheduled run {runtime.deployment.name} ({runtime.flow_run.name}) failed: {e}", file=sys.stderr, flush=True)
+        raise
+
+
 def api_may_be_configured() -> bool:
     """Whether a variable or settings file that Prefect reads might set an API URL (read as text: an over-cautious
     yes only means the temporary server starts ~2 s later)."""

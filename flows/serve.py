@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from flows.prefect_api import (
     check_prefect_api,
-    keep_off_the_terminal,
+    failure_in_one_line,
     start_server,
     stop_process,
     wait_until_healthy,
@@ -54,12 +54,8 @@ def scheduled_ingest(sources: list[dict], data_dir: str, fetch: dict | None = No
     """Fetch and ingest the given sources (tables of the sources file) into data_dir, waiting up to lock_wait seconds for
     it when busy; returns the run's summary line. Why a run failed is one line on `serve`'s terminal (the Prefect API gets
     the traceback)."""
-    keep_off_the_terminal()
-    try:
+    with failure_in_one_line():
         return ingest_sources(sources, data_dir, fetch, processing, lock_wait)
-    except NewseventsError as e:
-        print(f"newsevents: scheduled run {runtime.deployment.name} ({runtime.flow_run.name}) failed: {e}", file=sys.stderr, flush=True)
-        raise
 
 
 def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, processing: dict | None, lock_wait: float) -> str:

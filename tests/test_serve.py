@@ -445,3 +445,19 @@ def test_the_artifacts_of_a_scheduled_run_show_on_its_page(prefect_harness, tmp_
     assert sorted(a.key for a in artifacts) == ["ingest-run", "ingest-run-counts"]
     report = next(a for a in artifacts if a.key == "ingest-run")
     assert report.description == state.result() and "Status: completed" in report.data
+
+
+@pytest.mark.flow
+def test_a_failed_maintenance_run_says_why_in_one_line(prefect_harness, tmp_path, capfd):
+    """A maintenance run whose compaction fails: one line on serve's terminal, as for an ingest run (Prefect printed
+    the task's and the flow's tracebacks)."""
+    from flows.maintenance import maintenance
+
+    (tmp_path / "lake-location").write_text(str(tmp_path / "gone"), encoding="utf-8")
+    with pytest.raises(NewseventsError, match="is not there"):
+        maintenance(tmp_path)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if "is not there" in line]
+    assert re.fullmatch(rf"newsevents: scheduled run None \(\S+\) failed: lake {re.escape(str(tmp_path / 'gone'))} is not there .*",
+                        line)
