@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import brotli
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+STALL_SECONDS = 120
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 
 
@@ -57,6 +58,7 @@ class FaultServer(ThreadingHTTPServer):
         self.robots: bytes | None = ROBOTS  # None: robots.txt answers 404
         self.robots_failures = 0  # robots.txt answers 503 this many times first
         self.away = "/"  # where /away redirects
+        self.stalled: set[str] = set()  # paths whose requests get no answer for STALL_SECONDS
 
     def handle_error(self, request, client_address) -> None:  # clients hanging up on purpose are expected
         pass
@@ -95,7 +97,9 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         n = self.server.hit(self.path, dict(self.headers.items()))  # counted with the query: ?case=x gives a fresh counter
         base = self.server.base
-        if path == "/robots.txt":
+        if path in self.server.stalled:
+            time.sleep(STALL_SECONDS)  # well past every fetch time limit: the client hangs up first
+        elif path == "/robots.txt":
             if n <= self.server.robots_failures:
                 self.send(503, b"busy", "text/plain")
             elif self.server.robots is None:

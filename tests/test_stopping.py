@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from flows.ingest import accounted
+from tests import httpfaults
 from tests.hostile import news_corpus
 
 pytestmark = [pytest.mark.flow, pytest.mark.model, pytest.mark.slow, pytest.mark.timeout(300),
@@ -27,11 +28,11 @@ REPO = Path(__file__).resolve().parent.parent
 ARTICLES = 160
 
 
-def start_run(corpus: Path, data_dir: Path, runner: str = "processes") -> subprocess.Popen:
+def start_run(data_dir: Path, *inputs: str, runner: str = "processes") -> subprocess.Popen:
     """`newsevents run` in a session of its own with Ctrl-C at its default, as a terminal starts it; no Prefect API is
     configured, so it starts its own server."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(corpus), "--data-dir", str(data_dir),
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", *inputs, "--data-dir", str(data_dir),
                              "--published", "2026-01-15", "--batch-size", "8", "--runner", runner, "--workers", "2"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -40,7 +41,7 @@ def start_run(corpus: Path, data_dir: Path, runner: str = "processes") -> subpro
 def run_past_its_first_batch(tmp_path: Path, data_dir: Path, runner: str = "processes") -> tuple[subprocess.Popen, set[int]]:
     """A run over a fresh corpus that has published its first articles, and its child processes."""
     news_corpus(tmp_path / "corpus", ARTICLES)
-    command = start_run(tmp_path / "corpus", data_dir, runner)
+    command = start_run(data_dir, str(tmp_path / "corpus"), runner=runner)
     wait_for_first_batch(command, data_dir)
     helpers = children(command.pid)
     assert len(helpers) >= 3, "a Prefect server and two worker processes"
@@ -114,6 +115,37 @@ def test_a_stopped_run_ends_in_seconds_with_one_line_and_a_runs_row(tmp_path, si
     [(mentions, rolled_up)] = lake_rows(data_dir, "SELECT (SELECT count(*) FROM read_parquet('{lake}/event_mentions/*/*/*.parquet')), "
                                                   "(SELECT sum(num_mentions) FROM read_parquet('{lake}/events/*/*/*.parquet'))")
     assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
+
+
+@pytest.mark.parametrize(("stalled", "sig", "code", "error"), [
+    ("/robots.txt", signal.SIGTERM, 143, "SIGTERM"),  # Prefect stopping a served run: SIGKILL follows 30 s later
+    ("/page/f2", signal.SIGINT, 130, "Ctrl-C (SIGINT)"),
+], ids=["robots.txt-sigterm", "page-ctrl-c"])
+def test_a_run_waiting_on_a_server_that_never_answers_stops_in_seconds(tmp_path, stalled, sig, code, error):
+    """The requests in flight are abandoned, their connections hung up: the stop does not wait out the fetch time limits
+    (before, 33 s with robots.txt unanswered, as its retries went on, and 16 s with a page)."""
+    server = httpfaults.start()
+    server.stalled.add(stalled)
+    data_dir = tmp_path / "data"
+    try:
+        command = start_run(data_dir, "--feed", f"{server.base}/feed.xml", "--allow-private", runner="threads")
+        deadline = time.monotonic() + 120
+        while not server.hits[stalled]:
+            assert command.poll() is None, f"the run ended before it asked for {stalled}: {command.communicate()}"
+            assert time.monotonic() < deadline, f"no request for {stalled} in time"
+            time.sleep(0.05)
+        time.sleep(1)
+        (os.killpg if sig == signal.SIGINT else os.kill)(command.pid, sig)
+        stopped_at = time.monotonic()
+        _, err = command.communicate(timeout=90)
+        took = time.monotonic() - stopped_at
+    finally:
+        server.shutdown()
+    assert command.returncode == code, err
+    assert took < 10, f"{took:.1f} s to stop"
+    [(status, why, counts)] = lake_rows(data_dir, "SELECT status, error, counts FROM read_parquet('{lake}/runs/*/*/*.parquet')")
+    assert (status, why) == ("interrupted", error)
+    assert counts["inputs"] == accounted(counts), counts
 
 
 @pytest.mark.parametrize("gap", [0.05, 0.25])

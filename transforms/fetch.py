@@ -31,6 +31,7 @@ from transforms.urls import canonical_url, host_key, url_problem
 STAGE = "fetch"
 RETRY_STATUSES_SLOW_DOWN = frozenset({429, 503})
 GZIP_TYPES = frozenset({"application/x-gzip", "application/gzip", "application/octet-stream"})
+STOP_WAIT = 2.0  # seconds a stopping pool waits for its workers: idle or abandoned, they return within milliseconds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +112,9 @@ def fetch(
             if isinstance(done, BaseException):
                 raise done
             yield done
+    except BaseException:  # Ctrl-C, SIGTERM, an error, or the consumer closed the stream: nothing waits for a slow server
+        pool.abandon()
+        raise
     finally:
         pool.stop()
         client.close()
@@ -291,13 +295,20 @@ class Pool:
         """The finished outcome of a job."""
         return Fetched(url=job.url, rows=tuple(job.rows), result=result)
 
+    def abandon(self) -> None:
+        """Give up the requests in flight, pages and robots.txt alike: their connections are hung up and no new request
+        is sent, so each worker returns at once; their outcomes are dropped, as the stream's reader is gone."""
+        self.client.abandon()
+        self.robots.client.abandon()
+
     def stop(self) -> None:
-        """Stop the workers and wait for them (each finishes the request it is in)."""
+        """Stop the workers and wait for them, STOP_WAIT seconds at most in all (one still connecting is left behind)."""
         with self.cond:
             self.stopped = True
             self.cond.notify_all()
+        deadline = time.monotonic() + STOP_WAIT
         for t in self.threads:
-            t.join(timeout=self.options.total_timeout + 1)
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def unwrap_gzip_file(response: Response, cap: int) -> bytes:

@@ -18,7 +18,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -256,6 +256,9 @@ class Client:
         self.pools = urllib3.PoolManager(num_pools=MAX_POOLS, maxsize=max(1, options.per_domain_concurrency),
                                          block=False, retries=False)
         self.pools.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
+        self.abandoned = threading.Event()  # set by abandon(): the run is stopping
+        self._watches: set[Watch] = set()  # those of the requests in flight
+        self._watches_lock = threading.Lock()
 
     def resolve(self, host: str, port: int) -> list[str]:
         """The addresses to try, in resolver order; refuses hosts with any non-public address unless allow_private."""
@@ -355,13 +358,37 @@ class Client:
         pool_kw = {"server_hostname": host, "assert_hostname": host} if scheme == "https" else {}
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         outgoing = Outgoing(port=port, scheme=scheme, path=path, headers=request_headers, pool_kw=pool_kw)
-        with Watch(deadline) as watch:
+        with self.watch(deadline) as watch:
             resp = self._open(addresses, outgoing, watch)
             try:
                 return self._response(url, resp, content_types, max_body_bytes, cut, watch)
             finally:
                 watch.close()  # before the connection goes back to the pool and may serve another request
                 resp.release_conn()
+
+    @contextlib.contextmanager
+    def watch(self, deadline: float) -> Iterator[Watch]:
+        """The Watch of one request, which abandon() can hang up too; a request is refused once the client is abandoned."""
+        watch = Watch(deadline)
+        with self._watches_lock:
+            if self.abandoned.is_set():
+                raise Refused(Reason.FETCH_CONNECTION, "not sent: the run is stopping")
+            self._watches.add(watch)
+        try:
+            with watch:
+                yield watch
+        finally:
+            with self._watches_lock:
+                self._watches.discard(watch)
+
+    def abandon(self) -> None:
+        """Give up at once on every request in flight (their connections are hung up, so their reads end) and refuse new
+        ones: a run that is told to stop does not wait for a server that does not answer."""
+        with self._watches_lock:
+            self.abandoned.set()
+            watches = list(self._watches)
+        for watch in watches:
+            watch.expire()
 
     def _open(self, addresses: list[str], outgoing: Outgoing, watch: Watch) -> BaseHTTPResponse:
         """The response, headers read, from the host's first address that takes the connection."""

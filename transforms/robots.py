@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import time
 from dataclasses import dataclass
 from urllib.robotparser import RobotFileParser
 
@@ -73,9 +72,8 @@ class RobotsCache:
         while responses[-1].retryable and len(responses) <= options.retries:
             retry_after = responses[-1].retry_after
             wait = options.backoff * 2 ** (len(responses) - 1) if retry_after is None else retry_after
-            if wait > options.max_retry_after:
-                break
-            time.sleep(wait)
+            if wait > options.max_retry_after or self.client.abandoned.wait(wait):
+                break  # too long a wait, or the run is stopping
             responses.append(self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True))
         return responses
 
