@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -387,8 +387,8 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
         progress = RunProgress(total, label=flow_name if options.window is None else f"backfill {options.window[0]}")
         batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
         try:
-            with progress:
-                batches.run(stream(batches))
+            with progress, closing(stream(batches)) as items:  # closed as the run stops: a fetch abandons its requests
+                batches.run(items)
             batches.counts["events"] = rollup_events(batches.months, options.data_dir)
             summary = batches.summary(began)
             check_accounting(summary)

@@ -341,6 +341,35 @@ def test_a_run_that_fails_midway_records_a_failed_row_counting_what_it_published
     assert "Status: failed: OSError: the input disk went away" in report and f"| articles | {stored} |" in report
 
 
+def test_a_run_that_stops_closes_its_input_stream_before_it_records_itself(prefect_harness, nlp, tmp_path):
+    """A stop outside the stream (here a quarantine row that cannot be made) closes it first, so the fetcher behind it
+    abandons its requests in flight rather than go on fetching while the run records itself."""
+    from prefect import flow
+
+    from flows.ingest import run_batches
+    from transforms.errors import Reason, Rejection
+
+    data = DataDir(tmp_path / "data")
+    closed = []
+
+    def stream(_):
+        try:
+            yield Rejection(stage="read", reason=Reason.EMPTY, url="bad", detail="x",
+                            payload=404)  # no bytes: its row cannot be made
+            for i in range(100):
+                yield Rejection(stage="read", reason=Reason.EMPTY, url=f"empty-{i}", detail="empty")
+        finally:
+            closed.append("runs row" if data.has_files("runs") else "no runs row yet")
+
+    @flow
+    def failing():
+        return run_batches("ingest", {}, RunOptions(data_dir=data.root, batch_size=1), stream, total=None)
+
+    with pytest.raises(TypeError):
+        failing()
+    assert closed == ["no runs row yet"]
+
+
 def test_the_runs_row_records_sets_of_options_as_sorted_json_lists(samples_run):
     data, summary = samples_run
     _, [(params,)] = catalog.query(data, f"SELECT params FROM runs WHERE run_id = '{summary.run_id}'")
