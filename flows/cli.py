@@ -358,6 +358,7 @@ def command_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
     from flows.ingest import before_flows
     from flows.prefect_api import command_api
+    from transforms.read import EARLIEST_PUBLISHED
     from transforms.sources import load_sources
 
     if args.until < args.since:
@@ -367,6 +368,9 @@ def command_backfill(args: argparse.Namespace) -> int:
     if (span := (args.until - args.since).days + 1) > MAX_BACKFILL_DAYS:
         raise NewseventsError(f"--since {args.since} --until {args.until} is {span:,} days, over {MAX_BACKFILL_DAYS:,}: each day "
                               "is an ingest run (~1 s of Prefect's overhead, a runs row and files, even with no article); split the range")
+    if args.since < EARLIEST_PUBLISHED.date():
+        raise NewseventsError(f"--since {args.since} is before {EARLIEST_PUBLISHED:%Y-%m-%d}: no article is dated that early "
+                              "(earlier dates are taken as placeholders for none)")
     if not (args.feed or args.sitemap or any(s.kind != "urls" for s in (load_sources(args.sources) if args.sources else []))):
         raise NewseventsError("backfill needs dated sources: give --feed, --sitemap or --sources with a feed or a sitemap "
                               "(a URL list's URLs carry no dates: a backfill fetches none of them)")

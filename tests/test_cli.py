@@ -159,6 +159,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("backfill", "--since", "2999-01-01", "--until", "2999-01-07", "--feed", "http://127.0.0.1:9/f"), "--since 2999-01-01 is after tomorrow ("),
     (("backfill", "--since", "0001-01-01", "--until", "9999-12-31", "--feed", "http://127.0.0.1:9/f"),
      "--since 0001-01-01 --until 9999-12-31 is 3,652,059 days, over 3,660: "),
+    (("backfill", "--since", "1850-01-01", "--until", "1850-01-07", "--feed", "http://127.0.0.1:9/f"), "--since 1850-01-01 is before 1900-01-01"),
     (("sql", "SELECT 1", "--data-dir", "s3://bucket/news"), ("usage", "give --lake s3://bucket/news")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--dask-address", ""), ("usage", "give the scheduler's address")),
     (("run", "in.txt", "--published", "9999-12-31"), ("usage", "'9999-12-31' is later than now")),
