@@ -67,17 +67,18 @@ def test_average_tone_is_over_the_articles_not_the_mentions(tmp_path):
     assert (talks["num_mentions"], talks["num_articles"], talks["avg_tone"]) == (3, 2, 0.0)  # GDELT's AvgTone: per document
 
 
-def test_the_coordinates_are_those_of_the_place_named(tmp_path):
+def test_the_country_and_coordinates_are_those_of_the_place_named(tmp_path):
     data = DataDir(tmp_path)
     at = datetime(2026, 2, 10, 12, tzinfo=UTC)
     arts = [article(n, published=date(2026, 1, 20), run_id="r", ingested_at=at + timedelta(hours=n)) for n in (1, 2, 3)]
-    places = [("Istanbul", "TUR", 41.01, 28.98), ("Ankara", "TUR", 39.92, 32.85), ("Ankara", "TUR", 39.92, 32.85)]
+    places = [("Aleppo", "SYR", 36.2, 37.16), ("Ankara", "TUR", 39.92, 32.85), ("Ankara", "TUR", 39.92, 32.85)]
     mentions = [mention(a, event="talks", event_date=date(2026, 1, 8), location=p) for a, p in zip(arts, places, strict=True)]
     publish(data, "b1", {"articles": [(a["published_at"], a) for a in arts],
                          "event_mentions": [(arts[0]["published_at"], m) for m in mentions]})
     rollup(data, {date(2026, 1, 1)})
     [talks] = events(data)
-    assert (talks["location_name"], talks["location_lat"], talks["location_lon"]) == ("Ankara", 39.92, 32.85)  # not Istanbul's
+    assert (talks["location_name"], talks["location_country"], talks["location_lat"], talks["location_lon"]) == (
+        "Ankara", "TUR", 39.92, 32.85)  # not Aleppo's country or coordinates
 
 
 def test_negated_agrees_with_modality(tmp_path):

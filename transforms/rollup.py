@@ -54,9 +54,9 @@ EVENTS_SQL = f"""
         FROM m GROUP BY event_id, cameo_code
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY count(*) DESC, cameo_code) = 1
     ),
-    top_place AS (  -- the most frequent place, with the coordinates of that place (not of another city of the country)
-        SELECT event_id, location_name, arg_min(location_lat, {FIRST_PLACED}) AS location_lat,
-               arg_min(location_lon, {FIRST_PLACED}) AS location_lon
+    top_place AS (  -- the most frequent place, with its country and coordinates (not another place's)
+        SELECT event_id, location_name, arg_min(location_country, {FIRST_PLACED}) AS location_country,
+               arg_min(location_lat, {FIRST_PLACED}) AS location_lat, arg_min(location_lon, {FIRST_PLACED}) AS location_lon
         FROM m WHERE location_name IS NOT NULL GROUP BY event_id, location_name
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY count(*) DESC, location_name) = 1
     ),
@@ -82,7 +82,8 @@ EVENTS_SQL = f"""
     SELECT g.event_id, g.event_date, g.date_precision, t.cameo_code, t.cameo_base, t.cameo_root, t.quad_class,
            t.goldstein, t.plover_type, t.plover_mode, g.actor1_code, g.actor1_country, g.actor1_sector,
            g.actor1_name, g.actor2_code, g.actor2_country, g.actor2_sector, g.actor2_name, g.modality,
-           g.modality = 'denied' AS negated, pl.location_name, g.location_country, pl.location_lat, pl.location_lon, g.num_mentions,
+           g.modality = 'denied' AS negated, pl.location_name, coalesce(pl.location_country, g.location_country) AS location_country,
+           pl.location_lat, pl.location_lon, g.num_mentions,
            g.num_sources, g.num_articles, g.avg_tone, least(g.first_seen_at, p.first_seen_at) AS first_seen_at,
            g.first_source_url, g.first_sentence, t.plover_context
     FROM grouped g JOIN top_code t USING (event_id) LEFT JOIN top_place pl USING (event_id) LEFT JOIN previous p USING (event_id)
