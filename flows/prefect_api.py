@@ -154,24 +154,24 @@ def send_events(sent: bool) -> None:
     """Send Prefect's events to the API, or drop them: once the command's own server has stopped, a task thread that
     finishes late (a second Ctrl-C cut its wait short) has nowhere to send its events, and with no API configured
     Prefect would start a temporary server of its own for them, at exit: the command then hung while it started, and
-    left it running. Its warning that it still drains (dropped) events is left out too."""
+    left it running."""
     from prefect.events.clients import NullEventsClient
     from prefect.events.worker import EventsWorker
 
     EventsWorker.set_client_override(None if sent else NullEventsClient)
-    logging.getLogger("EventsWorker").setLevel(logging.NOTSET if sent else logging.ERROR)  # its "Still processing items"
 
 
 class SaidByTheCommand(logging.Filter):
     """Leaves out of the terminal, not out of the Prefect API, Prefect's reports of what the command says in a line of its
     own: a task or flow run that raised a NewseventsError (with its traceback: 93 lines for a killed worker process),
-    a flow run crashed by Ctrl-C."""
+    a flow run crashed by Ctrl-C; and the notices of Prefect's log and event senders that they are still sending as the
+    command ends ('Still processing items: 3 items remaining...', whichever drain waits for them)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         message = record.getMessage()
         return not (isinstance(error, NewseventsError) or "NewseventsError" in message
-                    or message.startswith("Crash detected! Execution was aborted by an interrupt signal"))
+                    or message.startswith(("Crash detected! Execution was aborted by an interrupt signal", "Still processing items")))
 
 
 def keep_off_the_terminal() -> None:
@@ -218,19 +218,5 @@ def drain_prefect_workers() -> None:
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
-    with quiet("APILogWorker", "EventsWorker"):  # "Still processing items: 3 items remaining..." while it waits
-        for worker in (APILogWorker, EventsWorker):
-            worker.drain_all(timeout=10)
-
-
-@contextmanager
-def quiet(*loggers: str) -> Iterator[None]:
-    """Only errors from these loggers while the block runs."""
-    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
-    for logger, _ in saved:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in saved:
-            logger.setLevel(level)
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=10)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from flows.options import RunOptions
-from flows.prefect_api import TemporaryServer, command_api, keep_off_the_terminal, quiet
+from flows.prefect_api import TemporaryServer, command_api, keep_off_the_terminal
 from transforms.errors import NewseventsError, first_line
 
 if TYPE_CHECKING:
@@ -174,6 +174,19 @@ async def drain_prefect_senders() -> None:
     with quiet("APILogWorker", "EventsWorker"):  # "Still processing items: 1 items remaining..."
         for sender in (APILogWorker, EventsWorker):
             await sender.drain_all(timeout=10)
+
+
+@contextmanager
+def quiet(*loggers: str) -> Iterator[None]:
+    """Only errors from these loggers while the block runs."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
 
 
 @contextmanager

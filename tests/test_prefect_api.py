@@ -96,3 +96,18 @@ def test_an_event_after_the_command_s_server_stopped_starts_no_server_of_prefect
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0"], "Prefect started a temporary server of its own"
+
+
+@pytest.mark.parametrize(("logger", "message", "shown"), [
+    ("EventsWorker", "Still processing items: 3 items remaining...", False),  # whichever drain waits, as the command ends
+    ("APILogWorker", "Still processing items: 1 items remaining...", False),
+    ("prefect.flow_runs", "Crash detected! Execution was aborted by an interrupt signal.", False),
+    ("prefect.flow_runs", "Finished in state Failed('Flow run encountered an exception. OSError: disk full')", True),
+])
+def test_the_terminal_leaves_out_what_the_command_says_itself_and_the_senders_progress(logger, message, shown):
+    import logging
+
+    from flows.prefect_api import SaidByTheCommand
+
+    record = logging.LogRecord(logger, logging.WARNING, __file__, 1, message, None, None)
+    assert SaidByTheCommand().filter(record) is shown
