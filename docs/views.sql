@@ -38,7 +38,8 @@ CREATE OR REPLACE VIEW "events" AS
   FROM read_parquet('data/lake/events/year=*/month=*/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER}, union_by_name = true);
 
 CREATE OR REPLACE VIEW "quarantine" AS
-  SELECT "quarantine_id", "stage", "reason", "url", "detail", "payload_sha256", "at", "run_id", "year", "month"
+  SELECT "quarantine_id", "stage", "reason", "url", "detail", "payload_sha256", "at", "run_id",
+         "pipeline_version", "year", "month"
   FROM read_parquet('data/lake/quarantine/year=*/month=*/*.parquet', hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER}, union_by_name = true);
 
 CREATE OR REPLACE VIEW "runs" AS

@@ -230,7 +230,10 @@ def with_run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed to fetch articles from (repeatable)")
     p.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a (news) sitemap or sitemap index (repeatable)")
     p.add_argument("--sources", type=Path, metavar="FILE", help="a TOML file of sources (see data/sources.example.toml)")
-    p.add_argument("--refetch", action="store_true", help="fetch article URLs the lake holds already")
+    p.add_argument("--refetch", action="store_true",
+                   help="fetch article URLs the lake holds already (and those refused for good, as --retry-refused)")
+    p.add_argument("--retry-refused", action="store_true",
+                   help="fetch again the URLs this pipeline version refused for good (NOT_HTML, TOO_LARGE, NOT_ENGLISH, EXTRACT_EMPTY, ...)")
     return p
 
 
@@ -244,6 +247,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     sources = [*(load_sources(args.sources) if getattr(args, "sources", None) else []),
                *command_line_sources(feeds=getattr(args, "feed", []), sitemaps=getattr(args, "sitemap", []))]
     fetch = FetchOptions(allow_private=getattr(args, "allow_private", False), refetch=getattr(args, "refetch", False),
+                         retry_refused=getattr(args, "retry_refused", False),
                          **({"user_agent": args.user_agent} if getattr(args, "user_agent", None) else {}))
     options = RunOptions(data_dir=data_dir(args), published=getattr(args, "published", None),
                          model=args.model or model_name(), batch_size=getattr(args, "batch_size", 64), runner=getattr(args, "runner", "threads"),

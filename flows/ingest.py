@@ -47,7 +47,7 @@ from transforms.clean import CleanOptions
 from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
 from transforms.feeds import FeedState
-from transforms.gather import GatherOptions, Inputs, Known, gather, split_inputs
+from transforms.gather import AlreadyRefused, GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import CommitPending, DataDir, exclusive, partition, publish
 from transforms.nlp import load_nlp, model_meta
 from transforms.rawstore import REREAD_COLUMNS, RawStore, reread
@@ -55,8 +55,8 @@ from transforms.read import RawDocument
 from transforms.rollup import months_of, months_of_articles, rollup
 from transforms.stages import analyse_articles, clean_documents
 
-COUNTS = ("inputs", "articles", "duplicates", "unchanged", "quarantined", "replaced", "entities", "event_mentions",
-          "events", "fetches", "undated")
+COUNTS = ("inputs", "articles", "duplicates", "unchanged", "refused", "quarantined", "replaced", "entities",
+          "event_mentions", "events", "fetches", "undated")
 
 
 @dataclass
@@ -75,10 +75,11 @@ class RunSummary:
         replaced = f" ({c['replaced']} replacing older rows)" if c["replaced"] else ""
         fetched = f"; {c['fetches']} fetch attempts" if c["fetches"] else ""
         fetched += f"; undated articles left out of the window: {c['undated']}" if c["undated"] else ""
+        refused = f", {c['refused']} already refused" if c["refused"] else ""
         older = (f"; {self.older} articles in the lake were made by an older pipeline version (`newsevents reprocess` "
                  "rebuilds them)") if self.older else ""
         return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "
-                f"{c['unchanged']} already in the lake, {c['quarantined']} quarantined; {c['entities']} entities, "
+                f"{c['unchanged']} already in the lake{refused}, {c['quarantined']} quarantined; {c['entities']} entities, "
                 f"{c['event_mentions']} event mentions, {c['events']} events in the months touched{fetched}; {self.seconds:.1f} s"
                 f"{older}")
 
@@ -104,10 +105,11 @@ def rollup_events(months: set[date], data_dir: Path) -> int:
 @dataclass
 class Tally:
     """What a batch's inputs came to besides new articles, counted when the batch is published: a run that stops early
-    then counts only what it published, and its inputs = articles + duplicates + unchanged + quarantined."""
+    then counts only what it published, and its inputs = articles + duplicates + unchanged + refused + quarantined."""
 
     inputs: int
     unchanged: int
+    refused: int
     rejections: list[Rejection]
 
 
@@ -136,11 +138,11 @@ class Batches:
         self.cleaning: deque[tuple[PrefectFuture, Tally]] = deque()
         self.analysing: deque[tuple[list[PrefectFuture], Deduped, Tally]] = deque()
 
-    def run(self, items: Iterable[RawDocument | Rejection | Known]) -> None:
+    def run(self, items: Iterable[RawDocument | Rejection | Known | AlreadyRefused]) -> None:
         """Process every input of the stream."""
         for batch in chunks(self.read(items), self.options.batch_size):
             tally = Tally(inputs=len(batch), unchanged=sum(isinstance(item, Known) for item in batch),
-                          rejections=[item for item in batch if isinstance(item, Rejection)])
+                          refused=sum(isinstance(item, AlreadyRefused) for item in batch), rejections=[item for item in batch if isinstance(item, Rejection)])
             documents = [item for item in batch if isinstance(item, RawDocument)]
             self.cleaning.append((clean_batch.submit(documents, self.clean_options), tally))
             self.drain(self.in_flight)
@@ -149,7 +151,7 @@ class Batches:
         with signals_deferred():  # the fetch rows queued since the last batch, published and counted together
             raise_pending(self.flush([], [], [], []))
 
-    def read(self, items: Iterable[RawDocument | Rejection | Known]) -> Iterator[RawDocument | Rejection | Known]:
+    def read(self, items: Iterable[RawDocument | Rejection | Known | AlreadyRefused]) -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
         """The stream, each input counted as read."""
         for item in items:
             self.progress.read()
@@ -215,10 +217,12 @@ class Batches:
             mentions += [(day, {**row, "run_id": self.run_id}) for row in analysis.event_mentions.get(article_id, [])]
         replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
         with signals_deferred():  # a Ctrl-C mid-commit would leave the batch in the lake but not in the counts
-            self.quarantine += new_quarantine_rows([r.to_row(self.run_id) for r in tally.rejections], self.seen)
+            self.quarantine += new_quarantine_rows([r.to_row(self.run_id, pipeline_version=self.version) for r in tally.rejections],
+                                                   self.seen)
             pending = self.flush(articles, entities, mentions, replaced)
             self.counts["inputs"] += tally.inputs
             self.counts["unchanged"] += tally.unchanged
+            self.counts["refused"] += tally.refused
             self.counts["quarantined"] += len(tally.rejections)
             self.reasons.update(str(r.reason) for r in tally.rejections)
             self.counts["articles"] += sum(1 for _, a in articles if a["duplicate_of"] is None)  # counted once published
@@ -323,9 +327,9 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
                                    window=options.window)
     feeds = FeedState(data.root / "state" / "feeds.json")
 
-    def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known]:
+    def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
         return gather(inputs, options.sources, options=gather_options, store=store, known_urls=batches.seen.urls,
-                      feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated, on_total=batches.progress.expect)
+                      refused_urls=batches.seen.refused, feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated, on_total=batches.progress.expect)
 
     summary = run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options),
                           published=feeds.save)
@@ -385,7 +389,8 @@ def run_batches(flow_name: str, params: dict, options: RunOptions, stream, *, to
         if options.in_threads:
             load_nlp(options.model)  # the worker threads share this process's model: built once, before they start
         progress = RunProgress(total, label=flow_name if options.window is None else f"backfill {options.window[0]}")
-        batches = Batches(options, data, load_seen(data, stale=stale), run_id, started_at, progress)
+        seen = load_seen(data, stale=stale, version=pipeline_version(model_meta(options.model)))
+        batches = Batches(options, data, seen, run_id, started_at, progress)
         try:
             with progress, closing(stream(batches)) as items:  # closed as the run stops: a fetch abandons its requests
                 batches.run(items)
@@ -513,12 +518,12 @@ def run_reprocess(options: RunOptions, *, everything: bool = False, server: Temp
 
 
 def accounted(counts: dict[str, int]) -> int:
-    """The inputs a run's counts account for: articles, duplicates, already stored and quarantined."""
-    return counts["articles"] + counts["duplicates"] + counts["unchanged"] + counts["quarantined"]
+    """The inputs a run's counts account for: articles, duplicates, already stored, already refused and quarantined."""
+    return counts["articles"] + counts["duplicates"] + counts["unchanged"] + counts["refused"] + counts["quarantined"]
 
 
 def check_accounting(summary: RunSummary) -> None:
-    """Every input is an article, a duplicate, already stored, or quarantined: nothing dropped silently."""
+    """Every input is an article, a duplicate, already stored, already refused, or quarantined: nothing dropped silently."""
     c = summary.counts
     if accounted(c) != c["inputs"]:
         raise NewseventsError(f"accounting failed: {c['inputs']} inputs but {accounted(c)} accounted for ({c})")

@@ -191,7 +191,7 @@ EVENTS = pa.schema(
 
 QUARANTINE = pa.schema(
     [
-        field("quarantine_id", pa.string(), "Hash of stage, reason, location and payload; the same rejection is stored once.", nullable=False),
+        field("quarantine_id", pa.string(), "Hash of stage, reason, location and payload (and of pipeline_version for a refusal for good); the same rejection is stored once.", nullable=False),
         field("stage", pa.string(), "Stage that rejected the input: read, fetch, clean, dedupe (a second version of an article in one run), nlp, or reprocess (the raw bytes of a stored article missing or unreadable).", nullable=False),
         field("reason", pa.string(), "Stable reason code (see docs/tables.md#reason-codes).", nullable=False),
         field("url", pa.string(), "URL or file:// location of the rejected input."),
@@ -199,6 +199,9 @@ QUARANTINE = pa.schema(
         field("payload_sha256", pa.string(), "SHA-256 of the rejected bytes, when there were any."),
         field("at", TIMESTAMP, 'When the rejection happened (UTC). AT is an SQL keyword: quote the name, as in ORDER BY "at" DESC.', nullable=False),
         RUN_ID,
+        field("pipeline_version", pa.string(), "Versions of the pipeline that refused the input (as articles.pipeline_version); "
+              "a URL refused for good (NOT_HTML, TOO_LARGE, BINARY, UNDECODABLE, EXTRACT_EMPTY, EXTRACT_FAILED, NOT_ENGLISH, "
+              "NLP_FAILED) by the current version is not fetched again. Null for rows written before the column was added."),
     ]
 )
 
@@ -213,7 +216,7 @@ RUNS = pa.schema(
         field("error", pa.string(), "Why a run that did not complete stopped, in one line; null when it completed."),
         field("params", pa.string(), "Run parameters as JSON; `deployment` names the Prefect deployment of a "
               "scheduled run (`newsevents serve`), null for a run started by hand.", nullable=False),
-        field("counts", pa.map_(pa.string(), pa.int64()), "Counts per stage: inputs, articles, duplicates, unchanged, quarantined, replaced (stored articles processed again; the duplicates of an original whose text changed are read again from data/raw/ and count here and among the inputs), entities, event_mentions, events (rows of `events` in the event months the run touched, after its rollup: earlier runs' events included), fetches, undated (backfill: listed articles without a date, among those read before their source had its max_articles), ...", nullable=False),
+        field("counts", pa.map_(pa.string(), pa.int64()), "Counts per stage: inputs, articles, duplicates, unchanged, refused (URLs not fetched because the current pipeline version refused them for good before), quarantined, replaced (stored articles processed again; the duplicates of an original whose text changed are read again from data/raw/ and count here and among the inputs), entities, event_mentions, events (rows of `events` in the event months the run touched, after its rollup: earlier runs' events included), fetches, undated (backfill: listed articles without a date, among those read before their source had its max_articles), ...", nullable=False),
         field("versions", pa.map_(pa.string(), pa.string()), "Versions of newsevents, the extractor, the spaCy model and the coder.", nullable=False),
         field("flow_run_id", pa.string(), "Prefect's flow run id (its page in the UI: /runs/flow-run/<id>); null for rows "
               "written before the column was added."),

@@ -192,6 +192,37 @@ def test_refetch_reads_the_feed_in_full_and_fetches_its_pages_again(prefect_harn
         [f"/news/{p.name}" for p in PAGES] + ["/news/gone.html"])
 
 
+FRENCH_PAGE = ("<html><head><title>Rencontre à Genève</title></head><body><article><h1>Les ministres se sont rencontrés</h1>"
+               "<p>Les ministres de la Turquie et de la Grèce se sont rencontrés mardi à Genève pour discuter d'un cessez-le-feu. "
+               "Les discussions se sont terminées sans accord, ont indiqué des responsables.</p><p>Le ministre des affaires "
+               "étrangères a déclaré qu'une autre réunion suivrait la semaine prochaine à Ankara.</p></article></body></html>"
+               ).encode()
+REFUSED_FOR_GOOD = {"/news/report.pdf": (b"%PDF-1.4 " + b"0" * 500, "application/pdf"),
+                    "/news/french.html": (FRENCH_PAGE, "text/html; charset=utf-8")}
+
+
+def test_a_url_refused_for_good_is_not_fetched_again_until_retried(prefect_harness, nlp, tmp_path):
+    server = start_site({**REFUSED_FOR_GOOD, "/news/busy.html": None})
+    try:
+        data = DataDir(tmp_path / "data")
+        run = options(data, server, fetch=FetchOptions(allow_private=True, min_delay=0, retries=0))
+        first = ingest([], run)
+        assert (first.counts["quarantined"], first.reasons["NOT_HTML"], first.reasons["NOT_ENGLISH"]) == (5, 1, 1)
+        server.hits.clear()
+        second = ingest([], run)
+        assert not set(REFUSED_FOR_GOOD) & set(server.hits), "a PDF and a French page are refused again without a request"
+        assert {"/news/gone.html", "/news/busy.html"} <= set(server.hits), "a 404 and a 503 may pass: tried again"
+        assert (second.counts["inputs"], second.counts["refused"], second.counts["quarantined"]) == (first.counts["inputs"], 2, 3)
+        assert ", 2 already refused, 3 quarantined;" in second.line()
+        _, rows = catalog.query(data, "SELECT count(*), count(DISTINCT url) FROM quarantine")
+        assert rows == [(5, 5)], "one row per refused input"
+        server.hits.clear()
+        again = ingest([], options(data, server, fetch=FetchOptions(allow_private=True, min_delay=0, retries=0, retry_refused=True)))
+        assert set(REFUSED_FOR_GOOD) <= set(server.hits) and (again.counts["refused"], again.counts["quarantined"]) == (0, 5)
+    finally:
+        server.shutdown()
+
+
 def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harness, nlp, site, tmp_path, capsys):
     from flows.backfill import backfill
 

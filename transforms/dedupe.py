@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from transforms.catalog import stored_columns
-from transforms.errors import Reason, Rejection
+from transforms.errors import PERMANENT, Reason, Rejection
 from transforms.load import DataDir
 from transforms.rawstore import REREAD_COLUMNS
 
 DUPLICATE_COLUMNS = (*REREAD_COLUMNS, "duplicate_of")  # what a duplicate needs to be read again when its original changes
+QUARANTINE_COLUMNS = ("quarantine_id", "reason", "url", "pipeline_version")  # what tells the inputs refused for good
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Seen:
     urls: set[str] = field(default_factory=set)  # URLs and canonical URLs of stored web articles: not fetched again
     partition_of: dict[str, str] = field(default_factory=dict)  # article_id -> the lake partition of its rows (year=YYYY/month=MM)
     quarantine_ids: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # URLs the current pipeline version refused for good: not fetched again
     this_run: dict[str, str] = field(default_factory=dict)  # article_id -> where this run read it first
 
 
@@ -49,8 +51,9 @@ class Deduped:
             getattr(self, part.name).extend(getattr(other, part.name))
 
 
-def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
-    """Ids, raw and text hashes and URLs of the articles in the lake, and the quarantine ids; `stale` ids are to be redone."""
+def load_seen(data: DataDir, *, stale: Iterable[str] = (), version: str | None = None) -> Seen:
+    """Ids, raw and text hashes and URLs of the articles in the lake, the quarantine ids and the URLs that pipeline `version`
+    refused for good; `stale` ids are to be redone."""
     seen = Seen()
     with data.connect() as con:
         if data.has_files("articles"):
@@ -72,8 +75,15 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = ()) -> Seen:
                     "WHERE duplicate_of IS NOT NULL ORDER BY ingested_at, article_id").to_arrow_table().to_pylist():
                 add_duplicate(seen, row)
         if data.has_files("quarantine"):
-            seen.quarantine_ids = {r[0] for r in con.execute(
-                f"SELECT quarantine_id FROM read_parquet('{data.table_glob('quarantine')}')").fetchall()}
+            glob = data.table_glob("quarantine")
+            for quarantine_id, refused in con.execute(
+                    f"SELECT quarantine_id, CASE WHEN list_contains($permanent, reason) AND pipeline_version = $version THEN url END "
+                    f"FROM (SELECT {stored_columns(con, 'quarantine', glob, QUARANTINE_COLUMNS)} "
+                    f"FROM read_parquet('{glob}', union_by_name=true))",
+                    {"permanent": sorted(PERMANENT), "version": version}).fetchall():
+                seen.quarantine_ids.add(quarantine_id)
+                if refused:
+                    seen.refused.add(refused)
     for article_id in stale:
         seen.raw_by_article[article_id] = None
     return seen

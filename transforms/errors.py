@@ -46,6 +46,14 @@ class Reason(StrEnum):
     SAME_ARTICLE = ("SAME_ARTICLE", "Another input of the run is the same article (same canonical URL) with other bytes; the first is kept.")
 
 
+# Refusals that a later run would repeat, the page being the same and the pipeline version too: a URL refused with one
+# is not fetched again (`--retry-refused`). The web's passing faults (time-outs, resets, HTTP statuses: a feed may list
+# a page before it is live), robots.txt and address checks (no request for the page; their owners may change them) and
+# BAD_URL (never fetched) are tried again by every run.
+PERMANENT = frozenset({Reason.NOT_HTML, Reason.TOO_LARGE, Reason.BINARY, Reason.UNDECODABLE, Reason.EXTRACT_EMPTY,
+                       Reason.EXTRACT_FAILED, Reason.NOT_ENGLISH, Reason.NLP_FAILED})
+
+
 class NewseventsError(Exception):
     """A per-run failure: our fault or the infrastructure's; the run stops with this message."""
 
@@ -81,11 +89,12 @@ class Rejection:
     url: str | None = None
     payload: bytes | None = None
 
-    def to_row(self, run_id: str, at: datetime | None = None) -> dict:
-        """The quarantine row for this rejection."""
+    def to_row(self, run_id: str, at: datetime | None = None, *, pipeline_version: str | None = None) -> dict:
+        """The quarantine row for this rejection (a refusal for good by another pipeline version is another row)."""
         payload_sha = sha256_hex(self.payload) if self.payload is not None else None
+        key = (self.stage, self.reason, self.url or "", payload_sha or self.detail)
         return {
-            "quarantine_id": stable_id(self.stage, self.reason, self.url or "", payload_sha or self.detail),
+            "quarantine_id": stable_id(*key, pipeline_version) if self.reason in PERMANENT else stable_id(*key),
             "stage": self.stage,
             "reason": str(self.reason),
             "url": self.url,
@@ -93,6 +102,7 @@ class Rejection:
             "payload_sha256": payload_sha,
             "at": at or datetime.now(UTC),
             "run_id": run_id,
+            "pipeline_version": pipeline_version,
         }
 
     def __str__(self) -> str:

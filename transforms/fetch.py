@@ -71,10 +71,11 @@ def fetch(
     options: FetchOptions,
     store: RawStore | None = None,
     known_urls: frozenset[str] | set[str] = frozenset(),
+    refused_urls: frozenset[str] | set[str] = frozenset(),
     robots: RobotsCache | None = None,
 ) -> Iterator[Fetched]:
     """One Fetched per target, as results complete; a canonical URL seen before in the call or in `known_urls`
-    (unless options.refetch) is not fetched and gets result None.
+    (unless options.refetch), or in `refused_urls`, is not fetched and gets result None.
 
     Pass one `robots` cache to every call of a run so robots.txt is read once per origin per run.
     """
@@ -99,8 +100,8 @@ def fetch(
                         stage=STAGE, reason=Reason.BAD_URL, url=target.url[:2048], detail=problem))
                     continue
                 url = canonical_url(target.url)
-                if url in seen or (url in known_urls and not options.refetch):
-                    yield Fetched(url=url, rows=(), result=None)  # fetched earlier in this run or in the lake
+                if url in seen or (url in known_urls and not options.refetch) or url in refused_urls:
+                    yield Fetched(url=url, rows=(), result=None)  # fetched earlier in this run, in the lake, or refused for good
                     continue
                 seen.add(url)
                 pool.submit(Job(target=target, url=url))

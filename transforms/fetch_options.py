@@ -35,8 +35,14 @@ class FetchOptions:
     max_retry_after: float = 60.0  # a longer Retry-After gives up instead of waiting
     respect_robots: bool = True
     allow_private: bool = False  # allow hosts on private, loopback, link-local addresses (local use, tests)
-    refetch: bool = False  # fetch URLs already in the lake again
+    refetch: bool = False  # fetch URLs already in the lake again (and those refused for good)
+    retry_refused: bool = False  # fetch URLs the current pipeline version refused for good again (NOT_HTML, NOT_ENGLISH, ...)
     max_pending: int = 1000  # URLs read ahead of the workers; bounds memory on huge inputs
+
+    @property
+    def skips_refused(self) -> bool:
+        """URLs the current pipeline version refused for good are not fetched again (neither refetch nor retry_refused)."""
+        return not (self.refetch or self.retry_refused)
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -3,7 +3,7 @@
 `split_inputs` sorts what the command line names into local files, WARC files and URLs; `gather`
 yields, in a stable order, a RawDocument or a Rejection per input (every fetched or read body is
 kept in the raw store so `reprocess` can rebuild articles later), or `Known` for a URL the lake
-holds already. The `fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive, and with a window
+holds already, or `AlreadyRefused` for one the current pipeline version refused for good. The `fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive, and with a window
 (backfill) the number of listed articles that nothing dates to `on_undated`.
 """
 
@@ -34,6 +34,13 @@ URL_SCHEMES = ("http://", "https://")
 @dataclass(frozen=True)
 class Known:
     """A URL not fetched because the lake holds its article already (counted as unchanged)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class AlreadyRefused:
+    """A URL not fetched because the current pipeline version refused it for good (NOT_HTML, NOT_ENGLISH, ...) before."""
 
     url: str
 
@@ -84,17 +91,18 @@ def gather(
     options: GatherOptions,
     store: RawStore,
     known_urls: frozenset[str] | set[str],
+    refused_urls: frozenset[str] | set[str] = frozenset(),
     feeds: FeedState,
     on_fetch_rows: Callable[[list[dict]], None],
     on_undated: Callable[[int], None],
     on_total: Callable[[int], None] = lambda _: None,
-) -> Iterator[RawDocument | Rejection | Known]:
+) -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
     """Every input's document, rejection or Known marker: what folders hold that is not read, local files, then WARC
     records, then the web (the feeds' conditional-GET validators are offered to `feeds`, for the caller to save once
-    the run is published). Once the feeds and sitemaps are read, `on_total` is told how many inputs there are in all."""
+    the run is published; `refused_urls` are not fetched unless the options retry them). Once the feeds and sitemaps are read, `on_total` is told how many inputs there are in all."""
     yielded = 0
 
-    def web() -> Iterator[RawDocument | Rejection | Known]:
+    def web() -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
         """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
 
         With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched;
@@ -113,10 +121,12 @@ def gather(
             on_fetch_rows(list(done.rows))
             if isinstance(done.result, Rejection):
                 yield done.result
-        for done in fetch(found.targets, options=options.fetch, store=store, known_urls=known_urls, robots=robots):
+        refused = refused_urls if options.fetch.skips_refused else frozenset()
+        for done in fetch(found.targets, options=options.fetch, store=store, known_urls=known_urls, refused_urls=refused,
+                          robots=robots):
             on_fetch_rows(list(done.rows))
             feeds.article_fetched(done, source_of.get(done.url))
-            yield outcome(done)
+            yield outcome(done, refused)
 
     all_sources = [*sources, *command_line_sources(urls=inputs.urls)]
     items = chain(inputs.unread, read_files(inputs.files, max_bytes=options.max_bytes, published=options.published),
@@ -129,7 +139,9 @@ def gather(
         yield item
 
 
-def outcome(done: Fetched) -> RawDocument | Rejection | Known:
+def outcome(done: Fetched, refused: frozenset[str] | set[str]) -> RawDocument | Rejection | Known | AlreadyRefused:
     """What one fetched target contributes to the run."""
-    return Known(done.url) if done.result is None else done.result
+    if done.result is not None:
+        return done.result
+    return AlreadyRefused(done.url) if done.url in refused else Known(done.url)
 
