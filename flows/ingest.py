@@ -75,7 +75,7 @@ class RunSummary:
         replaced = f" ({c['replaced']} replacing older rows)" if c["replaced"] else ""
         fetched = f"; {c['fetches']} fetch attempts" if c["fetches"] else ""
         fetched += f"; undated articles left out of the window: {c['undated']}" if c["undated"] else ""
-        refused = f", {c['refused']} already refused" if c["refused"] else ""
+        refused = f", {c['refused']} already refused (--retry-refused fetches them)" if c["refused"] else ""
         older = (f"; {self.older} articles in the lake were made by an older pipeline version (`newsevents reprocess` "
                  "rebuilds them)") if self.older else ""
         return (f"run {self.run_id}: {c['inputs']} inputs -> {c['articles']} articles{replaced}, {c['duplicates']} duplicates, "

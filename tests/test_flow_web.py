@@ -213,7 +213,7 @@ def test_a_url_refused_for_good_is_not_fetched_again_until_retried(prefect_harne
         assert not set(REFUSED_FOR_GOOD) & set(server.hits), "a PDF and a French page are refused again without a request"
         assert {"/news/gone.html", "/news/busy.html"} <= set(server.hits), "a 404 and a 503 may pass: tried again"
         assert (second.counts["inputs"], second.counts["refused"], second.counts["quarantined"]) == (first.counts["inputs"], 2, 3)
-        assert ", 2 already refused, 3 quarantined;" in second.line()
+        assert ", 2 already refused (--retry-refused fetches them), 3 quarantined;" in second.line()
         _, rows = catalog.query(data, "SELECT count(*), count(DISTINCT url) FROM quarantine")
         assert rows == [(5, 5)], "one row per refused input"
         server.hits.clear()
