@@ -36,7 +36,7 @@ DEMO_QUERIES = [
      "FROM events GROUP BY 1 ORDER BY 1"),
     ("Most mentioned countries", "SELECT country_code, count(*) AS mentions FROM entities "
      "WHERE country_code IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 8"),
-    ("Quarantine report", "SELECT stage, reason, count(*) AS inputs, any_value(detail) AS example FROM quarantine "
+    ("Quarantine report", "SELECT stage, reason, count(DISTINCT url) AS inputs, any_value(detail) AS example FROM quarantine "
      "GROUP BY ALL ORDER BY 3 DESC"),
 ]
 

@@ -197,7 +197,8 @@ QUARANTINE = pa.schema(
         field("url", pa.string(), "URL or file:// location of the rejected input."),
         field("detail", pa.string(), "One-line human-readable explanation.", nullable=False),
         field("payload_sha256", pa.string(), "SHA-256 of the rejected bytes, when there were any."),
-        field("at", TIMESTAMP, 'When the rejection happened (UTC). AT is an SQL keyword: quote the name, as in ORDER BY "at" DESC.', nullable=False),
+        field("at", TIMESTAMP, 'When the rejection was first stored (UTC; the same rejection in a later run adds no row: '
+              '`fetches` has every attempt). AT is an SQL keyword: quote the name, as in ORDER BY "at" DESC.', nullable=False),
         RUN_ID,
         field("pipeline_version", pa.string(), "Versions of the pipeline that refused the input (as articles.pipeline_version); "
               "a URL refused for good (NOT_HTML, TOO_LARGE, BINARY, UNDECODABLE, EXTRACT_EMPTY, EXTRACT_FAILED, NOT_ENGLISH, "
@@ -268,11 +269,12 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             name="quarantine",
-            grain="one row per rejected input or record",
+            grain="one row per rejected input or record (refused again with other bytes or detail, or for good by another "
+                  "pipeline version, another row: count(DISTINCT url) counts inputs)",
             schema=QUARANTINE,
             primary_key=("quarantine_id",),
             partition_by="at",
-            example_sql='SELECT stage, reason, count(*) AS inputs, max("at") AS latest FROM quarantine GROUP BY ALL ORDER BY inputs DESC',
+            example_sql='SELECT stage, reason, count(DISTINCT url) AS inputs, max("at") AS latest FROM quarantine GROUP BY ALL ORDER BY inputs DESC',
         ),
         Table(
             name="runs",

@@ -389,6 +389,19 @@ def test_the_quarantine_examples_quote_at_and_run(tmp_path, capsys):
     assert "NOT_ENGLISH" in capsys.readouterr().out
 
 
+def test_an_input_quarantined_again_by_a_new_pipeline_version_counts_once(tmp_path):
+    data = build_lake(tmp_path / "data")
+    at = datetime(2026, 3, 4, tzinfo=UTC)
+    again = Rejection(stage="clean", reason=Reason.NOT_ENGLISH, url="file:///in/es.txt", detail="language es")
+    publish(data, "again", {"quarantine": [(at, again.to_row("run-2", at, pipeline_version="v2"))]})
+    catalog.refresh(data)
+    _, rows = catalog.query(data, TABLES["quarantine"].example_sql)
+    assert ("clean", "NOT_ENGLISH", 1) in [row[:3] for row in rows] and len(rows) == 3
+    page = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text()
+    assert "<b>3</b><span>quarantined</span>" in page
+    assert '{"stage": "clean", "reason": "NOT_ENGLISH", "inputs": 1}' in page
+
+
 def test_cli_report_prints_the_path_and_fails_in_one_line(tmp_path, capsys):
     from flows.cli import main
 

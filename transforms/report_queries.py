@@ -76,7 +76,7 @@ SELECT (SELECT count(*) FROM art WHERE duplicate_of IS NULL) AS articles,
        (SELECT count(*) FROM dated_ev) - (SELECT count(*) FROM ev) AS not_happened,
        (SELECT count(*) FROM ev WHERE date_precision <> 'day') AS coarse_dates,
        (SELECT count(*) FROM em) AS event_mentions,
-       (SELECT count(*) FROM quar) AS quarantined,
+       (SELECT count(DISTINCT url) FROM quar) AS quarantined,
        (SELECT count(*) FROM fet) AS fetches,
        (SELECT min(event_date) FROM ev) AS first_event,
        (SELECT max(event_date) FROM ev) AS last_event
@@ -159,7 +159,8 @@ SELECT *, count(*) OVER () AS total_points,
 FROM points ORDER BY mentions DESC, events DESC, lat, lon LIMIT {MAP_POINTS}
 """
 
-QUARANTINE_SQL = "SELECT stage, reason, count(*) AS inputs FROM quar GROUP BY ALL ORDER BY inputs DESC, stage, reason"
+# An input is counted once though it has several rows (refused again with other bytes, or by another pipeline version).
+QUARANTINE_SQL = "SELECT stage, reason, count(DISTINCT url) AS inputs FROM quar GROUP BY ALL ORDER BY inputs DESC, stage, reason"
 
 FETCH_OUTCOMES_SQL = f"""
 WITH f AS (
