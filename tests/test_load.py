@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 
 import pyarrow.parquet as pq
@@ -146,3 +147,73 @@ def test_replacing_articles_never_rewrites_a_lake_file_in_place_so_readers_read_
     # A folder's listing is no snapshot (files move in and out while DuckDB reads the directory), so a count may be off
     # for one query; what must never happen is a file read with another file's metadata ('Invalid data').
     assert not errors and counts, errors[:3]
+
+
+def replaced_lake(tmp_path) -> tuple[DataDir, dict]:
+    """Ten January articles in two files, and a batch that replaces one of each file and moves a third to February."""
+    from tests.lakes import article
+
+    data = DataDir(tmp_path)
+    day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
+    for half in (0, 5):
+        publish(data, f"first-{half}", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(half, half + 5)]})
+    again = [article(n, published=date(2026, 2 if n == 9 else 1, 9), run_id="r1", ingested_at=at, title="Again") for n in (0, 5, 9)]
+    batch = {"tables": {"articles": [(a["published_at"], a) for a in again]},
+             "replacing": {a["article_id"]: "year=2026/month=01" for a in again}}
+    return data, batch
+
+
+def listed_articles(data: DataDir) -> dict[str, list[str]]:
+    """The article ids of each partition folder, as a listing of the folder finds them."""
+    found = {}
+    for folder in sorted((data.lake.path / "articles").glob("year=*/month=*")):
+        names = [name for name in os.listdir(folder) if name.endswith(".parquet")]
+        found[folder.name] = sorted(i for name in names for i in pq.read_table(folder / name, columns=["article_id"])["article_id"].to_pylist())
+    return found
+
+
+def test_every_state_of_a_replacing_commit_lists_each_article_once_per_folder(tmp_path, monkeypatch):
+    import transforms.load
+    from transforms.lake import Lake
+
+    data, batch = replaced_lake(tmp_path)
+    every = sorted(listed_articles(data)["month=01"])
+    states = []
+
+    def observed(step):
+        def step_then_look(*args):
+            step(*args)
+            states.append(listed_articles(data))
+        return step_then_look
+
+    for name in ("put", "remove"):
+        monkeypatch.setattr(Lake, name, observed(getattr(Lake, name)))
+    monkeypatch.setattr(transforms.load, "exchange", observed(getattr(transforms.load, "exchange", None)), raising=False)
+    publish(data, "again", batch["tables"], replacing=batch["replacing"])
+    moved = batch["tables"]["articles"][2][1]["article_id"]
+    for state in states:  # a folder holds no article twice; across folders, only the article moving month may be seen twice
+        assert all(len(ids) == len(set(ids)) for ids in state.values()), state
+        seen = [i for ids in state.values() for i in ids]
+        assert sorted(set(seen)) == every and {i for i in seen if seen.count(i) > 1} <= {moved}, state
+    assert states[-1] == {"month=01": sorted(set(every) - {moved}), "month=02": [moved]}
+    assert not list(data.staging.glob("again*")), "the former folder goes with the staging"
+
+
+@pytest.mark.parametrize("crash", ["swap_folders", "roll_forward"], ids=["before the swap", "after the swap"])
+def test_a_replacing_commit_cut_before_or_after_its_swap_is_finished_by_recover(tmp_path, monkeypatch, crash):
+    import transforms.load
+    from transforms.load import CommitPending
+
+    data, batch = replaced_lake(tmp_path)
+    monkeypatch.setattr(transforms.load, crash, lambda *_: (_ for _ in ()).throw(OSError("killed")))
+    with pytest.raises(CommitPending):
+        publish(data, "again", batch["tables"], replacing=batch["replacing"])
+    monkeypatch.undo()
+    recover(data)
+    found = listed_articles(data)
+    assert len(found["month=01"]) == 9 and len(found["month=02"]) == 1 and len(set(found["month=01"] + found["month=02"])) == 10
+    import duckdb
+
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT count(*) FILTER (title = 'Again') FROM read_parquet('{data.table_glob('articles')}')").fetchone() == (3,)
+    assert [p.name for p in data.staging.iterdir()] == ["_journal"] and not list(data.journal.iterdir())

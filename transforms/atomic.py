@@ -1,12 +1,17 @@
-"""Small state files (journals, backlogs, cursors, feed validators) replaced whole: a reader or a crash sees the old
-file or the new one, never part of one."""
+"""Small state files (journals, backlogs, cursors, feed validators) replaced whole, and folders swapped whole: a reader
+or a crash sees the old file or folder or the new one, never part of one."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
 
 
 def replace_json(path: Path, value: object) -> None:
@@ -22,3 +27,17 @@ def replace_json(path: Path, value: object) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2); False where the system cannot (or they are on two file
+    systems), so the caller falls back."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

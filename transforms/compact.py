@@ -10,9 +10,6 @@ crash at any point is finished by `load.recover`.
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
+from transforms.atomic import exchange
 from transforms.errors import NewseventsError
 from transforms.ids import stable_id
 from transforms.load import (
@@ -46,8 +44,6 @@ LATEST_BY = {
     "runs": "finished_at",
 }
 BATCH_ROWS = 100_000  # rows held in memory at once while a partition is rewritten
-RENAME_EXCHANGE = 2
-AT_FDCWD = -100
 
 
 @dataclass(frozen=True)
@@ -148,17 +144,3 @@ def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[tu
         return set()
     rows = con.execute(f"SELECT DISTINCT date_trunc('month', event_date)::DATE FROM ({' UNION ALL '.join(queries)})", params).fetchall()
     return {r[0] for r in rows}
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one atomic step (Linux renameat2); False where the system cannot (or they are on two file
-    systems), so the caller falls back."""
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if renameat2 is None:
-        return False
-    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
-        return False
-    raise OSError(code, os.strerror(code), str(b))

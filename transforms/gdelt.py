@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import duckdb
 
+from transforms.atomic import exchange
 from transforms.centroids import country_points
-from transforms.compact import exchange
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
 from transforms.load import DataDir, next_month

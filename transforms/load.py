@@ -4,9 +4,11 @@ A batch is written to `<data>/staging/<batch>/`, validated, then a journal listi
 (staged, final) pair is written, then each file is renamed into `<data>/lake/`. A crash before
 the journal leaves nothing visible; a crash after it is rolled forward by `recover` at the
 next start. A batch always writes the same file names, so publishing it again replaces.
-A batch that replaces articles also removes, in the same journal, the files holding their old rows, after moving in
-new files of the rows those keep: no lake file is ever replaced under its own name, and a reader meanwhile may see a
-row twice (or, if its listing of the folder crosses the commit, miss that file's rows for one query).
+A batch that replaces articles also removes, in the same journal, the files holding their old rows, and moves in new
+files of the rows those keep: no lake file is ever replaced under its own name. On a local lake each partition folder
+that loses files is swapped whole for its new content (`swap_folder`), so a listing of it sees the old files or the new
+ones; on object storage, or where the system cannot swap, the files move in first and the old ones go after, so a
+reader meanwhile may see a row twice.
 The months of the event mentions a batch adds or retires go into a rollup backlog before the batch
 is visible, and leave it when the events of those months are rewritten: a crash between the two
 is caught up by `recover`.
@@ -14,6 +16,7 @@ is caught up by `recover`.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -34,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
-from transforms.atomic import replace_json
+from transforms.atomic import exchange, replace_json
 from transforms.errors import NewseventsError, first_line
 from transforms.ids import stable_id
 from transforms.lake import Lake, location
@@ -197,8 +200,7 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
 
 
 def retire_articles(data: DataDir, batch_id: str, replacing: Mapping[str, str | None]) -> tuple[list[tuple[str, str]], list[str]]:
-    """The lake files holding rows of these articles, to remove, and the staged files of the rows they keep, to move in
-    first (a reader meanwhile may see a kept row twice)."""
+    """The lake files holding rows of these articles, to remove, and the staged files of the rows they keep, to move in."""
     moves: list[tuple[str, str]] = []
     removes: list[str] = []
     if not replacing:
@@ -259,10 +261,47 @@ def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: 
     """Journal the moves (and lake files to remove after them) durably, then perform them; `recover` finishes a journal left by a crash."""
     journal = write_journal(data, batch_id, moves, removes)
     try:
+        if removes and data.lake.local:
+            swap_folders(data, batch_id, moves, removes)
         roll_forward(data.lake, journal)
     except Exception as e:
         raise CommitPending(f"batch {batch_id} is journaled but the lake failed while it was put in place "
                             f"({type(e).__name__}: {first_line(e)}); the next command that writes finishes it") from e
+
+
+def swap_folders(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str]) -> None:
+    """Carry out a journaled commit that removes files one partition folder at a time: the moves into folders that lose no
+    file first (a row moving to another month is then seen twice for a moment, never missed), then each folder that
+    loses files swapped whole for its new content; where the system cannot swap, `roll_forward` does the rest file by file."""
+    folders = sorted({os.path.dirname(name) for name in removes})
+    for staged, final in moves:
+        if os.path.dirname(final) not in folders:
+            data.lake.put(staged, final)
+    for folder in folders:
+        if not swap_folder(data.staging / batch_id / "swap" / data.lake.relative(folder), Path(folder), moves, removes):
+            return
+
+
+def swap_folder(new: Path, folder: Path, moves: list[tuple[str, str]], removes: list[str]) -> bool:
+    """Build a partition folder's new content in `new`, of hard links to the files that stay and to the staged files moving
+    in, and exchange the two folders in one step, so that a listing of the folder sees every old file or every new one;
+    False where the system cannot (no renameat2, no hard links, the lake on another file system than staging).
+
+    The journal's moves into the folder are then renames onto hard links of the same files, which change nothing."""
+    incoming = {os.path.basename(final): staged for staged, final in moves if Path(final).parent == folder}
+    leaving = {os.path.basename(name) for name in removes if Path(name).parent == folder} | incoming.keys()
+    new.mkdir(parents=True)
+    try:
+        for entry in os.scandir(folder):
+            if entry.name not in leaving:
+                os.link(entry.path, new / entry.name)
+        for name, staged in incoming.items():
+            os.link(staged, new / name)
+    except OSError as e:
+        if e.errno in (errno.EXDEV, errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK):
+            return False
+        raise
+    return exchange(new, folder)
 
 
 def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: list[str] | None = None) -> Path:
