@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
+from transforms.lake import COMMITS, MARKER
 from transforms.load import DataDir
 
 COUNTRIES = ["France", "Germany", "Japan", "India", "Brazil", "Kenya", "Egypt", "Turkey", "Mexico", "Canada", "Nigeria", "Chile"]
@@ -61,8 +62,9 @@ def unreadable_files(lake: Path) -> list[str]:
 
 
 def stray_files(lake: Path) -> list[Path]:
-    """Files under the lake that are not table/year=YYYY/month=MM/*.parquet (temporary or staged files)."""
-    return [p for p in lake.rglob("*") if p.is_file() and not (
+    """Files under the lake that are not table/year=YYYY/month=MM/*.parquet nor the lake's own records at its root
+    (temporary or staged files)."""
+    return [p for p in lake.rglob("*") if p.is_file() and p.name not in (MARKER, COMMITS) and not (
         p.suffix == ".parquet" and len(p.relative_to(lake).parts) == 4 and p.parts[-3].startswith("year=")
         and p.parts[-2].startswith("month="))]
 

@@ -11,16 +11,19 @@ held the other way reads through views of its own, and a run that cannot refresh
 from __future__ import annotations
 
 import re
+import time
 
 import duckdb
 
 from schemas.ddl import lake_source, typed_null, view_sql
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError, first_line
+from transforms.lake import Lake
 from transforms.load import DataDir
 
 META_TABLE = "newsevents_catalog"
 QUERY_ATTEMPTS = 5  # a query that lists files a writer then removes is rarely unlucky twice (3 % of reads once, under heavy churn)
+COMMIT_WAIT_SECONDS, COMMIT_POLL_SECONDS = 1.0, 0.01  # a local commit takes milliseconds
 
 
 class CatalogBusy(NewseventsError):
@@ -106,18 +109,32 @@ def open_file(data: DataDir, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of a query against the views; a bad query is a one-line error. A query that opened a lake file
-    removed since it listed it (a run or a compaction at work meanwhile) is run again, at most QUERY_ATTEMPTS times."""
+    """Column names and rows of a query against the views; a bad query is a one-line error. A query that overlapped a commit
+    to a local lake, or opened a lake file removed since it listed it (a run or a compaction at work meanwhile), is run
+    again, at most QUERY_ATTEMPTS times (the last answer is given as it is)."""
     attempts = 1
     with connect(data) as con:
         while True:
+            before = settled(data.lake)
             try:
                 cursor = con.execute(sql)
-                return [d[0] for d in cursor.description or []], cursor.fetchall()
+                answer = [d[0] for d in cursor.description or []], cursor.fetchall()
             except duckdb.Error as e:
                 if attempts == QUERY_ATTEMPTS or not file_gone(e):
                     raise NewseventsError(f"query failed: {first_line(e)}") from e
-                attempts += 1
+            else:
+                if attempts == QUERY_ATTEMPTS or data.lake.commits() == before:
+                    return answer
+            attempts += 1
+
+
+def settled(lake: Lake) -> int:
+    """The lake's commit count once no commit is at work, waiting up to COMMIT_WAIT_SECONDS for one to end (a commit cut by
+    a crash stays at work until the next command that writes finishes it)."""
+    deadline = time.monotonic() + COMMIT_WAIT_SECONDS
+    while (count := lake.commits()) % 2 and time.monotonic() < deadline:
+        time.sleep(COMMIT_POLL_SECONDS)
+    return count
 
 
 def file_gone(error: duckdb.Error) -> bool:

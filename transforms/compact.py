@@ -88,11 +88,12 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
             months = touched_months(con, data, deduplicated)  # only dropped copies change events: the backlog has the rest
         note_rollup(data, months)  # a crash after the commit leaves them to `recover`
         journal = write_journal(data, batch_id, moves, [f for fs in files.values() for f in fs])
-        if lake.local:
-            for table, part in files:
-                if not exchange(stage_root / table / part, lake.path / table / part):
-                    break  # this system cannot swap folders: the journal moves and removes file by file
-        roll_forward(lake, journal)
+        with lake.committing():
+            if lake.local:
+                for table, part in files:
+                    if not exchange(stage_root / table / part, lake.path / table / part):
+                        break  # this system cannot swap folders: the journal moves and removes file by file
+            roll_forward(lake, journal)
         shutil.rmtree(stage_root, ignore_errors=True)
         events = rollup(data, months)
     return Compaction(len(files), sum(map(len, files.values())), len(files), rows_before, rows_after, events)

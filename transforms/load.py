@@ -8,7 +8,8 @@ A batch that replaces articles also removes, in the same journal, the files hold
 files of the rows those keep: no lake file is ever replaced under its own name. On a local lake each partition folder
 that loses files is swapped whole for its new content (`swap_folder`), so a listing of it sees the old files or the new
 ones; on object storage, or where the system cannot swap, the files move in first and the old ones go after, so a
-reader meanwhile may see a row twice.
+reader meanwhile may see a row twice. Every commit to a local lake is counted (`Lake.committing`), so that
+`newsevents sql` can tell a query that overlapped one and run it again.
 The months of the event mentions a batch adds or retires go into a rollup backlog before the batch
 is visible, and leave it when the events of those months are rewritten: a crash between the two
 is caught up by `recover`.
@@ -261,9 +262,10 @@ def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: 
     """Journal the moves (and lake files to remove after them) durably, then perform them; `recover` finishes a journal left by a crash."""
     journal = write_journal(data, batch_id, moves, removes)
     try:
-        if removes and data.lake.local:
-            swap_folders(data, batch_id, moves, removes)
-        roll_forward(data.lake, journal)
+        with data.lake.committing():
+            if removes and data.lake.local:
+                swap_folders(data, batch_id, moves, removes)
+            roll_forward(data.lake, journal)
     except Exception as e:
         raise CommitPending(f"batch {batch_id} is journaled but the lake failed while it was put in place "
                             f"({type(e).__name__}: {first_line(e)}); the next command that writes finishes it") from e
@@ -324,12 +326,15 @@ def roll_forward(lake: Lake, journal: Path) -> None:
 
 
 def recover(data: DataDir) -> None:
-    """Finish the publishes a crash interrupted and clear staging left by unfinished batches."""
-    if data.journal.exists():
-        for leftover in data.journal.glob("*.tmp"):
-            leftover.unlink()
-        for journal in sorted(data.journal.glob("*.json")):
-            roll_forward(data.lake, journal)
+    """Finish the publishes a crash interrupted (and the commit count it left odd) and clear staging left by unfinished
+    batches."""
+    for leftover in data.journal.glob("*.tmp"):
+        leftover.unlink()
+    journals = sorted(data.journal.glob("*.json"))
+    if journals or data.lake.commits() % 2:
+        with data.lake.committing():
+            for journal in journals:
+                roll_forward(data.lake, journal)
     if data.staging.exists():
         for entry in data.staging.iterdir():
             if entry != data.journal:
