@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import duckdb
 
@@ -24,6 +26,7 @@ from transforms.load import DataDir
 META_TABLE = "newsevents_catalog"
 QUERY_ATTEMPTS = 5  # a query that lists files a writer then removes is rarely unlucky twice (3 % of reads once, under heavy churn)
 COMMIT_WAIT_SECONDS, COMMIT_POLL_SECONDS = 1.0, 0.01  # a local commit takes milliseconds
+T = TypeVar("T")
 
 
 class CatalogBusy(NewseventsError):
@@ -109,23 +112,36 @@ def open_file(data: DataDir, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of a query against the views; a bad query is a one-line error. A query that overlapped a commit
-    to a local lake, or opened a lake file removed since it listed it (a run or a compaction at work meanwhile), is run
-    again, at most QUERY_ATTEMPTS times (the last answer is given as it is)."""
-    attempts = 1
+    """Column names and rows of a query against the views, from the lake before or after any commit (`consistent`); a bad
+    query is a one-line error."""
     with connect(data) as con:
-        while True:
-            before = settled(data.lake)
-            try:
-                cursor = con.execute(sql)
-                answer = [d[0] for d in cursor.description or []], cursor.fetchall()
-            except duckdb.Error as e:
-                if attempts == QUERY_ATTEMPTS or not file_gone(e):
-                    raise NewseventsError(f"query failed: {first_line(e)}") from e
-            else:
-                if attempts == QUERY_ATTEMPTS or data.lake.commits() == before:
-                    return answer
-            attempts += 1
+        try:
+            return consistent(data, lambda: answer(con, sql))
+        except duckdb.Error as e:
+            raise NewseventsError(f"query failed: {first_line(e)}") from e
+
+
+def answer(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
+    cursor = con.execute(sql)
+    return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+
+def consistent(data: DataDir, ask: Callable[[], T]) -> T:
+    """What `ask` (queries against the lake) returns, asked again while a commit to a local lake overlapped it or it opened
+    a lake file removed since it listed it (a run or a compaction at work meanwhile), at most QUERY_ATTEMPTS times in all
+    (the last answer is given as it is)."""
+    attempts = 1
+    while True:
+        before = settled(data.lake)
+        try:
+            got = ask()
+        except duckdb.Error as e:
+            if attempts == QUERY_ATTEMPTS or not file_gone(e):
+                raise
+        else:
+            if attempts == QUERY_ATTEMPTS or data.lake.commits() == before:
+                return got
+        attempts += 1
 
 
 def settled(lake: Lake) -> int:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from transforms.cameo import cameo_table
-from transforms.catalog import connect
+from transforms.catalog import connect, consistent
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
 from transforms.reference import country_names
@@ -43,7 +43,7 @@ def write_report(data: DataDir, options: ReportOptions) -> Path:
     except OSError as e:
         raise NewseventsError(f"cannot write the report to {output}: {e.strerror or e}") from None
     with connect(data) as con:
-        page = render(gather(con, options, country), options, country)
+        page = render(consistent(data, lambda: gather(con, options, country)), options, country)
     write_page(page, output)
     return output
 
