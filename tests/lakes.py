@@ -110,3 +110,28 @@ def catalog_held(data: DataDir, *, read_only: bool) -> Iterator[None]:
     finally:
         holder.kill()
         holder.wait()
+
+
+@contextmanager
+def commit_held_back(data: DataDir, batch: str, tables: dict, replacing: dict, monkeypatch) -> Iterator[None]:
+    """Publish a batch in another thread and hold its commit back for 0.3 s after its first step: the body runs then."""
+    import threading
+
+    from transforms.lake import Lake
+
+    halfway, put = threading.Event(), Lake.put
+
+    def put_then_pause(lake: Lake, staged: str, final: str) -> None:
+        put(lake, staged, final)
+        if not halfway.is_set():
+            halfway.set()
+            threading.Event().wait(0.3)
+
+    monkeypatch.setattr(Lake, "put", put_then_pause)
+    writer = threading.Thread(target=publish, args=(data, batch, tables), kwargs={"replacing": replacing})
+    writer.start()
+    try:
+        halfway.wait(10)
+        yield
+    finally:
+        writer.join()

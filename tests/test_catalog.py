@@ -211,34 +211,18 @@ def articles_counted_by_report(data: DataDir) -> int:
 
 @pytest.mark.parametrize("count", [articles_counted_by_sql, articles_counted_by_report], ids=["sql", "report"])
 def test_a_query_during_a_commit_answers_from_the_lake_before_or_after_it(tmp_path, monkeypatch, count):
-    import threading
     from datetime import date
 
-    from tests.lakes import article
-    from transforms.lake import Lake
+    from tests.lakes import article, commit_held_back
 
     data = DataDir(tmp_path)
     day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
     publish(data, "first", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(10)]})
     count(data)  # the catalog made, the report's pieces loaded
     moved = article(9, published=date(2026, 2, 9), run_id="r1", ingested_at=at)  # its publication date was corrected
-    halfway, put = threading.Event(), Lake.put
-
-    def put_then_pause(lake, staged, final):  # the commit's first step done, the rest held back for a moment
-        put(lake, staged, final)
-        if not halfway.is_set():
-            halfway.set()
-            threading.Event().wait(0.3)
-
-    monkeypatch.setattr(Lake, "put", put_then_pause)
-    writer = threading.Thread(target=publish, args=(data, "again", {"articles": [(moved["published_at"], moved)]}),
-                              kwargs={"replacing": {moved["article_id"]: "year=2026/month=01"}})
-    writer.start()
-    try:
-        halfway.wait(10)
+    with commit_held_back(data, "again", {"articles": [(moved["published_at"], moved)]}, {moved["article_id"]: "year=2026/month=01"},
+                          monkeypatch):
         counted = count(data)
-    finally:
-        writer.join()
     assert counted == 10
 
 

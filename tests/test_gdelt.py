@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.cli import main
-from tests.lakes import article, ingest, mention, two_runs
+from tests.lakes import article, commit_held_back, ingest, mention, two_runs
 from transforms import gdelt
 from transforms.errors import NewseventsError
 from transforms.gdelt import (
@@ -302,3 +302,17 @@ def test_the_command_line_exports_and_refuses_a_reversed_range(tmp_path, capsys)
     assert main([*args, "--since", "2026-01-01", "--until", "2026-01-31"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("newsevents: cannot export to") and "'notes.txt'" in err and err.count("\n") == 1
+
+
+def test_an_export_during_a_commit_reads_each_month_as_it_was_before_or_after_it(tmp_path, monkeypatch):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    moved = article(2, published=date(2026, 2, 9), run_id="20260201T000000Z-cccccc", ingested_at=at)  # its date was corrected
+    again = [mention(moved, event="talks", event_date=date(2026, 1, 8)),
+             mention(moved, event="strike", event_date=date(2026, 1, 9), cameo="190", quad=4, goldstein=-10.0,
+                     actor1=("RUSMIL", "RUS"), actor2=("UKR", "UKR"), location=("Kharkiv", "UKR", 49.99, 36.23))]
+    tables = {"articles": [(moved["published_at"], moved)], "event_mentions": [(moved["published_at"], m) for m in again]}
+    with commit_held_back(data, "again", tables, {moved["article_id"]: "year=2026/month=01"}, monkeypatch):
+        result = export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), tmp_path / "out")
+    assert result.mentions == 4

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import duckdb
 
 from transforms.atomic import exchange
+from transforms.catalog import consistent
 from transforms.centroids import country_points
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
@@ -127,7 +128,7 @@ def write_days(data: DataDir, since: date, until: date, folder: Path) -> Export:
     events = mentions = left_out = 0
     with data.connect() as con:
         for first, last in months_with_events(con, data, since, until):
-            left_out += load_month(con, data, first, last)
+            left_out += consistent(data, lambda: load_month(con, data, first, last))  # noqa: B023 (called at once)
             for (day,) in con.execute("SELECT DISTINCT event_date FROM ev ORDER BY 1").fetchall():
                 stem = f"{day:%Y%m%d}000000"
                 path, written = write_rows(folder / f"{stem}.export.CSV", con.execute(DAY_EVENTS_SQL, {"day": day}), event_line)
