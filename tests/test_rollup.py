@@ -109,3 +109,30 @@ def test_events_carry_the_plover_context_of_their_code(tmp_path):
     publish(data, "b1", {"articles": [(art["published_at"], art)], "event_mentions": [(art["published_at"], aid)]})
     rollup(data, {date(2026, 1, 1)})
     assert events(data)[0]["plover_context"] == "humanitarian"
+
+
+def copy_of(original: dict, n: int, *, domain: str, ingested_at: datetime) -> dict:
+    """An exact duplicate of an articles row, numbered n, on a domain: same text, not coded again."""
+    row = article(n, published=original["published_at"].date(), run_id=original["run_id"], ingested_at=ingested_at)
+    url = f"https://{domain}/{n}"
+    return {**row, "url": url, "canonical_url": url, "source_domain": domain, "text": original["text"],
+            "text_sha256": original["text_sha256"], "tone": original["tone"], "duplicate_of": original["article_id"]}
+
+
+def test_each_copy_of_an_article_counts_as_an_article_of_its_own_source(tmp_path):
+    data = DataDir(tmp_path)
+    at = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    wire, other = article(4, published=date(2026, 1, 20), run_id="r", ingested_at=at), article(3, published=date(2026, 1, 20), run_id="r", ingested_at=at)
+    told_twice = [{**mention(wire, event="talks", event_date=date(2026, 1, 8)), "sentence_index": i, "event_mention_id": f"m{i}"}
+                  for i in (1, 2)]
+    copies = [copy_of(wire, 1, domain="news.example.net", ingested_at=at),  # sorts before the original: ingested with it
+              copy_of(wire, 5, domain=wire["source_domain"], ingested_at=at + timedelta(hours=1))]
+    publish(data, "b1", {"articles": [(a["published_at"], a) for a in (wire, other, *copies)],
+                         "event_mentions": [(wire["published_at"], m) for m in
+                                            (*told_twice, mention(other, event="talks", event_date=date(2026, 1, 8)))]})
+    rollup(data, {date(2026, 1, 1)})
+    [talks] = events(data)
+    # GDELT counts each document: the original and its 2 copies tell it twice each, the other article once
+    assert (talks["num_mentions"], talks["num_articles"], talks["num_sources"]) == (7, 4, 3)
+    assert talks["avg_tone"] == (3 * wire["tone"] + other["tone"]) / 4
+    assert talks["first_source_url"] == wire["canonical_url"], "the original, not a copy ingested with it"

@@ -22,20 +22,31 @@ PRECISION_RANK = "CASE date_precision WHEN 'day' THEN 1 WHEN 'month' THEN 2 ELSE
 # mode() takes the smallest of equally frequent values, and the coordinates are those of the first mention of the chosen
 # place that has any.
 FIRST_PLACED = "(location_lat IS NULL, ingested_at, article_id, sentence_index, event_mention_id)"
+# The order in which the articles reported an event: by ingestion, an original before its duplicates ingested with it.
+FIRST_REPORTED = "(ingested_at, is_duplicate, article_id, sentence_index)"
 # Where a reader finds an article (articles a): its canonical web URL, else where it was read (file:// for a local file, even
 # for a JSONL record that carries its web URL).
 ARTICLE_LINK = "CASE WHEN regexp_matches(a.canonical_url, '^https?://', 'i') THEN a.canonical_url ELSE a.url END"
 
 
+def documents_sql(articles_glob: str) -> str:
+    """Every article with `coded_id`, the article whose mentions it carries: its own id, or for an exact duplicate (not coded
+    again) its original's. Joined on coded_id, a mention counts once per document that carries it, as GDELT counts a wire
+    story each site republishes."""
+    return f"SELECT coalesce(duplicate_of, article_id) AS coded_id, * FROM read_parquet('{articles_glob}', union_by_name=true)"
+
+
 def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
-    """The mentions of the months given as parameter $months (list of 'YYYY-MM'), with what the rollup needs of their articles."""
+    """The mentions of the months given as parameter $months (list of 'YYYY-MM'), once per article that carries them (an
+    original and each of its duplicates), with what the rollup needs of that article."""
     return f"""
-    SELECT em.* EXCLUDE (sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
+    SELECT em.* EXCLUDE (article_id, sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
                          actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
                          attribution_code, confidence, coder_version, run_id),
+           a.article_id, a.duplicate_of IS NOT NULL AS is_duplicate,
            {ARTICLE_LINK} AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
     FROM read_parquet('{mentions_glob}', union_by_name=true) em
-    JOIN read_parquet('{articles_glob}', union_by_name=true) a USING (article_id)
+    JOIN ({documents_sql(articles_glob)}) a ON a.coded_id = em.article_id
     WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
     """
 
@@ -75,8 +86,8 @@ EVENTS_SQL = f"""
                count(DISTINCT article_id)::INTEGER AS num_articles,
                (avg(tone) FILTER (WHERE article_first))::FLOAT AS avg_tone,
                min(ingested_at) AS first_seen_at,
-               arg_min(article_url, (ingested_at, article_id, sentence_index)) AS first_source_url,
-               arg_min(sentence, (ingested_at, article_id, sentence_index)) AS first_sentence
+               arg_min(article_url, {FIRST_REPORTED}) AS first_source_url,
+               arg_min(sentence, {FIRST_REPORTED}) AS first_sentence
         FROM m GROUP BY event_id
     )
     SELECT g.event_id, g.event_date, g.date_precision, t.cameo_code, t.cameo_base, t.cameo_root, t.quad_class,
@@ -134,3 +145,4 @@ def months_of_articles(data: DataDir, replacing: Mapping[str, str | None]) -> se
             "SELECT DISTINCT CAST(date_trunc('month', event_date) AS DATE) FROM read_parquet($files, union_by_name=true) "
             "WHERE article_id IN (SELECT unnest($ids))", {"files": files, "ids": sorted(replacing)}).fetchall()
     return {r[0] for r in rows}
+
