@@ -29,6 +29,14 @@ def article(n: int, *, published: date, run_id: str, ingested_at: datetime, titl
     }
 
 
+def copy_of(original: dict, n: int, *, domain: str, ingested_at: datetime) -> dict:
+    """An exact duplicate of an articles row, numbered n, on a domain: same text, not coded again."""
+    row = article(n, published=original["published_at"].date(), run_id=original["run_id"], ingested_at=ingested_at)
+    url = f"https://{domain}/{n}"
+    return {**row, "url": url, "canonical_url": url, "source_domain": domain, "text": original["text"],
+            "text_sha256": original["text_sha256"], "tone": original["tone"], "duplicate_of": original["article_id"]}
+
+
 def mention(art: dict, *, event: str, event_date: date, cameo: str = "042", quad: int = 1, goldstein: float = 1.9,
             actor1: tuple[str, str | None] = ("TURGOV", "TUR"), actor2: tuple[str, str | None] = ("RUSGOV", "RUS"),
             location: tuple[str, str | None, float | None, float | None] = ("Ankara", "TUR", 39.92, 32.85)) -> dict:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.cli import main
-from tests.lakes import article, commit_held_back, ingest, mention, two_runs
+from tests.lakes import article, commit_held_back, copy_of, ingest, mention, two_runs
 from transforms import gdelt
 from transforms.errors import NewseventsError
 from transforms.gdelt import (
@@ -316,3 +316,19 @@ def test_an_export_during_a_commit_reads_each_month_as_it_was_before_or_after_it
     with commit_held_back(data, "again", tables, {moved["article_id"]: "year=2026/month=01"}, monkeypatch):
         result = export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), tmp_path / "out")
     assert result.mentions == 4
+
+
+def test_each_copy_of_an_article_is_a_mentions_row_of_its_own_source(tmp_path):
+    data = DataDir(tmp_path / "data")
+    at = datetime(2026, 1, 10, 12, tzinfo=UTC)
+    original = article(1, published=date(2026, 1, 9), run_id="r", ingested_at=at)
+    copy = copy_of(original, 2, domain="wire.example.net", ingested_at=at)
+    ingest(data, "b1", [original, copy], [mention(original, event="talks", event_date=date(2026, 1, 8))], "r", at)
+    export_gdelt(data, date(2026, 1, 1), date(2026, 1, 31), tmp_path / "out")
+    [talks] = read(sorted((tmp_path / "out").glob("*.export.CSV")), EVENT_COLUMNS)
+    mentions = read(sorted((tmp_path / "out").glob("*.mentions.CSV")), MENTION_COLUMNS)
+    assert (talks["NumMentions"], talks["NumArticles"], talks["NumSources"]) == (2, 2, 2)
+    assert [(m["MentionSourceName"], m["MentionIdentifier"]) for m in mentions] == [
+        ("news.example.org", "https://news.example.org/1"), ("wire.example.net", "https://wire.example.net/2")], \
+        "one row per document, as many as NumMentions; the original first"
+    assert talks["SOURCEURL"] == "https://news.example.org/1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from tests.lakes import article, mention
+from tests.lakes import article, copy_of, mention
 from transforms.load import DataDir, publish
 from transforms.rollup import rollup
 
@@ -109,14 +109,6 @@ def test_events_carry_the_plover_context_of_their_code(tmp_path):
     publish(data, "b1", {"articles": [(art["published_at"], art)], "event_mentions": [(art["published_at"], aid)]})
     rollup(data, {date(2026, 1, 1)})
     assert events(data)[0]["plover_context"] == "humanitarian"
-
-
-def copy_of(original: dict, n: int, *, domain: str, ingested_at: datetime) -> dict:
-    """An exact duplicate of an articles row, numbered n, on a domain: same text, not coded again."""
-    row = article(n, published=original["published_at"].date(), run_id=original["run_id"], ingested_at=ingested_at)
-    url = f"https://{domain}/{n}"
-    return {**row, "url": url, "canonical_url": url, "source_domain": domain, "text": original["text"],
-            "text_sha256": original["text_sha256"], "tone": original["tone"], "duplicate_of": original["article_id"]}
 
 
 def test_each_copy_of_an_article_counts_as_an_article_of_its_own_source(tmp_path):

@@ -27,7 +27,7 @@ from transforms.centroids import country_points
 from transforms.errors import NewseventsError
 from transforms.ids import sha256_hex
 from transforms.load import DataDir, next_month
-from transforms.rollup import ARTICLE_LINK, HAPPENED
+from transforms.rollup import ARTICLE_LINK, FIRST_REPORTED, HAPPENED, documents_sql
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
@@ -150,36 +150,36 @@ def months_with_events(con: duckdb.DuckDBPyConnection, data: DataDir, since: dat
 
 def load_month(con: duckdb.DuckDBPyConnection, data: DataDir, since: date, until: date) -> int:
     """Temporary tables of one month at most: ev, the events dated since..until that happened, and m, every mention of
-    them with its article's facts and its event's day and DATEADDED (an export holds one month in DuckDB, whatever its
-    range). Returns the number of events left out."""
+    them once per article that carries it (an original and each of its duplicates) with that article's facts and its
+    event's day and DATEADDED (an export holds one month in DuckDB, whatever its range). Returns the number of events
+    left out."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE dated AS SELECT * EXCLUDE (first_sentence) FROM read_parquet('{data.table_glob("events")}',
                     union_by_name=true, hive_partitioning=false) WHERE event_date BETWEEN $since AND $until""",
                 {"since": since, "until": until})
     con.execute(f"CREATE OR REPLACE TEMP TABLE ev AS SELECT * FROM dated WHERE {HAPPENED}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE m AS
-        SELECT em.event_mention_id, em.event_id, em.article_id, em.sentence_index, em.is_lead, em.actor1_start_char, em.actor2_start_char,
+        SELECT em.event_mention_id, em.event_id, a.article_id, em.sentence_index, em.is_lead, em.actor1_start_char, em.actor2_start_char,
                em.trigger_start_char, em.confidence, ev.event_date AS event_day, ev.first_seen_at AS event_added,
                {ARTICLE_LINK} AS article_url, a.source_domain, a.source_name, a.tone AS article_tone,
-               length(a.text) AS article_chars, a.ingested_at
+               length(a.text) AS article_chars, a.ingested_at, a.duplicate_of IS NOT NULL AS is_duplicate
         FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false) em
         JOIN ev USING (event_id)
-        JOIN read_parquet('{data.table_glob("articles")}', union_by_name=true, hive_partitioning=false) a USING (article_id)""")
+        JOIN ({documents_sql(data.table_glob("articles"))}) a ON a.coded_id = em.article_id""")
     [(left_out,)] = con.execute("SELECT (SELECT count(*) FROM dated) - (SELECT count(*) FROM ev)").fetchall()
     return left_out
 
 
 # The events of one day with their root-event flag and first article's link (taken from the mentions: the events table may
 # predate links to canonical URLs).
-DAY_EVENTS_SQL = """
+DAY_EVENTS_SQL = f"""
     SELECT ev.*, coalesce(first.is_lead, false) AS is_root, coalesce(first.url, ev.first_source_url) AS url
     FROM ev LEFT JOIN (
-        SELECT event_id, arg_min(is_lead, (ingested_at, article_id, sentence_index)) AS is_lead,
-               arg_min(article_url, (ingested_at, article_id, sentence_index)) AS url
+        SELECT event_id, arg_min(is_lead, {FIRST_REPORTED}) AS is_lead, arg_min(article_url, {FIRST_REPORTED}) AS url
         FROM m WHERE event_day = $day GROUP BY event_id
     ) first USING (event_id)
     WHERE ev.event_date = $day ORDER BY event_id
 """
-DAY_MENTIONS_SQL = "SELECT * FROM m WHERE event_day = $day ORDER BY event_id, ingested_at, article_id, sentence_index, event_mention_id"
+DAY_MENTIONS_SQL = "SELECT * FROM m WHERE event_day = $day ORDER BY event_id, ingested_at, is_duplicate, article_id, sentence_index, event_mention_id"
 
 
 def write_rows(path: Path, cursor: duckdb.DuckDBPyConnection, line: Callable[[dict], list]) -> tuple[Path, int]:
