@@ -52,7 +52,7 @@ from transforms.load import CommitPending, DataDir, exclusive, partition, publis
 from transforms.nlp import load_nlp, model_meta
 from transforms.rawstore import REREAD_COLUMNS, RawStore, reread
 from transforms.read import RawDocument
-from transforms.rollup import months_of, months_of_articles, rollup
+from transforms.rollup import months_of, months_of_articles, months_of_copies, rollup
 from transforms.stages import analyse_articles, clean_documents
 
 COUNTS = ("inputs", "articles", "duplicates", "unchanged", "refused", "quarantined", "replaced", "entities",
@@ -248,6 +248,8 @@ class Batches:
         replacing = {article_id: self.seen.partition_of.get(article_id) for article_id in replaced}
         if replacing:
             self.months |= months_of_articles(self.data, replacing)
+        copied = months_of_copies(self.data, [row for _, row in articles], replacing, self.seen.partition_of)
+        self.months |= copied
         tables = {"articles": articles, "entities": entities, "event_mentions": mentions,
                   "quarantine": [(row["at"], row) for row in self.quarantine],
                   "fetches": [(row["fetched_at"], row) for row in self.fetches]}
@@ -255,7 +257,7 @@ class Batches:
         if any(tables.values()):
             self.published += 1
             try:
-                publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replacing)
+                publish(self.data, f"{self.run_id}-{self.published:05d}", tables, replacing=replacing, touching=copied)
             except CommitPending as e:
                 pending = e
             self.seen.partition_of.update((row["article_id"], partition(day)) for day, row in articles)

@@ -393,3 +393,58 @@ def test_a_run_while_a_reader_holds_the_catalog_completes_and_says_the_views_wai
     assert "is open in another process" in capsys.readouterr().err
     assert catalog.query(data, "SELECT status FROM runs")[1] == [("completed",)]
     assert catalog.query(data, "SELECT count(*) FROM articles")[1] == [(1,)]
+
+def wire_copies(path: Path, urls: dict[str, str]) -> None:
+    """A JSONL file of one story per URL (url -> text)."""
+    path.write_text("".join(json.dumps({"url": url, "title": "Kharkiv", "text": text}) + "\n" for url, text in urls.items()))
+
+
+def kharkiv_counts(data: DataDir) -> tuple[int, int, int]:
+    """num_mentions, num_articles and num_sources of the attack near Kharkiv (its one event coded 190)."""
+    _, [counts] = catalog.query(data, "SELECT num_mentions, num_articles, num_sources FROM events WHERE cameo_root = '19'")
+    return counts
+
+
+def test_each_copy_of_a_story_counts_in_its_events_as_gdelt_counts_it(prefect_harness, nlp, tmp_path):
+    from flows.ingest import reprocess
+    from transforms.compact import compact
+
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir(), later.mkdir()
+    wire_copies(first / "wire.jsonl", {"https://a.example/k": KHARKIV, "https://b.example/k": KHARKIV})
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 6, 2), batch_size=1)
+    data = DataDir(options.data_dir)
+    ingest([str(first)], options)
+    _, [(told,)] = catalog.query(data, "SELECT count(*) FROM event_mentions WHERE cameo_root = '19'")
+    assert kharkiv_counts(data) == (2 * told, 2, 2), "a copy on another domain in the same run"
+    wire_copies(later / "wire.jsonl", {"https://c.example/k": KHARKIV, "https://a.example/k2": KHARKIV})
+    ingest([str(later)], options)
+    assert kharkiv_counts(data) == (4 * told, 4, 3), "a copy on a third domain and one more on the first, a run later"
+    wire_copies(later / "wire.jsonl", {"https://c.example/k": ACCORD, "https://a.example/k2": KHARKIV})
+    assert ingest([str(later)], options).counts["replaced"] == 1
+    assert kharkiv_counts(data) == (3 * told, 3, 2), "c.example's page now tells another story"
+    assert reprocess(options, everything=True).counts["replaced"] == 4
+    assert kharkiv_counts(data) == (3 * told, 3, 2), "reprocessed"
+    compact(data)
+    assert kharkiv_counts(data) == (3 * told, 3, 2), "compacted"
+    assert not data.rollup_backlog.exists()
+
+
+def test_a_crash_before_the_rollup_of_a_later_copy_leaves_its_original_s_month_on_the_backlog(prefect_harness, nlp, tmp_path,
+                                                                                             monkeypatch):
+    from flows import ingest as ingest_module
+    from transforms.load import exclusive, rollup_backlog
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    wire_copies(inputs / "wire.jsonl", {"https://a.example/k": KHARKIV})
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 6, 2))
+    data = DataDir(options.data_dir)
+    ingest([str(inputs)], options)
+    wire_copies(inputs / "wire.jsonl", {"https://a.example/k": KHARKIV, "https://b.example/k": KHARKIV})
+    monkeypatch.setattr(ingest_module, "rollup_events", lambda months, data_dir: 0)  # killed before its rollup
+    ingest([str(inputs)], options)
+    assert kharkiv_counts(data)[1] == 1 and rollup_backlog(data) == {"2026-06"}
+    with exclusive(data):  # the next command that writes catches up
+        pass
+    assert kharkiv_counts(data)[1] == 2 and not data.rollup_backlog.exists()

@@ -10,9 +10,9 @@ that loses files is swapped whole for its new content (`swap_folder`), so a list
 ones; on object storage, or where the system cannot swap, the files move in first and the old ones go after, so a
 reader meanwhile may see a row twice. Every commit to a local lake is counted (`Lake.committing`), so that
 `newsevents sql` can tell a query that overlapped one and run it again.
-The months of the event mentions a batch adds or retires go into a rollup backlog before the batch
-is visible, and leave it when the events of those months are rewritten: a crash between the two
-is caught up by `recover`.
+The months of the event mentions a batch adds or retires (and of those of the originals of the duplicates
+it adds or retires) go into a rollup backlog before the batch is visible, and leave it when the events
+of those months are rewritten: a crash between the two is caught up by `recover`.
 """
 
 from __future__ import annotations
@@ -169,11 +169,12 @@ def next_month(day: date) -> date:
 
 
 def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | datetime, dict]]],
-            *, replacing: Mapping[str, str | None] | None = None) -> dict[str, int]:
+            *, replacing: Mapping[str, str | None] | None = None, touching: Collection[date] = ()) -> dict[str, int]:
     """Write each table's (partition date, row) pairs as one file per partition, atomically; returns rows per table.
 
     The stored rows of the articles in `replacing` (article id -> the partition of its rows, None when not known) are
-    dropped from their files in the same commit.
+    dropped from their files in the same commit. `touching`: event dates whose events the batch changes though it writes
+    or retires none of their mentions (those of the originals of the duplicates it adds or retires).
     """
     stage_dir = data.staging / batch_id
     shutil.rmtree(stage_dir, ignore_errors=True)
@@ -193,7 +194,7 @@ def publish(data: DataDir, batch_id: str, tables: dict[str, list[tuple[date | da
             moves.append((str(staged), data.lake.url(name, part, staged.name)))
         written[name] = len(dated_rows)
     if moves or removes:
-        note_rollup(data, {row["event_date"] for _, row in tables.get("event_mentions", ())})
+        note_rollup(data, {row["event_date"] for _, row in tables.get("event_mentions", ())} | set(touching))
         written_over = {final for _, final in moves}  # a batch published again replaces its own files
         commit(data, batch_id, moves, [name for name in removes if name not in written_over])
     shutil.rmtree(stage_dir, ignore_errors=True)

@@ -146,3 +146,22 @@ def months_of_articles(data: DataDir, replacing: Mapping[str, str | None]) -> se
             "WHERE article_id IN (SELECT unnest($ids))", {"files": files, "ids": sorted(replacing)}).fetchall()
     return {r[0] for r in rows}
 
+def months_of_copies(data: DataDir, articles: list[dict], replacing: Mapping[str, str | None],
+                     partition_of: Mapping[str, str]) -> set[date]:
+    """The months of the stored event mentions of the originals whose duplicates these articles add or whose stored duplicates
+    are replaced (id -> partition, as for `months_of_articles`): their events count each copy. partition_of: where each
+    stored article's rows are."""
+    originals = {a["duplicate_of"] for a in articles if a["duplicate_of"]} | stored_originals(data, replacing)
+    return months_of_articles(data, {o: partition_of[o] for o in originals if o in partition_of})
+
+
+def stored_originals(data: DataDir, replacing: Mapping[str, str | None]) -> set[str]:
+    """The originals of those of these articles (id -> partition of its rows) that are stored as duplicates."""
+    files = files_in(data, "articles", set(replacing.values())) if replacing else []
+    if not files:
+        return set()
+    with data.connect() as con:
+        rows = con.execute("SELECT DISTINCT duplicate_of FROM read_parquet($files, union_by_name=true) "
+                           "WHERE duplicate_of IS NOT NULL AND article_id IN (SELECT unnest($ids))",
+                           {"files": files, "ids": sorted(replacing)}).fetchall()
+    return {r[0] for r in rows}
