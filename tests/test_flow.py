@@ -394,6 +394,10 @@ def test_a_run_while_a_reader_holds_the_catalog_completes_and_says_the_views_wai
     assert catalog.query(data, "SELECT status FROM runs")[1] == [("completed",)]
     assert catalog.query(data, "SELECT count(*) FROM articles")[1] == [(1,)]
 
+BREAD = ("A simple loaf\n\nMix flour, water, salt and yeast into a soft dough. Leave it to rise for an hour, shape it "
+         "into a loaf and bake it for forty minutes until the crust is golden.")
+
+
 def wire_copies(path: Path, urls: dict[str, str]) -> None:
     """A JSONL file of one story per URL (url -> text)."""
     path.write_text("".join(json.dumps({"url": url, "title": "Kharkiv", "text": text}) + "\n" for url, text in urls.items()))
@@ -420,9 +424,9 @@ def test_each_copy_of_a_story_counts_in_its_events_as_gdelt_counts_it(prefect_ha
     wire_copies(later / "wire.jsonl", {"https://c.example/k": KHARKIV, "https://a.example/k2": KHARKIV})
     ingest([str(later)], options)
     assert kharkiv_counts(data) == (4 * told, 4, 3), "a copy on a third domain and one more on the first, a run later"
-    wire_copies(later / "wire.jsonl", {"https://c.example/k": ACCORD, "https://a.example/k2": KHARKIV})
+    wire_copies(later / "wire.jsonl", {"https://c.example/k": BREAD, "https://a.example/k2": KHARKIV})
     assert ingest([str(later)], options).counts["replaced"] == 1
-    assert kharkiv_counts(data) == (3 * told, 3, 2), "c.example's page now tells another story"
+    assert kharkiv_counts(data) == (3 * told, 3, 2), "c.example's page now tells another story, with no event"
     assert reprocess(options, everything=True).counts["replaced"] == 4
     assert kharkiv_counts(data) == (3 * told, 3, 2), "reprocessed"
     compact(data)
