@@ -7,14 +7,16 @@ import threading
 from datetime import UTC, date, datetime
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import main
 from schemas.tables import ARTICLES
-from tests.lakes import article, held_by_another_process, mention, two_runs
+from tests.lakes import article, copy_of, held_by_another_process, ingest, mention, two_runs
 from transforms.compact import compact, merge
 from transforms.load import DataDir, publish, recover, write_journal
+from transforms.rollup import rollup
 
 
 def files(data: DataDir, table: str) -> list[str]:
@@ -169,8 +171,6 @@ def test_a_compaction_that_drops_no_copy_leaves_the_events_alone(tmp_path):
 
 
 def test_a_compaction_that_drops_a_copy_of_a_mention_recomputes_its_month(tmp_path):
-    from transforms.rollup import rollup
-
     data = DataDir(tmp_path)
     two_runs(data)
     a1 = article(1, published=date(2026, 1, 9), run_id="20260110T120000Z-aaaaaa", ingested_at=datetime(2026, 1, 10, 12, tzinfo=UTC))
@@ -181,3 +181,48 @@ def test_a_compaction_that_drops_a_copy_of_a_mention_recomputes_its_month(tmp_pa
     assert rows(data, talks) == [(3,)], "the copy counts twice until compaction drops it"
     assert compact(data).events == 3
     assert rows(data, talks) == [(2,)]
+
+
+def copied_lake(data: DataDir) -> dict:
+    """two_runs plus, in a third run, a copy of article 1 republished in February on another domain (its events rolled up);
+    returns the copy."""
+    two_runs(data)
+    at = datetime(2026, 1, 12, tzinfo=UTC)
+    a1 = article(1, published=date(2026, 1, 9), run_id="20260110T120000Z-aaaaaa", ingested_at=datetime(2026, 1, 10, 12, tzinfo=UTC))
+    copy = {**copy_of(a1, 5, domain="copies.example.net", ingested_at=at), "published_at": datetime(2026, 2, 2, tzinfo=UTC)}
+    ingest(data, "b3", [copy], [], "20260112T000000Z-eeeeee", at)
+    rollup(data, {date(2026, 1, 1)})
+    return copy
+
+
+def test_events_rolled_up_before_duplicates_counted_are_recomputed_by_a_compaction(tmp_path):
+    data = DataDir(tmp_path)
+    copied_lake(data)
+    talks = "SELECT num_mentions, num_articles, num_sources FROM events WHERE cameo_code = '042'"
+    assert rows(data, talks) == [(3, 3, 3)]
+    [events_file] = (data.lake.path / "events").glob("year=2026/month=01/*.parquet")
+    stored = pq.read_table(events_file)
+    old = pa.array([2 if c == "042" else 1 for c in stored["cameo_code"].to_pylist()], pa.int32())  # as the rollup counted them
+    for name in ("num_mentions", "num_articles", "num_sources"):
+        stored = stored.set_column(stored.schema.get_field_index(name), name, old)
+    pq.write_table(stored, events_file)
+    updated = rows(data, "SELECT event_id, updated_at FROM events ORDER BY ALL")
+    assert compact(data, min_files=100).events == 3, "nothing to merge, yet January's events are recomputed"
+    assert rows(data, talks) == [(3, 3, 3)]
+    assert all(u > was for (_, u), (_, was) in zip(rows(data, "SELECT event_id, updated_at FROM events ORDER BY ALL"), updated,
+                                                   strict=True)), "a warehouse sync sends them again"
+    assert compact(data, min_files=100).events == 0, "and only once"
+
+
+def test_a_compaction_that_drops_a_copy_of_a_duplicate_recomputes_its_original_s_month(tmp_path):
+    data = DataDir(tmp_path)
+    copy = copied_lake(data)
+    at = datetime(2026, 1, 13, tzinfo=UTC)
+    moved = {**copy, "url": "https://wire.example.com/5", "canonical_url": "https://wire.example.com/5",
+             "source_domain": "wire.example.com", "ingested_at": at}  # a newer copy of its row, before any retirement
+    ingest(data, "b4", [moved], [], "20260113T000000Z-ffffff", at)
+    rollup(data, {date(2026, 1, 1)})
+    talks = "SELECT num_articles, num_sources FROM events WHERE cameo_code = '042'"
+    assert rows(data, talks) == [(3, 3)], "both copies of its row count until compaction drops one"
+    compact(data)
+    assert rows(data, talks) == [(3, 2)], "wire.example.com carried article 2 already"

@@ -31,7 +31,7 @@ from transforms.load import (
     roll_forward,
     write_journal,
 )
-from transforms.rollup import rollup
+from transforms.rollup import drifted_months, rollup
 
 # The column whose greatest value marks the latest copy of a row; `events` is rewritten whole by the
 # rollup, so compaction recomputes it rather than merging its files.
@@ -66,10 +66,11 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
     """Merge every partition holding min_files files or more into one file, holding the data directory meanwhile."""
     with exclusive(data):
         lake = data.lake
+        months = drifted_months(data)  # events a rollup before this version left without their duplicates' counts
         files = {(table, part): found for table in LATEST_BY for part, found in sorted(lake.files_by_partition(table).items())
                  if len(found) >= min_files}
         if not files:
-            return Compaction(0, 0, 0, 0, 0, 0)
+            return Compaction(0, 0, 0, 0, 0, rollup(data, months))
         batch_id = "compact-" + stable_id(*(f for fs in files.values() for f in fs))
         stage_root = data.staging / batch_id
         shutil.rmtree(stage_root, ignore_errors=True)
@@ -85,7 +86,7 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
                 rows_before, rows_after = rows_before + read, rows_after + written
                 if written < read:
                     deduplicated[table, part] = part_files
-            months = touched_months(con, data, deduplicated)  # only dropped copies change events: the backlog has the rest
+            months |= touched_months(con, data, deduplicated)  # only dropped copies change events: the backlog has the rest
         note_rollup(data, months)  # a crash after the commit leaves them to `recover`
         journal = write_journal(data, batch_id, moves, [f for fs in files.values() for f in fs])
         with lake.committing():
@@ -128,7 +129,7 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], path: Pa
 
 def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[tuple[str, str], list[str]]) -> set[date]:
     """Event months whose rollup can change: those of the mentions being merged and of the mentions of the articles being merged
-    (files by table and partition)."""
+    or of their originals (files by table and partition)."""
     def of(table: str) -> list[str]:
         return [f for (name, _), fs in files.items() if name == table for f in fs]
 
@@ -139,7 +140,8 @@ def touched_months(con: duckdb.DuckDBPyConnection, data: DataDir, files: dict[tu
         params["mentions"] = mentions
     if articles and data.has_files("event_mentions"):
         queries.append(f"""SELECT event_date FROM read_parquet('{data.table_glob("event_mentions")}', union_by_name=true, hive_partitioning=false)
-            WHERE article_id IN (SELECT article_id FROM read_parquet($articles, union_by_name=true, hive_partitioning=false))""")
+            WHERE article_id IN (SELECT coalesce(duplicate_of, article_id)
+                                 FROM read_parquet($articles, union_by_name=true, hive_partitioning=false))""")
         params["articles"] = articles
     if not queries:
         return set()

@@ -165,3 +165,29 @@ def stored_originals(data: DataDir, replacing: Mapping[str, str | None]) -> set[
                            "WHERE duplicate_of IS NOT NULL AND article_id IN (SELECT unnest($ids))",
                            {"files": files, "ids": sorted(replacing)}).fetchall()
     return {r[0] for r in rows}
+
+
+
+def drifted_months(data: DataDir) -> set[date]:
+    """The months whose stored events do not hold the counts their mentions give now (events rolled up before duplicates
+    counted, or never rolled up), found per event in one pass over the ids and dates of every mention and article."""
+    if not (data.has_files("event_mentions") and data.has_files("articles")):
+        return set()
+    stored = (f"read_parquet('{data.table_glob('events')}', union_by_name=true)" if data.has_files("events") else
+              "(SELECT NULL::VARCHAR AS event_id, NULL::DATE AS event_date, NULL::INTEGER AS num_mentions, "
+              "NULL::INTEGER AS num_articles, NULL::INTEGER AS num_sources WHERE false)")
+    with data.connect() as con:
+        rows = con.execute(f"""
+            WITH counted AS (
+                SELECT em.event_id, any_value(date_trunc('month', em.event_date)::DATE) AS month, count(*) AS num_mentions,
+                       count(DISTINCT a.article_id) AS num_articles,
+                       count(DISTINCT coalesce(a.source_domain, a.source_name, 'local')) AS num_sources
+                FROM read_parquet('{data.table_glob('event_mentions')}', union_by_name=true) em
+                JOIN ({documents_sql(data.table_glob('articles'))}) a ON a.coded_id = em.article_id GROUP BY em.event_id
+            ), stored AS (
+                SELECT event_id, date_trunc('month', event_date)::DATE AS month, num_mentions, num_articles, num_sources FROM {stored}
+            )
+            SELECT DISTINCT coalesce(c.month, s.month) FROM counted c FULL JOIN stored s USING (event_id)
+            WHERE (c.num_mentions, c.num_articles, c.num_sources) IS DISTINCT FROM (s.num_mentions, s.num_articles, s.num_sources)
+        """).fetchall()
+    return {r[0] for r in rows}
