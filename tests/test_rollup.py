@@ -128,3 +128,15 @@ def test_each_copy_of_an_article_counts_as_an_article_of_its_own_source(tmp_path
     assert (talks["num_mentions"], talks["num_articles"], talks["num_sources"]) == (7, 4, 3)
     assert talks["avg_tone"] == (3 * wire["tone"] + other["tone"]) / 4
     assert talks["first_source_url"] == wire["canonical_url"], "the original, not a copy ingested with it"
+
+
+def test_the_mentions_of_an_article_marked_duplicate_still_count(tmp_path):
+    data = DataDir(tmp_path)
+    at = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    original = article(1, published=date(2026, 1, 20), run_id="r", ingested_at=at)
+    coded = copy_of(original, 2, domain="news.example.net", ingested_at=at)  # coded all the same (a lake from elsewhere)
+    publish(data, "b1", {"articles": [(a["published_at"], a) for a in (original, coded)],
+                         "event_mentions": [(at, mention(coded, event="talks", event_date=date(2026, 1, 8)))]})
+    rollup(data, {date(2026, 1, 1)})
+    [talks] = events(data)
+    assert (talks["num_mentions"], talks["num_articles"]) == (1, 1), "not dropped because its article points at an original"

@@ -30,33 +30,41 @@ ARTICLE_LINK = "CASE WHEN regexp_matches(a.canonical_url, '^https?://', 'i') THE
 
 
 def documents_sql(articles_glob: str) -> str:
-    """Every article with `coded_id`, the article whose mentions it carries: its own id, or for an exact duplicate (not coded
-    again) its original's. Joined on coded_id, a mention counts once per document that carries it, as GDELT counts a wire
-    story each site republishes."""
-    return f"SELECT coalesce(duplicate_of, article_id) AS coded_id, * FROM read_parquet('{articles_glob}', union_by_name=true)"
+    """Every article once per `coded_id`, an article whose mentions it carries: itself, and for an exact duplicate (not
+    coded again) also its original. Joined on coded_id, a mention counts once per document that carries it, as GDELT
+    counts a wire story each site republishes."""
+    return (f"SELECT unnest(CASE WHEN duplicate_of IS NULL THEN [article_id] ELSE [article_id, duplicate_of] END) AS coded_id, * "
+            f"FROM read_parquet('{articles_glob}', union_by_name=true)")
 
 
-def mentions_sql(mentions_glob: str, articles_glob: str) -> str:
-    """The mentions of the months given as parameter $months (list of 'YYYY-MM'), once per article that carries them (an
-    original and each of its duplicates), with what the rollup needs of that article."""
+def mentions_sql(mentions_glob: str) -> str:
+    """The mentions of the months given as parameter $months (list of 'YYYY-MM'), with what the rollup needs of them."""
     return f"""
-    SELECT em.* EXCLUDE (article_id, sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
-                         actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
-                         attribution_code, confidence, coder_version, run_id),
-           a.article_id, a.duplicate_of IS NOT NULL AS is_duplicate,
-           {ARTICLE_LINK} AS article_url, a.tone, a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
-    FROM read_parquet('{mentions_glob}', union_by_name=true) em
-    JOIN ({documents_sql(articles_glob)}) a ON a.coded_id = em.article_id
-    WHERE strftime(em.event_date, '%Y-%m') IN (SELECT unnest($months))
+    SELECT * EXCLUDE (sentence_start_char, sentence_end_char, is_lead, trigger, trigger_start_char, trigger_end_char,
+                      actor1_start_char, actor1_end_char, actor2_start_char, actor2_end_char, attribution,
+                      attribution_code, confidence, coder_version, run_id)
+    FROM read_parquet('{mentions_glob}', union_by_name=true)
+    WHERE strftime(event_date, '%Y-%m') IN (SELECT unnest($months))
     """
 
 
-# Groups the mentions (a table of `mentions_sql` rows) whose event date is in [$first, $next) into events; an event the
-# month's stored events (table `previous`) hold keeps the time it was first seen, though the article that showed it was replaced.
+def carriers_sql(articles_glob: str) -> str:
+    """What the rollup needs of each article that carries the mentions of table `mentions` (by coded_id)."""
+    return f"""
+    SELECT a.coded_id, a.article_id, a.duplicate_of IS NOT NULL AS is_duplicate, {ARTICLE_LINK} AS article_url, a.tone,
+           a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
+    FROM ({documents_sql(articles_glob)}) a WHERE a.coded_id IN (SELECT article_id FROM mentions)
+    """
+
+
+# Groups the mentions (a table of `mentions_sql` rows) whose event date is in [$first, $next), each once per article that
+# carries it (table `carriers`), into events; an event the month's stored events (table `previous`) hold keeps the time it
+# was first seen, though the article that showed it was replaced.
 EVENTS_SQL = f"""
-    WITH m AS (SELECT *, row_number() OVER (PARTITION BY event_id, article_id ORDER BY sentence_index, event_mention_id) = 1
+    WITH m AS (SELECT mentions.* EXCLUDE (article_id), c.* EXCLUDE (coded_id),
+                      row_number() OVER (PARTITION BY event_id, c.article_id ORDER BY sentence_index, event_mention_id) = 1
                          AS article_first  -- one mention per article: an article's tone counts once, however often it tells the event
-               FROM mentions WHERE event_date >= $first AND event_date < $next),
+               FROM mentions JOIN carriers c ON c.coded_id = mentions.article_id WHERE event_date >= $first AND event_date < $next),
     top_code AS (
         SELECT event_id, cameo_code, any_value(cameo_base) AS cameo_base, any_value(cameo_root) AS cameo_root,
                any_value(quad_class) AS quad_class, any_value(goldstein) AS goldstein,
@@ -110,8 +118,8 @@ def rollup(data: DataDir, months: set[date]) -> int:
     keys = sorted({f"{m.year:04d}-{m.month:02d}" for m in months if m < LAST_MONTH})
     now, schema, events = datetime.now(UTC), TABLES["events"].schema, 0
     with data.connect() as con:  # one scan of the lake; then one month's groups in memory at a time, written before the next
-        con.execute(f"CREATE TEMP TABLE mentions AS {mentions_sql(data.table_glob('event_mentions'), data.table_glob('articles'))}",
-                    {"months": keys})
+        con.execute(f"CREATE TEMP TABLE mentions AS {mentions_sql(data.table_glob('event_mentions'))}", {"months": keys})
+        con.execute(f"CREATE TEMP TABLE carriers AS {carriers_sql(data.table_glob('articles'))}")
         for key in keys:
             first = date.fromisoformat(f"{key}-01")
             remember_first_seen(con, files_in(data, "events", {partition(first)}))
