@@ -31,7 +31,7 @@ from transforms.load import (
     roll_forward,
     write_journal,
 )
-from transforms.rollup import drifted_months, rollup
+from transforms.rollup import rollup, upgrade_events
 
 # The column whose greatest value marks the latest copy of a row; `events` is rewritten whole by the
 # rollup, so compaction recomputes it rather than merging its files.
@@ -66,11 +66,11 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
     """Merge every partition holding min_files files or more into one file, holding the data directory meanwhile."""
     with exclusive(data):
         lake = data.lake
-        months = drifted_months(data)  # events a rollup before this version left without their duplicates' counts
+        upgraded = upgrade_events(data)
         files = {(table, part): found for table in LATEST_BY for part, found in sorted(lake.files_by_partition(table).items())
                  if len(found) >= min_files}
         if not files:
-            return Compaction(0, 0, 0, 0, 0, rollup(data, months))
+            return Compaction(0, 0, 0, 0, 0, upgraded)
         batch_id = "compact-" + stable_id(*(f for fs in files.values() for f in fs))
         stage_root = data.staging / batch_id
         shutil.rmtree(stage_root, ignore_errors=True)
@@ -86,7 +86,7 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
                 rows_before, rows_after = rows_before + read, rows_after + written
                 if written < read:
                     deduplicated[table, part] = part_files
-            months |= touched_months(con, data, deduplicated)  # only dropped copies change events: the backlog has the rest
+            months = touched_months(con, data, deduplicated)  # only dropped copies change events: the backlog has the rest
         note_rollup(data, months)  # a crash after the commit leaves them to `recover`
         journal = write_journal(data, batch_id, moves, [f for fs in files.values() for f in fs])
         with lake.committing():
@@ -97,7 +97,7 @@ def compact(data: DataDir, *, min_files: int = 2) -> Compaction:
             roll_forward(lake, journal)
         shutil.rmtree(stage_root, ignore_errors=True)
         events = rollup(data, months)
-    return Compaction(len(files), sum(map(len, files.values())), len(files), rows_before, rows_after, events)
+    return Compaction(len(files), sum(map(len, files.values())), len(files), rows_before, rows_after, upgraded + events)
 
 
 def merge(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], path: Path) -> tuple[int, int]:

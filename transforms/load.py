@@ -88,6 +88,11 @@ class DataDir:
     def rollup_backlog(self) -> Path:
         return self.root / "rollup-backlog.json"
 
+    @property
+    def rollup_version(self) -> Path:
+        """What the lake's events count, as `transforms.rollup.ROLLUP_VERSION` (absent: an older rollup's events, maybe)."""
+        return self.root / "rollup-version.json"
+
     def table_glob(self, table: str) -> str:
         """The explicit glob of a table's Parquet files (never matches staging)."""
         return self.lake.table_glob(table)

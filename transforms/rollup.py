@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
@@ -9,11 +10,13 @@ import duckdb
 import pyarrow as pa
 
 from schemas.tables import TABLES, TIMESTAMP
+from transforms.atomic import replace_json
 from transforms.dates import LAST_MONTH
 from transforms.load import DataDir, files_in, next_month, partition, replace_partitions
 from transforms.tabulate import conform
 
 ROLLUP_FILE = "part-rollup"
+ROLLUP_VERSION = 2  # what the events count; 2: each exact duplicate of an article, as GDELT counts each document
 # Events that happened, as GDELT records them (intents and threats have codes of their own): not those the reports deny or
 # only suppose ("if X attacks Y").
 HAPPENED = "NOT negated AND modality <> 'hypothetical'"
@@ -176,26 +179,41 @@ def stored_originals(data: DataDir, replacing: Mapping[str, str | None]) -> set[
 
 
 
+
+def upgrade_events(data: DataDir) -> int:
+    """Once per data directory made by an older rollup: recompute the months whose events it left without their
+    duplicates' counts (found per event, which costs a scan of every mention's ids); returns the events recomputed."""
+    if data.rollup_version.exists() and json.loads(data.rollup_version.read_text()) >= ROLLUP_VERSION:
+        return 0
+    events = rollup(data, drifted_months(data))
+    replace_json(data.rollup_version, ROLLUP_VERSION)
+    return events
+
 def drifted_months(data: DataDir) -> set[date]:
-    """The months whose stored events do not hold the counts their mentions give now (events rolled up before duplicates
-    counted, or never rolled up), found per event in one pass over the ids and dates of every mention and article."""
+    """The months of the events that exact duplicates report whose stored counts are not those their mentions give now
+    (events rolled up before copies counted). Only those events are counted: memory grows with the copies."""
     if not (data.has_files("event_mentions") and data.has_files("articles")):
         return set()
     stored = (f"read_parquet('{data.table_glob('events')}', union_by_name=true)" if data.has_files("events") else
               "(SELECT NULL::VARCHAR AS event_id, NULL::DATE AS event_date, NULL::INTEGER AS num_mentions, "
               "NULL::INTEGER AS num_articles, NULL::INTEGER AS num_sources WHERE false)")
+    mentions = f"read_parquet('{data.table_glob('event_mentions')}', union_by_name=true)"
     with data.connect() as con:
         rows = con.execute(f"""
-            WITH counted AS (
+            WITH copied AS (
+                SELECT DISTINCT event_id FROM {mentions} WHERE article_id IN (
+                    SELECT duplicate_of FROM read_parquet('{data.table_glob('articles')}', union_by_name=true))
+            ), counted AS (
                 SELECT em.event_id, any_value(date_trunc('month', em.event_date)::DATE) AS month, count(*) AS num_mentions,
                        count(DISTINCT a.article_id) AS num_articles,
                        count(DISTINCT coalesce(a.source_domain, a.source_name, 'local')) AS num_sources
-                FROM read_parquet('{data.table_glob('event_mentions')}', union_by_name=true) em
-                JOIN ({documents_sql(data.table_glob('articles'))}) a ON a.coded_id = em.article_id GROUP BY em.event_id
-            ), stored AS (
-                SELECT event_id, date_trunc('month', event_date)::DATE AS month, num_mentions, num_articles, num_sources FROM {stored}
+                FROM {mentions} em JOIN ({documents_sql(data.table_glob('articles'))}) a ON a.coded_id = em.article_id
+                WHERE em.event_id IN (SELECT event_id FROM copied) GROUP BY em.event_id
+            ), kept AS (
+                SELECT event_id, date_trunc('month', event_date)::DATE AS month, num_mentions, num_articles, num_sources
+                FROM {stored} WHERE event_id IN (SELECT event_id FROM copied)
             )
-            SELECT DISTINCT coalesce(c.month, s.month) FROM counted c FULL JOIN stored s USING (event_id)
-            WHERE (c.num_mentions, c.num_articles, c.num_sources) IS DISTINCT FROM (s.num_mentions, s.num_articles, s.num_sources)
+            SELECT DISTINCT coalesce(c.month, k.month) FROM counted c FULL JOIN kept k USING (event_id)
+            WHERE (c.num_mentions, c.num_articles, c.num_sources) IS DISTINCT FROM (k.num_mentions, k.num_articles, k.num_sources)
         """).fetchall()
     return {r[0] for r in rows}
