@@ -157,6 +157,7 @@ def months_of_articles(data: DataDir, replacing: Mapping[str, str | None]) -> se
             "WHERE article_id IN (SELECT unnest($ids))", {"files": files, "ids": sorted(replacing)}).fetchall()
     return {r[0] for r in rows}
 
+
 def months_of_copies(data: DataDir, articles: list[dict], replacing: Mapping[str, str | None],
                      partition_of: Mapping[str, str]) -> set[date]:
     """The months of the stored event mentions of the originals whose duplicates these articles add or whose stored duplicates
@@ -178,8 +179,6 @@ def stored_originals(data: DataDir, replacing: Mapping[str, str | None]) -> set[
     return {r[0] for r in rows}
 
 
-
-
 def upgrade_events(data: DataDir) -> int:
     """Once per data directory made by an older rollup: recompute the months whose events it left without their
     duplicates' counts (found per event, which costs a scan of every mention's ids); returns the events recomputed."""
@@ -188,6 +187,7 @@ def upgrade_events(data: DataDir) -> int:
     events = rollup(data, drifted_months(data))
     replace_json(data.rollup_version, ROLLUP_VERSION)
     return events
+
 
 def drifted_months(data: DataDir) -> set[date]:
     """The months of the events that exact duplicates report whose stored counts are not those their mentions give now
