@@ -297,6 +297,29 @@ def test_titled_people_are_coded_as_the_entities_table_codes_them(nlp, text, sou
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        ("Some 15 al-Shabaab fighters attacked Somali troops near Mogadishu on Monday.",
+         ("al-Shabaab fighters", "SOMREB"), ("Somali troops", "SOMMIL")),
+        ("More than 1,000 Afghan soldiers attacked Pakistan on Friday.", ("Afghan soldiers", "AFGMIL"), ("Pakistan", "PAK")),
+        ("A group of 40 Syrian rebels attacked the Turkish army.", ("Syrian rebels", "SYRREB"), ("Turkish army", "TURMIL")),
+        ("Thousands of Kenyan nurses protested against the government in Nairobi.",
+         ("Kenyan nurses", "KENHLH"), ("government", "KENGOV")),
+        ("Turkish President Recep Tayyip Erdogan criticised Israel on Sunday.", ("Recep Tayyip Erdogan", "TURGOV"), ("Israel", "ISR")),
+        ("Three Malian policemen were killed by Islamist militants in Gao.",
+         ("Islamist militants", "MLIREB"), ("Malian policemen", "MLICOP")),
+    ],
+)
+def test_actor_names_leave_out_counts_determiners_and_titles(nlp, text, source, target):
+    """Names group in GROUP BY actor1_name as GDELT's do: "15 fighters" and "40 fighters" are one actor."""
+    row = only(nlp, text)
+    assert (row["actor1_text"], row["actor1_code"]) == source
+    assert (row["actor2_text"], row["actor2_code"]) == target
+    assert text[row["actor1_start_char"] : row["actor1_end_char"]] == row["actor1_text"]
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

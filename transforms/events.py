@@ -241,8 +241,7 @@ class SentenceCoder:
         country = next((c for c in countries if c not in avoid), countries[0] if countries else None)
         if country is None:
             return None
-        tokens = [t for t in subject.subtree if t.dep_ not in ("relcl", "acl", "punct", "appos") and t.i <= subject.i + 8]
-        span = subject.doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]
+        span = self.actors.name(subject)
         return ActorMention(Actor(country + sector, country, sector, country), span.text, span.start_char, span.end_char)
 
     def mentions(self) -> list[ActorMention]:

@@ -18,6 +18,8 @@ GROUP_NOUNS = frozenset(
 )
 TARGET_PREPS = frozenset({"with", "to", "against", "on", "at", "toward", "towards", "into", "over", "upon", "between", "from"})
 CLAUSE_DEPS = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "conj", "cc", "appos", "punct"})
+COUNT_LABELS = frozenset({"CARDINAL", "QUANTITY"})  # "more than 1,000", "up to 16", "700 kg"
+HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,31 @@ def _with_sector(actor: Actor, sector: str | None) -> Actor:
 
 def _mention(actor: Actor, span: Span) -> ActorMention:
     return ActorMention(actor, span.text, span.start_char, span.end_char)
+
+
+def _not_a_name(token: Token) -> bool:
+    """A word that starts a noun phrase but names nothing: determiner, count, quantity, possessive pronoun
+    (not the first part of a hyphenated modifier: "30-day")."""
+    if not token.whitespace_ and token.pos_ != "PUNCT":
+        return False
+    return (
+        token.pos_ in ("DET", "NUM", "PUNCT")
+        or token.ent_type_ in COUNT_LABELS
+        or (token.pos_ == "PRON" and token.dep_ == "poss")
+    )
+
+
+def _is_title(token: Token) -> bool:
+    """A word of a person's title: an honorific, a role, or the country or organisation it serves ("U.S.")."""
+    return token.lower_ in HONORIFICS or role_sector(token.text) is not None or lookup(token.text) is not None
+
+
+def _untitled(ent: Span) -> Span:
+    """A person's name without the title words inside the entity ("President Erdogan" -> "Erdogan")."""
+    start = ent.start
+    while start < ent.end - 1 and _is_title(ent.doc[start]):
+        start += 1
+    return ent.doc[start : ent.end]
 
 
 class Actors:
@@ -94,6 +121,13 @@ class Actors:
                         return Actor(actor.country, actor.country, None, actor.name)
         return None
 
+    def _group_of(self, head: Token) -> Token | None:
+        """What a quantity head counts ("thousands of students", "a group of diplomats" -> the students, the diplomats)."""
+        if head.lower_ not in GROUP_NOUNS and head.lemma_.lower() not in GROUP_NOUNS:
+            return None
+        prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        return next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+
     def role(self, head: Token) -> str | None:
         """The sector of a role noun or a titled person that names no country ("President X", "rebels")."""
         named = self.named.get(head.i)
@@ -103,19 +137,26 @@ class Actors:
             return next((s for t in named.ent if (s := role_sector(t.text))), None)  # "President Erdogan" as one name
         if named is not None:
             return None
-        if head.lower_ in GROUP_NOUNS or head.lemma_.lower() in GROUP_NOUNS:
-            for prep in head.children:
-                if prep.dep_ == "prep" and prep.lower_ == "of":
-                    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
-                    return self.role(pobj) if pobj is not None else None
+        counted = self._group_of(head)
+        if counted is not None:
+            return self.role(counted)
         return word_sector(head)
 
     def _span(self, tokens: list[Token]) -> Span:
-        start = min(t.i for t in tokens)
-        while self.doc[start].pos_ in ("DET", "PUNCT") and start < max(t.i for t in tokens):
+        """The words of a noun phrase from its first word that names something ("15 al-Shabaab fighters" -> "al-Shabaab fighters")."""
+        start, end = min(t.i for t in tokens), max(t.i for t in tokens) + 1
+        while start < end - 1 and _not_a_name(self.doc[start]):
             start += 1
-        end = max(t.i for t in tokens) + 1
         return self.doc[start:end]
+
+    def name(self, head: Token) -> Span:
+        """The words that name the actor of a noun phrase, so that names group: a person without titles, a counted
+        group without its count ("thousands of protesters" -> "protesters"), any phrase without determiners."""
+        ent = self.entity_at(head.i)
+        if ent is not None and ent.label_ == "PERSON":
+            return _untitled(ent)
+        counted = self._group_of(head)
+        return self.name(counted) if counted is not None else self._span(self.np_tokens(head))
 
     def resolve(self, head: Token, depth: int = 0) -> ActorMention | None:
         """The coded actor a noun phrase headed by `head` names, or None."""
@@ -129,27 +170,23 @@ class Actors:
             if actor is not None:
                 span = ent if not ent.text.lower().startswith("the ") else ent[1:]
                 return _mention(actor, span)
-        if head.lower_ in GROUP_NOUNS or head.lemma_.lower() in GROUP_NOUNS:
-            for prep in head.children:
-                if prep.dep_ == "prep" and prep.lower_ == "of":
-                    for pobj in prep.children:
-                        if pobj.dep_ == "pobj":
-                            return self.resolve(pobj, depth + 1)
+        counted = self._group_of(head)
+        if counted is not None:
+            return self.resolve(counted, depth + 1)
         sector = word_sector(head)
         if sector is None:
             return None
         owner = self._owner(head)
         if owner is None:
             return None
-        return _mention(_with_sector(owner, sector), self._span(self.np_tokens(head)))
+        return _mention(_with_sector(owner, sector), self.name(head))
 
     def _person(self, ent: Span, head: Token) -> ActorMention | None:
         """A named person coded by the entity stage (title, apposition, or another mention of the same person)."""
         actor = self._name_actor(head)
         if actor is None:
             return None
-        titles = [t for t in self.np_tokens(head) if t.i < ent.start or t.i >= ent.end]
-        self.last_person = _mention(actor, self._span([*titles, *ent]) if titles else ent)
+        self.last_person = _mention(actor, _untitled(ent))
         return self.last_person
 
     def modifier_actor(self, head: Token) -> ActorMention | None:
