@@ -320,6 +320,21 @@ def test_actor_names_leave_out_counts_determiners_and_titles(nlp, text, source, 
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        ("Anti-American protesters stormed a police station in Karachi.", "PAKOPP", "PAK"),
+        ("Pro-Russian separatists attacked Ukrainian troops in Donetsk.", "UKRREB", "UKRMIL"),
+        ("The pro-Iranian Hezbollah militia fired rockets at Israel.", "LBNREB", "ISR"),
+    ],
+)
+def test_a_side_taken_is_not_the_owner(nlp, text, source, target):
+    """'pro-X' and 'anti-X' say whom a group supports or opposes, not whose it is."""
+    row = only(nlp, text)
+    assert (row["actor1_code"], row["actor2_code"]) == (source, target)
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

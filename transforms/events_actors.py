@@ -19,6 +19,7 @@ GROUP_NOUNS = frozenset(
 TARGET_PREPS = frozenset({"with", "to", "against", "on", "at", "toward", "towards", "into", "over", "upon", "between", "from"})
 CLAUSE_DEPS = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "conj", "cc", "appos", "punct"})
 COUNT_LABELS = frozenset({"CARDINAL", "QUANTITY"})  # "more than 1,000", "up to 16", "700 kg"
+STANCES = frozenset({"pro", "anti"})  # "pro-Iranian", "anti-Syria"
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
 
 
@@ -53,6 +54,12 @@ def _not_a_name(token: Token) -> bool:
         or token.ent_type_ in COUNT_LABELS
         or (token.pos_ == "PRON" and token.dep_ == "poss")
     )
+
+
+def _takes_sides(token: Token) -> bool:
+    """A name marked as a side ("pro-Iranian group", "anti-American protesters"): whom the phrase supports or opposes, not its owner."""
+    doc = token.doc
+    return token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ in STANCES
 
 
 def _is_title(token: Token) -> bool:
@@ -104,8 +111,10 @@ class Actors:
         return sorted(out, key=lambda t: t.i)
 
     def _modifiers(self, head: Token) -> list[Token]:
-        """The words that modify a noun and could name its owner (no determiners, pronouns or numbers)."""
-        return [t for t in self.np_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PRON", "NUM")]
+        """The words that modify a noun and could name its owner (no determiners, pronouns, numbers or sides taken)."""
+        return [
+            t for t in self.np_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PRON", "NUM") and not _takes_sides(t)
+        ]
 
     def _owner(self, head: Token) -> Actor | None:
         """The country, IGO or organisation a role noun belongs to: its modifiers, else 'in X' ("rebels in Ivory Coast")."""
@@ -160,7 +169,7 @@ class Actors:
 
     def resolve(self, head: Token, depth: int = 0) -> ActorMention | None:
         """The coded actor a noun phrase headed by `head` names, or None."""
-        if head.pos_ == "PRON" or depth > 3:
+        if head.pos_ == "PRON" or depth > 3 or _takes_sides(head):
             return None
         ent = self.entity_at(head.i)
         if ent is not None and ent.label_ == "PERSON":
