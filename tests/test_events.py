@@ -309,6 +309,7 @@ def test_titled_people_are_coded_as_the_entities_table_codes_them(nlp, text, sou
         ("Turkish President Recep Tayyip Erdogan criticised Israel on Sunday.", ("Recep Tayyip Erdogan", "TURGOV"), ("Israel", "ISR")),
         ("Three Malian policemen were killed by Islamist militants in Gao.",
          ("Islamist militants", "MLIREB"), ("Malian policemen", "MLICOP")),
+        ("Many Iraqi lawmakers criticised the United States.", ("Iraqi lawmakers", "IRQLEG"), ("United States", "USA")),
     ],
 )
 def test_actor_names_leave_out_counts_determiners_and_titles(nlp, text, source, target):

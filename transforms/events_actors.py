@@ -19,6 +19,7 @@ GROUP_NOUNS = frozenset(
 TARGET_PREPS = frozenset({"with", "to", "against", "on", "at", "toward", "towards", "into", "over", "upon", "between", "from"})
 CLAUSE_DEPS = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "conj", "cc", "appos", "punct"})
 COUNT_LABELS = frozenset({"CARDINAL", "QUANTITY"})  # "more than 1,000", "up to 16", "700 kg"
+QUANTIFIERS = frozenset({"several", "many", "few", "numerous", "various", "countless", "some", "most", "all", "both"})
 STANCES = frozenset({"pro", "anti"})  # "pro-Iranian", "anti-Syria"
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
 
@@ -45,12 +46,13 @@ def _mention(actor: Actor, span: Span) -> ActorMention:
 
 
 def _not_a_name(token: Token) -> bool:
-    """A word that starts a noun phrase but names nothing: determiner, count, quantity, possessive pronoun
+    """A word that starts a noun phrase but names nothing: determiner, count, quantifier, quantity, possessive pronoun
     (not the first part of a hyphenated modifier: "30-day")."""
     if not token.whitespace_ and token.pos_ != "PUNCT":
         return False
     return (
         token.pos_ in ("DET", "NUM", "PUNCT")
+        or token.lower_ in QUANTIFIERS
         or token.ent_type_ in COUNT_LABELS
         or (token.pos_ == "PRON" and token.dep_ == "poss")
     )
