@@ -336,6 +336,23 @@ def test_a_side_taken_is_not_the_owner(nlp, text, source, target):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        ("Kenyan police arrested dozens of protesters in Nairobi on Friday.", "KENCOP", ("protesters", "KENOPP")),
+        ("Russian troops killed several civilians in Ukraine.", "RUSMIL", ("civilians", "UKRCVL")),
+        ("Two journalists were killed in Beirut on Monday.", None, ("journalists", "LBNMED")),
+        ("Sudan lifted a state of emergency.", "SDN", (None, None)),
+    ],
+)
+def test_a_target_role_without_a_country_is_placed_like_a_source(nlp, text, source, target):
+    """Targets named by a role noun alone are placed in the event's country, not dropped for the bare place."""
+    row = only(nlp, text)
+    assert (row["actor1_code"], (row["actor2_text"], row["actor2_code"])) == (source, target)
+    assert row["confidence"] < 0.9 or target == (None, None)
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

@@ -224,10 +224,13 @@ class SentenceCoder:
                 return self.actors.resolve(subject)
         return None
 
-    def fallback_source(self, subject: Token, trig: Trigger, ctx: Context, avoid: set[str]) -> ActorMention | None:
+    def placed_role(
+        self, word: Token, trig: Trigger, ctx: Context, avoid: set[str], never: frozenset[str] = frozenset()
+    ) -> ActorMention | None:
         """A role noun or titled person without a country ("President X", "rebels"), placed in the speaker's
-        country, the event's place, or the first other country of the sentence that is not the target's."""
-        sector = self.actors.role(subject)
+        country, the event's place, or the first country of the sentence not in `avoid` (the other side's);
+        never in a country of `never`."""
+        sector = self.actors.role(word)
         if sector is None:
             return None
         countries = []
@@ -238,11 +241,32 @@ class SentenceCoder:
         if place is not None and place.country:
             countries.append(place.country)
         countries += [a.actor.country for a in self.mentions() if a.actor.country]
+        countries = [c for c in countries if c not in never]
         country = next((c for c in countries if c not in avoid), countries[0] if countries else None)
         if country is None:
             return None
-        span = self.actors.name(subject)
+        span = self.actors.name(word)
         return ActorMention(Actor(country + sector, country, sector, country), span.text, span.start_char, span.end_char)
+
+    def placed_targets(
+        self, trig: Trigger, source: ActorMention | None, subject: Token | None, ctx: Context
+    ) -> list[ActorMention]:
+        """The first role noun among the target phrases outside the trigger's words ("lifted a state of emergency"),
+        placed as `placed_role` places it away from the source's country ("protesters" -> KENOPP); never where
+        the source's phrase puts the source ("ministers, meeting in Luxembourg"), never the source's own code."""
+        avoid = {source.actor.country or ""} if source else set()
+        doc = self.sent.doc
+        never = frozenset(
+            m.actor.country for m in self.mentions()
+            if m.actor.country and m.actor.country not in avoid and _within(doc, (m.start_char, m.end_char), subject)
+        )
+        trigger = [trig.token.i, *(t.i for t in trig.match.tokens)]
+        for word in self.target_words(trig):
+            inside = min(trigger) <= word.i <= max(trigger)
+            placed = self.placed_role(word, trig, ctx, avoid, never) if not inside else None
+            if placed is not None:
+                return [placed] if source is None or placed.actor.code != source.actor.code else []
+        return []
 
     def mentions(self) -> list[ActorMention]:
         """Every actor named in the sentence, in order."""
@@ -270,6 +294,19 @@ class SentenceCoder:
 
     def targets(self, trig: Trigger, exclude: set[str]) -> list[ActorMention]:
         """Target actors: passive subject, objects, objects of target prepositions, subjects of governed clauses."""
+        heads = self.target_words(trig)
+        for head in heads:
+            members = [m for m in self.actors.members(head) if m.actor.code not in exclude]
+            if members:
+                return members
+        for head in heads:
+            found = self.actors.first_in(head, exclude)
+            if found is not None:
+                return [found]
+        return []
+
+    def target_words(self, trig: Trigger) -> list[Token]:
+        """The heads of the phrases that may name the target, in order of preference."""
         token = trig.token
         heads: list[Token] = []
         anchors = [token, *trig.match.tokens]
@@ -285,15 +322,7 @@ class SentenceCoder:
         for clause in token.children:
             if clause.dep_ in ("xcomp", "ccomp"):
                 heads += [c for c in clause.children if c.dep_ in ("nsubj", "dobj")]
-        for head in heads:
-            members = [m for m in self.actors.members(head) if m.actor.code not in exclude]
-            if members:
-                return members
-        for head in heads:
-            found = self.actors.first_in(head, exclude)
-            if found is not None:
-                return [found]
-        return []
+        return heads
 
     def speaker(self, ctx: Context) -> ActorMention | None:
         """The actor quoted as saying it (subject of the speech verb)."""
@@ -470,10 +499,14 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
     exclude = {sources[0].actor.code} if sources else set()
     targets = coder.targets(trig, exclude) or (coder.targets(inner, exclude) if inner else [])
     if not sources and subject is not None:
-        fallback = coder.fallback_source(subject, trig, ctx, {t.actor.country or "" for t in targets})
+        fallback = coder.placed_role(subject, trig, ctx, {t.actor.country or "" for t in targets})
         if fallback is not None:
             sources, weak_source = [fallback], True
             targets = [t for t in targets if t.actor.code != fallback.actor.code]
+    weak_target = False
+    if not targets:  # "killed two journalists in Beirut": a role noun without a country, placed as a source is
+        targets = coder.placed_targets(trig, sources[0] if sources else None, subject, ctx)
+        weak_target = bool(targets)
     unnamed_cause = subject is not None and coder.actors.role(subject) is None  # "a roadside bomb killed ..."
     passive_harm = cameo_info(code).quad_class == 4 and (_is_passive(trig.token) or trig.match.pattern.noun or unnamed_cause)
     if not sources and not (passive_harm and targets):
@@ -489,7 +522,6 @@ def _code_trigger(coder: SentenceCoder, trig: Trigger, article_id: str, index: i
     else:
         code, modality = _shift(code, ctx, inner is not None)
     place: Place | None = locate(sent, trig.token)
-    weak_target = False
     if not targets and len(sources) > 1:
         targets = sources[1:]
     skip = {source.actor.code if source else "", source.actor.country or "" if source else "", speaker.actor.code if speaker else ""}
