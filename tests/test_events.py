@@ -327,10 +327,12 @@ def test_actor_names_leave_out_counts_determiners_and_titles(nlp, text, source, 
         ("Anti-American protesters stormed a police station in Karachi.", "PAKOPP", "PAK"),
         ("Pro-Russian separatists attacked Ukrainian troops in Donetsk.", "UKRREB", "UKRMIL"),
         ("The pro-Iranian Hezbollah militia fired rockets at Israel.", "LBNREB", "ISR"),
+        ("Iranian-backed Houthi rebels fired missiles at Saudi Arabia.", "YEMREB", "SAU"),
+        ("Syrian-backed militiamen attacked Lebanese troops in Beirut.", "LBNREB", "LBNMIL"),
     ],
 )
 def test_a_side_taken_is_not_the_owner(nlp, text, source, target):
-    """'pro-X' and 'anti-X' say whom a group supports or opposes, not whose it is."""
+    """'pro-X', 'anti-X' and 'X-backed' say whom a group supports, opposes or is backed by, not whose it is."""
     row = only(nlp, text)
     assert (row["actor1_code"], row["actor2_code"]) == (source, target)
 

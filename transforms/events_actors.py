@@ -21,6 +21,10 @@ CLAUSE_DEPS = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis",
 COUNT_LABELS = frozenset({"CARDINAL", "QUANTITY"})  # "more than 1,000", "up to 16", "700 kg"
 QUANTIFIERS = frozenset({"several", "many", "few", "numerous", "various", "countless", "some", "most", "all", "both"})
 STANCES = frozenset({"pro", "anti"})  # "pro-Iranian", "anti-Syria"
+# "Syrian-backed militia", "Israeli-occupied West Bank": the name is who backs or holds, not the owner.
+SIDE_PARTICIPLES = frozenset(
+    ["backed", "occupied", "controlled", "held", "supported", "sponsored", "funded", "armed", "allied", "aligned", "installed", "trained", "influenced", "dominated"]
+)
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
 
 
@@ -59,9 +63,12 @@ def _not_a_name(token: Token) -> bool:
 
 
 def _takes_sides(token: Token) -> bool:
-    """A name marked as a side ("pro-Iranian group", "anti-American protesters"): whom the phrase supports or opposes, not its owner."""
+    """A name marked as a side ("pro-Iranian group", "anti-American protesters", "Syrian-backed militia",
+    "Israeli-occupied West Bank"): whom the phrase supports, opposes or is held by, not its owner."""
     doc = token.doc
-    return token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ in STANCES
+    before = token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ in STANCES
+    after = token.i + 2 < len(doc) and doc[token.i + 1].text == "-" and doc[token.i + 2].lower_ in SIDE_PARTICIPLES
+    return before or after
 
 
 def _is_title(token: Token) -> bool:
