@@ -355,6 +355,22 @@ def test_a_target_role_without_a_country_is_placed_like_a_source(nlp, text, sour
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Bosnian Serbs rejected a peace plan on Friday.", ("Bosnian Serbs", "BIH")),
+        ("Ethnic Albanians in Macedonia attacked a police station.", ("Ethnic Albanians", "MKD")),
+        ("Palestinians in Gaza protested against Israel.", ("Palestinians", "PSE")),
+        ("Russian diplomats in Kenya criticised Britain.", ("Russian diplomats", "RUSGOV")),
+    ],
+)
+def test_a_people_is_coded_by_the_country_it_lives_in(nlp, text, source):
+    """As CAMEO codes them: Bosnian Serbs are BIH, not SRB; a role noun keeps its owner."""
+    row = only(nlp, text)
+    assert (row["actor1_text"], row["actor1_code"]) == source
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

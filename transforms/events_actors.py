@@ -146,6 +146,14 @@ class Actors:
         prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
         return next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
 
+    def _seat(self, head: Token, people: Actor) -> Actor | None:
+        """The country a people lives in when the phrase names another ("Bosnian Serbs", "Albanians of southern
+        Serbia", "ethnic Albanians in Macedonia"): CAMEO codes a people by where it is, not by its kin state."""
+        owner = self._owner(head)
+        if owner is None or not owner.country or owner.country == people.country:
+            return None
+        return Actor(owner.country, owner.country, None, owner.name)
+
     def role(self, head: Token) -> str | None:
         """The sector of a role noun or a titled person that names no country ("President X", "rebels")."""
         named = self.named.get(head.i)
@@ -185,6 +193,9 @@ class Actors:
             return self._person(ent, head)
         if ent is not None:
             actor = self._name_actor(head)
+            seat = self._seat(head, actor) if actor is not None and ent.label_ == "NORP" else None
+            if seat is not None:
+                return _mention(seat, self.name(head))
             if actor is not None:
                 span = ent if not ent.text.lower().startswith("the ") else ent[1:]
                 return _mention(actor, span)
