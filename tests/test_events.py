@@ -371,6 +371,21 @@ def test_a_people_is_coded_by_the_country_it_lives_in(nlp, text, source):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        ("Police arrested Kenyan opposition leaders in Nairobi after criticism from Britain.", "KENCOP", "KEN"),
+        ("Police arrested opposition leaders in Kenya after a visit by British officials.", "KENCOP", "KEN"),
+        ("The army government declared a state of siege in Haiti after talks with the United States.", "HTIGOV", "HTI"),
+    ],
+)
+def test_a_role_is_placed_where_the_event_is_even_when_the_other_side_is_there(nlp, text, source, target):
+    """Domestic events: the place wins over another country named in passing."""
+    row = only(nlp, text)
+    assert (row["actor1_code"], row["actor2_country"]) == (source, target)
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

@@ -228,8 +228,8 @@ class SentenceCoder:
         self, word: Token, trig: Trigger, ctx: Context, avoid: set[str], never: frozenset[str] = frozenset()
     ) -> ActorMention | None:
         """A role noun or titled person without a country ("President X", "rebels"), placed in the speaker's
-        country, the event's place, or the first country of the sentence not in `avoid` (the other side's);
-        never in a country of `never`."""
+        country, else the event's place (even the other side's: "police arrested Kenyan protesters in Nairobi"),
+        else the first country of the sentence not in `avoid` (the other side's); never in a country of `never`."""
         sector = self.actors.role(word)
         if sector is None:
             return None
@@ -240,9 +240,9 @@ class SentenceCoder:
         place = locate(self.sent, trig.token)
         if place is not None and place.country:
             countries.append(place.country)
-        countries += [a.actor.country for a in self.mentions() if a.actor.country]
         countries = [c for c in countries if c not in never]
-        country = next((c for c in countries if c not in avoid), countries[0] if countries else None)
+        named = [a.actor.country for a in self.mentions() if a.actor.country and a.actor.country not in never]
+        country = next(iter(countries), None) or next((c for c in named if c not in avoid), next(iter(named), None))
         if country is None:
             return None
         span = self.actors.name(word)
