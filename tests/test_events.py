@@ -386,6 +386,22 @@ def test_a_role_is_placed_where_the_event_is_even_when_the_other_side_is_there(n
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Kenyan opposition leaders criticised the government.", "KENOPP"),
+        ("Rebel leaders in Mali rejected the peace deal.", "MLIREB"),
+        ("A Nigerian army spokesman accused Cameroon of supporting rebels.", "NGAMIL"),
+        ("Turkish police officials arrested protesters.", "TURCOP"),
+        ("Kenyan government officials met Ugandan diplomats.", "KENGOV"),
+    ],
+)
+def test_a_position_takes_the_sector_of_the_role_before_it(nlp, text, source):
+    """'opposition leader' is OPP and 'army spokesman' MIL, as the entity stage codes titles; not GOV."""
+    assert only(nlp, text)["actor1_code"] == source
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

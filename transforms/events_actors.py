@@ -25,6 +25,8 @@ STANCES = frozenset({"pro", "anti"})  # "pro-Iranian", "anti-Syria"
 SIDE_PARTICIPLES = frozenset(
     ["backed", "occupied", "controlled", "held", "supported", "sponsored", "funded", "armed", "allied", "aligned", "installed", "trained", "influenced", "dominated"]
 )
+# Positions any sector has: they take the sector of the role word before them ("rebel leader" REB, "army spokesman" MIL).
+POSITIONS = frozenset({"leader", "official", "spokesman", "spokeswoman", "spokesperson", "chief", "head", "representative"})
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
 
 
@@ -154,6 +156,13 @@ class Actors:
             return None
         return Actor(owner.country, owner.country, None, owner.name)
 
+    def sector(self, head: Token) -> str | None:
+        """The sector of a role noun; a position takes that of a role word before it ("opposition leaders" OPP)."""
+        sector = word_sector(head)
+        if sector is None or head.lemma_.lower() not in POSITIONS:
+            return sector
+        return next((s for t in self._modifiers(head) if t.i < head.i and (s := word_sector(t))), sector)
+
     def role(self, head: Token) -> str | None:
         """The sector of a role noun or a titled person that names no country ("President X", "rebels")."""
         named = self.named.get(head.i)
@@ -166,7 +175,7 @@ class Actors:
         counted = self._group_of(head)
         if counted is not None:
             return self.role(counted)
-        return word_sector(head)
+        return self.sector(head)
 
     def _span(self, tokens: list[Token]) -> Span:
         """The words of a noun phrase from its first word that names something ("15 al-Shabaab fighters" -> "al-Shabaab fighters")."""
@@ -202,7 +211,7 @@ class Actors:
         counted = self._group_of(head)
         if counted is not None:
             return self.resolve(counted, depth + 1)
-        sector = word_sector(head)
+        sector = self.sector(head)
         if sector is None:
             return None
         owner = self._owner(head)
@@ -240,7 +249,7 @@ class Actors:
                 if other:
                     out.append(other)
         if first is not None:
-            sector = word_sector(head)
+            sector = self.sector(head)
             for mod in self.np_tokens(head):
                 for conj in mod.children:
                     if conj.dep_ == "conj" and conj.i < head.i:
