@@ -374,6 +374,20 @@ def test_a_people_is_coded_by_the_country_it_lives_in(nlp, text, source):
 @pytest.mark.parametrize(
     ("text", "source", "target"),
     [
+        ("About 500 ethnic Turks demonstrated in Sofia on Monday.", ("ethnic Turks", "BGR"), "BGR"),
+        ("Bulgarian police beat ethnic Turks in Sofia.", ("Bulgarian police", "BGRCOP"), "BGR"),
+        ("Serbian troops killed three ethnic Albanians in southern Serbia.", ("Serbian troops", "SRBMIL"), "SRB"),
+    ],
+)
+def test_an_ethnic_minority_is_placed_where_it_lives_not_in_its_kin_state(nlp, text, source, target):
+    row = only(nlp, text)
+    assert ((row["actor1_text"], row["actor1_code"]), row["actor2_country"]) == (source, target)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
         ("Police arrested Kenyan opposition leaders in Nairobi after criticism from Britain.", "KENCOP", "KEN"),
         ("Police arrested opposition leaders in Kenya after a visit by British officials.", "KENCOP", "KEN"),
         ("The army government declared a state of siege in Haiti after talks with the United States.", "HTIGOV", "HTI"),

@@ -227,11 +227,11 @@ class SentenceCoder:
     def placed_role(
         self, word: Token, trig: Trigger, ctx: Context, avoid: set[str], never: frozenset[str] = frozenset()
     ) -> ActorMention | None:
-        """A role noun or titled person without a country ("President X", "rebels"), placed in the speaker's
+        """A role noun, titled person or minority without a country ("President X", "rebels", "ethnic Turks"), placed in the speaker's
         country, else the event's place (even the other side's: "police arrested Kenyan protesters in Nairobi"),
         else the first country of the sentence not in `avoid` (the other side's); never in a country of `never`."""
         sector = self.actors.role(word)
-        if sector is None:
+        if sector is None and not self.actors.minority(word):
             return None
         countries = []
         speaker = self.speaker(ctx)
@@ -246,7 +246,7 @@ class SentenceCoder:
         if country is None:
             return None
         span = self.actors.name(word)
-        return ActorMention(Actor(country + sector, country, sector, country), span.text, span.start_char, span.end_char)
+        return ActorMention(Actor(country + (sector or ""), country, sector, country), span.text, span.start_char, span.end_char)
 
     def placed_targets(
         self, trig: Trigger, source: ActorMention | None, subject: Token | None, ctx: Context

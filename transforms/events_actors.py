@@ -156,6 +156,11 @@ class Actors:
             return None
         return Actor(owner.country, owner.country, None, owner.name)
 
+    def minority(self, head: Token) -> bool:
+        """A people marked as a minority ("ethnic Albanians"): it is placed where it lives, never its kin state."""
+        ent = self.entity_at(head.i)
+        return ent is not None and ent.label_ == "NORP" and any(c.dep_ == "amod" and c.lower_ == "ethnic" for c in head.children)
+
     def sector(self, head: Token) -> str | None:
         """The sector of a role noun; a position takes that of a role word before it ("opposition leaders" OPP)."""
         sector = word_sector(head)
@@ -205,7 +210,7 @@ class Actors:
             seat = self._seat(head, actor) if actor is not None and ent.label_ == "NORP" else None
             if seat is not None:
                 return _mention(seat, self.name(head))
-            if actor is not None:
+            if actor is not None and not self.minority(head):
                 span = ent if not ent.text.lower().startswith("the ") else ent[1:]
                 return _mention(actor, span)
         counted = self._group_of(head)
