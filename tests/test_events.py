@@ -416,6 +416,16 @@ def test_a_position_takes_the_sector_of_the_role_before_it(nlp, text, source):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    "text", ["Kenya thanked its soldiers in Somalia on Monday.", "Nigeria criticised its soldiers in Chad on Monday."]
+)
+def test_its_role_noun_belongs_to_the_subject(nlp, text):
+    """'its soldiers' are the subject's, not those of the place the event is in."""
+    row = only(nlp, text)
+    assert (row["actor2_text"], row["actor2_code"]) == ("soldiers", row["actor1_code"] + "MIL")
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

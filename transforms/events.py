@@ -227,13 +227,15 @@ class SentenceCoder:
     def placed_role(
         self, word: Token, trig: Trigger, ctx: Context, avoid: set[str], never: frozenset[str] = frozenset()
     ) -> ActorMention | None:
-        """A role noun, titled person or minority without a country ("President X", "rebels", "ethnic Turks"), placed in the speaker's
-        country, else the event's place (even the other side's: "police arrested Kenyan protesters in Nairobi"),
-        else the first country of the sentence not in `avoid` (the other side's); never in a country of `never`."""
+        """A role noun, titled person or minority without a country ("President X", "rebels", "ethnic Turks"),
+        placed in its possessor's country ("Kenya thanked its soldiers"), else the speaker's, else the event's place
+        (even the other side's: "police arrested Kenyan protesters in Nairobi"), else the first country of the
+        sentence not in `avoid` (the other side's); never in a country of `never`."""
         sector = self.actors.role(word)
         if sector is None and not self.actors.minority(word):
             return None
-        countries = []
+        possessor = self._possessor(word)
+        countries = [possessor.actor.country] if possessor is not None and possessor.actor.country else []
         speaker = self.speaker(ctx)
         if speaker is not None and speaker.actor.country:
             countries.append(speaker.actor.country)
@@ -247,6 +249,11 @@ class SentenceCoder:
             return None
         span = self.actors.name(word)
         return ActorMention(Actor(country + (sector or ""), country, sector, country), span.text, span.start_char, span.end_char)
+
+    def _possessor(self, word: Token) -> ActorMention | None:
+        """Whose 'its/their' X it is: the subject of the nearest governing verb ("Pakistan urged its citizens")."""
+        pronoun = next((c for c in word.children if c.dep_ == "poss" and c.pos_ == "PRON"), None)
+        return self._antecedent(pronoun) if pronoun is not None else None
 
     def placed_targets(
         self, trig: Trigger, source: ActorMention | None, subject: Token | None, ctx: Context
