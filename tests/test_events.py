@@ -426,6 +426,20 @@ def test_its_role_noun_belongs_to_the_subject(nlp, text):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("President Alpha Konate said he would impose a curfew in Bamako.", ("Alpha Konate", "MLIGOV")),
+        ("Governor Jane Okoro said she would ban protests in Lagos.", ("Jane Okoro", "NGAGOV")),
+    ],
+)
+def test_he_who_said_it_is_placed_as_the_titled_speaker(nlp, text, source):
+    """'President X said he would ...': X names no country, so X is placed (here by the event's place)."""
+    row = only(nlp, text)
+    assert (row["actor1_text"], row["actor1_code"]) == source
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

@@ -201,6 +201,8 @@ class SentenceCoder:
                 antecedent = self._antecedent(subject)
             if antecedent is None and subject.lower_ in ("he", "she"):
                 antecedent = self.actors.last_person
+            if antecedent is None and subject.lower_ in ("he", "she") and ctx.speech is not None:
+                subject = _speaker_word(ctx) or subject  # "President X said he would ...": placed as X is
             return ([antecedent] if antecedent else []), True, subject
         members = self.actors.members(subject)
         if members:
