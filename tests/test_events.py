@@ -377,9 +377,11 @@ def test_a_people_is_coded_by_the_country_it_lives_in(nlp, text, source):
         ("About 500 ethnic Turks demonstrated in Sofia on Monday.", ("ethnic Turks", "BGR"), "BGR"),
         ("Bulgarian police beat ethnic Turks in Sofia.", ("Bulgarian police", "BGRCOP"), "BGR"),
         ("Serbian troops killed three ethnic Albanians in southern Serbia.", ("Serbian troops", "SRBMIL"), "SRB"),
+        ("Kurds in northern Iraq protested against Turkey.", ("Kurds", "IRQ"), "TUR"),
+        ("Shiites attacked a mosque in Baghdad.", ("Shiites", "IRQ"), "IRQ"),
     ],
 )
-def test_an_ethnic_minority_is_placed_where_it_lives_not_in_its_kin_state(nlp, text, source, target):
+def test_a_minority_or_stateless_people_is_placed_where_it_lives(nlp, text, source, target):
     row = only(nlp, text)
     assert ((row["actor1_text"], row["actor1_code"]), row["actor2_country"]) == (source, target)
 

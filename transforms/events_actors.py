@@ -157,9 +157,12 @@ class Actors:
         return Actor(owner.country, owner.country, None, owner.name)
 
     def minority(self, head: Token) -> bool:
-        """A people marked as a minority ("ethnic Albanians"): it is placed where it lives, never its kin state."""
-        ent = self.entity_at(head.i)
-        return ent is not None and ent.label_ == "NORP" and any(c.dep_ == "amod" and c.lower_ == "ethnic" for c in head.children)
+        """A people without a state of its own ("Kurds", "Tamils") or marked as a minority ("ethnic Albanians"): it is
+        placed where it lives, never in its kin state."""
+        named = self.named.get(head.i)
+        if named is None or named.ent.label_ != "NORP" or head.pos_ not in ("NOUN", "PROPN"):
+            return False
+        return named.actor is None or any(c.dep_ == "amod" and c.lower_ == "ethnic" for c in head.children)
 
     def sector(self, head: Token) -> str | None:
         """The sector of a role noun; a position takes that of a role word before it ("opposition leaders" OPP)."""
