@@ -310,6 +310,7 @@ def test_titled_people_are_coded_as_the_entities_table_codes_them(nlp, text, sou
         ("Three Malian policemen were killed by Islamist militants in Gao.",
          ("Islamist militants", "MLIREB"), ("Malian policemen", "MLICOP")),
         ("Many Iraqi lawmakers criticised the United States.", ("Iraqi lawmakers", "IRQLEG"), ("United States", "USA")),
+        ("Kenya's 20 opposition MPs criticised Uganda.", ("opposition MPs", "KENLEG"), ("Uganda", "UGA")),
     ],
 )
 def test_actor_names_leave_out_counts_determiners_and_titles(nlp, text, source, target):

@@ -51,17 +51,17 @@ def _mention(actor: Actor, span: Span) -> ActorMention:
     return ActorMention(actor, span.text, span.start_char, span.end_char)
 
 
-def _not_a_name(token: Token) -> bool:
-    """A word that starts a noun phrase but names nothing: determiner, count, quantifier, quantity, possessive pronoun
-    (not the first part of a hyphenated modifier: "30-day")."""
-    if not token.whitespace_ and token.pos_ != "PUNCT":
-        return False
-    return (
-        token.pos_ in ("DET", "NUM", "PUNCT")
-        or token.lower_ in QUANTIFIERS
-        or token.ent_type_ in COUNT_LABELS
-        or (token.pos_ == "PRON" and token.dep_ == "poss")
+def _is_count(token: Token) -> bool:
+    """A count, quantifier or quantity word ("15", "more than 1,000", "several"), not the first part of a
+    hyphenated modifier ("30-day")."""
+    return bool(token.whitespace_) and (
+        token.pos_ == "NUM" or token.lower_ in QUANTIFIERS or token.ent_type_ in COUNT_LABELS
     )
+
+
+def _not_a_name(token: Token) -> bool:
+    """A word that starts a noun phrase but names nothing: determiner, punctuation, count, possessive pronoun."""
+    return token.pos_ in ("DET", "PUNCT") or _is_count(token) or (token.pos_ == "PRON" and token.dep_ == "poss")
 
 
 def _takes_sides(token: Token) -> bool:
@@ -185,9 +185,12 @@ class Actors:
             return self.role(counted)
         return self.sector(head)
 
-    def _span(self, tokens: list[Token]) -> Span:
-        """The words of a noun phrase from its first word that names something ("15 al-Shabaab fighters" -> "al-Shabaab fighters")."""
+    def _span(self, head: Token) -> Span:
+        """The words of a noun phrase from its first word that names something, after any count before the head
+        ("15 al-Shabaab fighters", "Nigeria's 36 governors" -> "al-Shabaab fighters", "governors")."""
+        tokens = self.np_tokens(head)
         start, end = min(t.i for t in tokens), max(t.i for t in tokens) + 1
+        start = max((t.i + 1 for t in self.doc[start : head.i] if _is_count(t)), default=start)
         while start < end - 1 and _not_a_name(self.doc[start]):
             start += 1
         return self.doc[start:end]
@@ -199,7 +202,7 @@ class Actors:
         if ent is not None and ent.label_ == "PERSON":
             return _untitled(ent)
         counted = self._group_of(head)
-        return self.name(counted) if counted is not None else self._span(self.np_tokens(head))
+        return self.name(counted) if counted is not None else self._span(head)
 
     def resolve(self, head: Token, depth: int = 0) -> ActorMention | None:
         """The coded actor a noun phrase headed by `head` names, or None."""
