@@ -443,6 +443,22 @@ def test_he_who_said_it_is_placed_as_the_titled_speaker(nlp, text, source):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        ("Clashes near the capital\n\nMOGADISHU, May 3 - Fifteen al-Shabaab fighters attacked Somali troops on Monday.",
+         "SOMREB", "SOMMIL"),
+        ("NAIROBI, Kenya (AP) — Police arrested Ugandan protesters on Friday.", "KENCOP", "UGAOPP"),
+        ("KABUL — Rebels attacked Afghan police on Monday.", None, "AFGCOP"),
+    ],
+)
+def test_a_dateline_is_where_the_story_was_filed_not_who_acted(nlp, text, source, target):
+    """'MOGADISHU, May 3 -' made the capital (SOMGOV) the attacker; it may only place a role noun."""
+    row = only(nlp, text)
+    assert (row["actor1_code"], row["actor2_code"]) == (source, target)
+
+
+@pytest.mark.model
 def test_an_event_in_a_state_is_placed_in_its_country(nlp):
     row = only(nlp, "Police arrested twelve protesters in Arizona on Friday.")
     assert (row["location_name"], row["location_country"]) == ("Arizona", "USA")

@@ -10,7 +10,7 @@ from spacy.tokens import Doc, Span, Token
 from transforms.cameo import TABLE as CAMEO_TABLE
 from transforms.cameo import cameo_info
 from transforms.dates import DAY, resolve_date
-from transforms.events_actors import TARGET_PREPS, ActorMention, Actors
+from transforms.events_actors import TARGET_PREPS, ActorMention, Actors, dateline_end
 from transforms.events_context import (
     ASSERTED,
     DENIED,
@@ -147,7 +147,7 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
             if passive and child.dep_ == "agent":
                 pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
                 return pobj, True
-            if child.dep_ in ("nsubj", "csubj"):
+            if child.dep_ in ("nsubj", "csubj") and child.i >= dateline_end(child.sent):
                 if t.dep_ == "relcl" and child.lower_ in ("who", "which", "that"):
                     return t.head, False
                 return child, False
@@ -231,8 +231,8 @@ class SentenceCoder:
     ) -> ActorMention | None:
         """A role noun, titled person or minority without a country ("President X", "rebels", "ethnic Turks"),
         placed in its possessor's country ("Kenya thanked its soldiers"), else the speaker's, else the event's place
-        (even the other side's: "police arrested Kenyan protesters in Nairobi"), else the first country of the
-        sentence not in `avoid` (the other side's); never in a country of `never`."""
+        (even the other side's: "police arrested Kenyan protesters in Nairobi"), else the dateline's, else the
+        first country of the sentence not in `avoid` (the other side's); never in a country of `never`."""
         sector = self.actors.role(word)
         if sector is None and not self.actors.minority(word):
             return None
@@ -244,6 +244,9 @@ class SentenceCoder:
         place = locate(self.sent, trig.token)
         if place is not None and place.country:
             countries.append(place.country)
+        filed = self.actors.filed_from(self.sent)
+        if filed is not None:
+            countries.append(filed)
         countries = [c for c in countries if c not in never]
         named = [a.actor.country for a in self.mentions() if a.actor.country and a.actor.country not in never]
         country = next(iter(countries), None) or next((c for c in named if c not in avoid), next(iter(named), None))

@@ -27,6 +27,8 @@ SIDE_PARTICIPLES = frozenset(
 )
 # Positions any sector has: they take the sector of the role word before them ("rebel leader" REB, "army spokesman" MIL).
 POSITIONS = frozenset({"leader", "official", "spokesman", "spokeswoman", "spokesperson", "chief", "head", "representative"})
+DASHES = frozenset({"-", "--", "–", "—"})
+DATELINE_TOKENS = 12  # "NAIROBI, Kenya, May 3 (Reuters) -" and shorter
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
 
 
@@ -64,6 +66,20 @@ def _not_a_name(token: Token) -> bool:
     return token.pos_ in ("DET", "PUNCT") or _is_count(token) or (token.pos_ == "PRON" and token.dep_ == "poss")
 
 
+def dateline_end(sent: Span) -> int:
+    """Index of the first token after a wire dateline opening the sentence ("KABUL —", "MOGADISHU, May 3 -",
+    "NAIROBI, Kenya (AP) —"), else the sentence's start: a dateline says where the story was filed, not who acted."""
+    first = sent[0]
+    if not (first.is_upper and first.is_alpha and len(first) > 1):
+        return sent.start
+    for token in sent[1:DATELINE_TOKENS]:
+        if token.text in DASHES and token.nbor(-1).whitespace_:
+            return token.i + 1
+        if token.pos_ not in ("PROPN", "NUM", "PUNCT"):
+            break
+    return sent.start
+
+
 def _takes_sides(token: Token) -> bool:
     """A name marked as a side ("pro-Iranian group", "anti-American protesters", "Syrian-backed militia",
     "Israeli-occupied West Bank"): whom the phrase supports, opposes or is held by, not its owner."""
@@ -95,6 +111,7 @@ class Actors:
             t.i: m for m in resolve_entities(doc) if m.ent.label_ in ACTOR_LABELS for t in m.ent
         }
         self.last_person: ActorMention | None = None  # for "he"/"she" in later sentences
+        self.dateline = {i for sent in doc.sents for i in range(sent.start, dateline_end(sent))}
 
     def entity_at(self, i: int) -> Span | None:
         """The actor-like entity (name, place, person) that token i is part of."""
@@ -156,6 +173,14 @@ class Actors:
             return None
         return Actor(owner.country, owner.country, None, owner.name)
 
+    def filed_from(self, sent: Span) -> str | None:
+        """The country of the sentence's dateline ("NAIROBI, Kenya (AP) —" -> KEN), if it has one."""
+        for token in sent[: dateline_end(sent) - sent.start]:
+            actor = self._name_actor(token)
+            if actor is not None and actor.country:
+                return actor.country
+        return None
+
     def minority(self, head: Token) -> bool:
         """A people without a state of its own ("Kurds", "Tamils") or marked as a minority ("ethnic Albanians"): it is
         placed where it lives, never in its kin state."""
@@ -206,7 +231,7 @@ class Actors:
 
     def resolve(self, head: Token, depth: int = 0) -> ActorMention | None:
         """The coded actor a noun phrase headed by `head` names, or None."""
-        if head.pos_ == "PRON" or depth > 3 or _takes_sides(head):
+        if head.pos_ == "PRON" or depth > 3 or _takes_sides(head) or head.i in self.dateline:
             return None
         ent = self.entity_at(head.i)
         if ent is not None and ent.label_ == "PERSON":
