@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = with_data_dir(commands.add_parser("report", help="write a self-contained HTML report: charts, a map, evidence, run health"))
     report.add_argument("--since", type=parse_date, help="first event/article date to include (YYYY-MM-DD)")
     report.add_argument("--until", type=parse_date, help="last event/article date to include (YYYY-MM-DD)")
-    report.add_argument("--country", help="only events and articles involving this ISO 3166-1 alpha-3 country (e.g. TUR)")
+    report.add_argument("--country", help="only events and articles involving this country: ISO 3166-1 alpha-3 or alpha-2 code, or name "
+                        "(e.g. TUR, tr, Turkey)")
     report.add_argument("--output", type=Path, help="HTML file to write (default: <data-dir>/reports/report.html)")
     return parser
 

