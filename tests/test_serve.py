@@ -6,6 +6,7 @@ import argparse
 import functools
 import http.server
 import json
+import logging
 import os
 import re
 import signal
@@ -28,11 +29,13 @@ from flows.serve import (
     build_deployments,
     cron_schedule,
     deployment_name,
+    held_when_free,
     local_server,
     scheduled_ingest,
     serve_command,
 )
 from transforms.errors import NewseventsError
+from transforms.load import DataDir
 from transforms.nlp import model_name
 from transforms.sources import Source, load_sources, parse_source
 
@@ -391,7 +394,7 @@ def lock_holder(data: Path, seconds: float | None = None) -> subprocess.Popen:
     return holder
 
 
-def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, capfd):
+def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, capfd, caplog):
     """A served run refused by a data directory busy for longer than its wait: one line on serve's terminal, not
     Prefect's two tracebacks."""
     holder = lock_holder(tmp_path)
@@ -404,9 +407,31 @@ def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, 
     assert time.monotonic() - started >= 3, "the run waited for the lock"
     err = capfd.readouterr().err
     assert "Traceback" not in err
+    assert f"waiting up to 3 s for {tmp_path}: pid {holder.pid} (" in caplog.text  # the run's log, a warning
     [line] = [line for line in err.splitlines() if "another newsevents process" in line]
     assert re.fullmatch(rf"newsevents: scheduled run None \(\S+\) failed: another newsevents process \(pid {holder.pid}\) "
                         rf"is using {re.escape(str(tmp_path))} \(waited 3 s for it\); try again when it ends", line)
+
+
+def test_a_run_waiting_for_the_data_directory_says_for_whom_and_for_how_long(tmp_path, caplog, monkeypatch):
+    """A scheduled run waiting for a busy data directory logs its holder, again every LOCK_NOTE_SECONDS, and how long it
+    waited (it said nothing until it gave up)."""
+    monkeypatch.setattr("flows.serve.LOCK_NOTE_SECONDS", 1)
+    holder = lock_holder(tmp_path, seconds=3)
+    with caplog.at_level(logging.INFO, logger="test-wait"), held_when_free(DataDir(tmp_path), 60, logging.getLogger("test-wait")):
+        pass
+    holder.communicate("")
+    first, *notes, got = caplog.messages
+    assert first.startswith(f"waiting up to 60 s for {tmp_path}: pid {holder.pid} ({sys.executable} -c import sys")
+    assert first.endswith(") holds it")
+    assert 1 <= len(notes) <= 4 and all(n.startswith(f"still waiting for {tmp_path} after ") for n in notes)
+    assert re.fullmatch(rf"got {re.escape(str(tmp_path))} after waiting [2-4] s", got)
+
+
+def test_a_free_data_directory_is_held_without_a_word(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="test-wait"), held_when_free(DataDir(tmp_path), 60, logging.getLogger("test-wait")):
+        assert (tmp_path / "newsevents.lock").read_text() == str(os.getpid())
+    assert caplog.messages == []
 
 
 @pytest.mark.flow
