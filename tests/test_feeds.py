@@ -325,3 +325,35 @@ def test_a_sitemap_over_the_protocols_50000_urls_is_read_to_the_limit_and_says_s
     [fetched] = found.fetched
     assert fetched.result.reason == Reason.TOO_LARGE and fetched.result.url == site.base + "/big.xml"
     assert fetched.result.detail == "sitemap lists over 50,000 URLs, the protocol's limit per file: those past it were not read"
+
+
+def open_connections_to(server) -> list:
+    """This process's sockets still connected to the server (the server's own ends left out)."""
+    import gc
+    import socket
+
+    def peer(s: socket.socket):
+        try:
+            return s.getpeername()
+        except OSError:
+            return None
+
+    return [s for s in gc.get_objects() if isinstance(s, socket.socket) and s.fileno() != -1
+            and peer(s) == server.server_address]
+
+
+def test_a_failed_run_leaves_no_robots_txt_connection_open(server, tmp_path):
+    """The run's robots.txt client: a run that fails keeps its exception (Prefect keeps it in the run's state), and with it
+    the client, which held its connection to every origin it had read robots.txt from."""
+    from transforms.gather import GatherOptions, Inputs, gather
+    from transforms.rawstore import RawStore
+
+    def stop(rows: list[dict]) -> None:
+        raise RuntimeError("the run failed")
+
+    feed = Source(name="wire", kind="feed", urls=(server.base + "/feed.xml?case=failed-run",))
+    with pytest.raises(RuntimeError) as failed:
+        list(gather(Inputs(), [feed], options=GatherOptions(fetch=OPTIONS), store=RawStore(tmp_path), known_urls=set(),
+                    feeds=FeedState(), on_fetch_rows=stop, on_undated=lambda n: None))
+    assert server.request_headers["/robots.txt"]
+    assert failed.value.__traceback__ is not None and open_connections_to(server) == []

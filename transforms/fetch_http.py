@@ -302,9 +302,11 @@ class Client:
         max_body_bytes: int | None = None,
         cut: bool = False,
         permit: Callable[[str], str | None] | None = None,
+        keep_alive: bool = True,
     ) -> Response:
         """GET the URL following redirects; `permit(url)` may veto a redirect target (robots.txt); with `cut` a body
-        over max_body_bytes (on the wire or decoded) is cut there, not refused. Never raises for the web's faults."""
+        over max_body_bytes (on the wire or decoded) is cut there, not refused; without `keep_alive` each connection is
+        closed after its response, not kept for another request. Never raises for the web's faults."""
         started = time.monotonic()
         deadline = started + self.options.total_timeout
         current, redirects, seen = url, 0, {url}
@@ -327,7 +329,7 @@ class Client:
                 if veto:
                     return done(error=Reason.ROBOTS_DISALLOWED, detail=f"redirect to {current}: {veto}")
             try:
-                last, location = self._request(current, headers, content_types, max_body_bytes, cut, deadline)
+                last, location = self._request(current, headers, content_types, max_body_bytes, cut, deadline, keep_alive)
             except Refused as e:
                 return done(error=e.reason, detail=e.detail, retryable=e.retryable)
             if location is None:
@@ -344,7 +346,7 @@ class Client:
             current = target
 
     def _request(self, url: str, headers: Iterable[tuple[str, str]], content_types: frozenset[str] | None,
-                 max_body_bytes: int | None, cut: bool, deadline: float) -> tuple[Response, str | None]:
+                 max_body_bytes: int | None, cut: bool, deadline: float, keep_alive: bool) -> tuple[Response, str | None]:
         """One request to one URL: the response, and the Location to follow when it is a redirect."""
         parts = urlsplit(url)
         host = ascii_host(parts.hostname or "")
@@ -354,16 +356,19 @@ class Client:
         host_header = (f"[{host}]" if ":" in host else host) + ("" if parts.port in (None, 80 if scheme == "http" else 443) else f":{port}")
         request_headers = {"Host": host_header, "User-Agent": self.options.user_agent,
                            "Accept-Encoding": "gzip, deflate, br", "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
-                           **dict(headers)}
+                           **({} if keep_alive else {"Connection": "close"}), **dict(headers)}
         pool_kw = {"server_hostname": host, "assert_hostname": host} if scheme == "https" else {}
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         outgoing = Outgoing(port=port, scheme=scheme, path=path, headers=request_headers, pool_kw=pool_kw)
         with self.watch(deadline) as watch:
             resp = self._open(addresses, outgoing, watch)
+            connection = resp.connection  # reading the whole body hands it back to the pool
             try:
                 return self._response(url, resp, content_types, max_body_bytes, cut, watch)
             finally:
                 watch.close()  # before the connection goes back to the pool and may serve another request
+                if not keep_alive and connection is not None:
+                    connection.close()  # the pool keeps it closed, to open again if ever asked
                 resp.release_conn()
 
     @contextlib.contextmanager

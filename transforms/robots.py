@@ -66,15 +66,17 @@ class RobotsCache:
             return self._rules[key], responses
 
     def fetch(self, url: str) -> list[Response]:
-        """Every try at robots.txt: a 429, 5xx, timeout or reset is tried again like a page, so one hiccup does not close a site."""
+        """Every try at robots.txt: a 429, 5xx, timeout or reset is tried again like a page, so one hiccup does not close a site.
+        Its connections are closed after each answer: robots.txt is read once per origin, so kept in the client's pool they
+        would serve nothing, and stay open as long as the cache lives (for good, once a failed run's exception holds it)."""
         options = self.client.options
-        responses = [self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True)]
+        responses = [self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True, keep_alive=False)]
         while responses[-1].retryable and len(responses) <= options.retries:
             retry_after = responses[-1].retry_after
             wait = options.backoff * 2 ** (len(responses) - 1) if retry_after is None else retry_after
             if wait > options.max_retry_after or self.client.abandoned.wait(wait):
                 break  # too long a wait, or the run is stopping
-            responses.append(self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True))
+            responses.append(self.client.get(url, max_body_bytes=MAX_ROBOTS_BYTES, cut=True, keep_alive=False))
         return responses
 
 
