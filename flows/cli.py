@@ -192,8 +192,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--limit", type=int, help="most flow runs at once (default 1: runs on one data directory "
                         "take turns); with --work-pool, sets the pool's concurrency limit")
     parser.add_argument("--lock-wait", type=float, metavar="SECONDS",
-                        help="how long a scheduled ingest run waits for a data directory that another newsevents process "
-                        "holds (a run by hand, sync, compact) before it fails (default 300)")
+                        help="how long a scheduled ingest run, or a maintenance run's compaction, waits for a data directory "
+                        "that another newsevents process holds (a run by hand, sync, compact) before it fails (default 300)")
     parser.add_argument("--timezone", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
     parser.add_argument("--maintenance-cron", help="when to compact and sync (default: the maintenance flow's daily "
                         "schedule, shown by --list); 'off' to serve no maintenance")

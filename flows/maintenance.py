@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 
+from flows.lock_wait import LOCK_WAIT_SECONDS, held_when_free
 from flows.prefect_api import failure_in_one_line
 from transforms.compact import compact
 from transforms.errors import NewseventsError, TransientError
@@ -17,35 +19,45 @@ from transforms.warehouse import sync
 DEFAULT_CRON = "30 3 * * *"  # daily, 03:30 in the server's time zone
 
 
-def retry_when_transient(task_, task_run, state) -> bool:
-    """Retry only what might mend by itself (an unreachable warehouse, a busy lake); never a wrong password."""
-    try:
-        state.result()
-    except (TransientError, LakeBusy):
-        return True
-    except Exception:
+def retry_on(*errors: type[Exception]) -> Callable[..., bool]:
+    """A task's retry condition: retry what raised one of errors (what might mend by itself), never a wrong password."""
+
+    def condition(task_, task_run, state) -> bool:
+        try:
+            state.result()
+        except errors:
+            return True
+        except Exception:
+            return False
         return False
-    return False
+
+    return condition
 
 
-@task(name="compact-lake", retries=2, retry_delay_seconds=60, retry_condition_fn=retry_when_transient)
-def compact_lake(data_dir: Path) -> str:
-    """Merge small files and recompute the events they touch."""
-    return compact(DataDir(data_dir)).line()
+@task(name="compact-lake", retries=2, retry_delay_seconds=60, retry_condition_fn=retry_on(TransientError))
+def compact_lake(data_dir: Path, lock_wait: float) -> str:
+    """Merge small files and recompute the events they touch, waiting up to lock_wait seconds for a busy data directory
+    (as a scheduled ingest run does; a lake still busy then fails the run)."""
+    data = DataDir(data_dir)
+    with held_when_free(data, lock_wait, get_run_logger()):
+        return compact(data).line()
 
 
-@task(name="sync-warehouse", retries=3, retry_delay_seconds=[30, 120, 600], retry_condition_fn=retry_when_transient)
+# A sync holds the data directory only while it reads the lake, not through its upload: it does not wait for the lock
+# (that would hold the lake through the upload), it is retried when the lake is busy.
+@task(name="sync-warehouse", retries=3, retry_delay_seconds=[30, 120, 600], retry_condition_fn=retry_on(TransientError, LakeBusy))
 def sync_warehouse(data_dir: Path, destination: str, dataset: str) -> str:
     """Merge what is new in the lake into one warehouse."""
     return sync(DataDir(data_dir), destination, dataset=dataset).line()
 
 
 @flow(name="maintenance")
-def maintenance(data_dir: Path, destinations: list[str] | None = None, dataset: str = "newsevents") -> list[str]:
-    """Compact the lake, then sync it into each destination in turn; one failing sync does not stop the others. Why a
-    run failed is one line on `serve`'s terminal."""
+def maintenance(data_dir: Path, destinations: list[str] | None = None, dataset: str = "newsevents",
+                lock_wait: float = LOCK_WAIT_SECONDS) -> list[str]:
+    """Compact the lake (waiting up to lock_wait seconds for it when busy), then sync it into each destination in turn;
+    one failing sync does not stop the others. Why a run failed is one line on `serve`'s terminal."""
     with failure_in_one_line():
-        lines = [compact_lake(data_dir)]
+        lines = [compact_lake(data_dir, lock_wait)]
         failed = []
         for destination in destinations or []:
             state = sync_warehouse(data_dir, destination, dataset, return_state=True)

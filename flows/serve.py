@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import math
 import os
 import signal
@@ -12,9 +11,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +24,7 @@ from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_se
 from prefect.types.entrypoint import EntrypointType
 from pydantic import ValidationError
 
+from flows.lock_wait import LOCK_WAIT_SECONDS, held_when_free
 from flows.prefect_api import (
     check_prefect_api,
     failure_in_one_line,
@@ -34,7 +33,6 @@ from flows.prefect_api import (
     wait_until_healthy,
 )
 from transforms.errors import NewseventsError
-from transforms.load import DataDir, LakeBusy, exclusive
 from transforms.sources import Source, load_sources, parse_source
 
 if TYPE_CHECKING:
@@ -47,8 +45,6 @@ TAGS = ["newsevents"]
 # for months prunes runs that ended over 90 days ago (Prefect's retention), as well as old events. The `runs` table keeps
 # the lake's own history. Setting the variable yourself wins ("events" keeps every run).
 LOCAL_SERVER_DEFAULTS = {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs"}
-LOCK_WAIT_SECONDS = 300  # how long a scheduled run waits for a data directory that a hand run, `sync` or `compact` holds
-LOCK_NOTE_SECONDS = 60  # how often a run waiting for the data directory says that it still waits
 PROCESSING = ("model", "batch_size", "runner", "workers", "dask_address")  # RunOptions a deployment carries from `serve`
 
 
@@ -82,56 +78,6 @@ def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, proce
                          **(processing or {}))
     with terminal_ctrl_c_ignored(), held_when_free(DataDir(options.data_dir), lock_wait, get_run_logger()):  # run_ingest's hold nests
         return run_ingest([], options).line()
-
-
-@contextmanager
-def held_when_free(data: DataDir, wait: float, log: logging.Logger | logging.LoggerAdapter) -> Iterator[None]:
-    """Hold the data directory, waiting up to `wait` seconds while another process holds it: the log says whom it waits
-    for, again every LOCK_NOTE_SECONDS, and how long it waited once it holds it (as warnings: Prefect's loggers are set
-    to WARNING, flows/prefect_env.py)."""
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(exclusive(data))
-        except LakeBusy:
-            if not wait:
-                raise
-            started = time.monotonic()
-            log.warning("waiting up to %g s for %s: %s holds it", wait, data.root, holder_of(data))
-            with every(LOCK_NOTE_SECONDS, lambda: log.warning("still waiting for %s after %.0f s: %s holds it", data.root,
-                                                           time.monotonic() - started, holder_of(data))):
-                stack.enter_context(exclusive(data, wait=wait))
-            log.warning("got %s after waiting %.0f s", data.root, time.monotonic() - started)
-        yield
-
-
-def holder_of(data: DataDir) -> str:
-    """The process that holds the data directory, as its lock file names it: its pid and, where /proc shows it, command."""
-    with suppress(OSError):
-        pid = data.lock_file.read_text(encoding="utf-8").strip()
-        if pid.isdigit():
-            with suppress(OSError):
-                command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
-                return f"pid {pid} ({command[:200]})" if command else f"pid {pid}"
-            return f"pid {pid}"
-    return "another newsevents process"
-
-
-@contextmanager
-def every(seconds: float, call: Callable[[], None]) -> Iterator[None]:
-    """Call `call` every `seconds`, in a thread of its own, for as long as the block runs."""
-    stop = threading.Event()
-
-    def repeat() -> None:
-        while not stop.wait(seconds):
-            call()
-
-    thread = threading.Thread(target=repeat, name="newsevents-every", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 @contextmanager
@@ -230,7 +176,7 @@ def build_deployments(sources: list[Source], data_dir: Path, *, timezone: str | 
 
         deployments.append(maintenance.to_deployment(
             "maintenance", schedules=[cron_schedule(maintenance_cron, timezone, "--maintenance-cron")], tags=TAGS,
-            parameters={"data_dir": data, "destinations": list(destinations or [])},
+            parameters={"data_dir": data, "destinations": list(destinations or []), "lock_wait": lock_wait},
             description="Compact the lake, then sync each warehouse destination.",
             entrypoint_type=EntrypointType.MODULE_PATH))
     return deployments

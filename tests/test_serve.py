@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.cli import build_parser
+from flows.lock_wait import held_when_free
 from flows.serve import (
     build_deployments,
     cron_schedule,
     deployment_name,
-    held_when_free,
     local_server,
     scheduled_ingest,
     serve_command,
@@ -97,7 +97,7 @@ def test_sources_sharing_a_schedule_share_one_deployment(sources_file, tmp_path)
     assert [s["name"] for s in shared["sources"]] == ["wire/world", "wire/africa"]
     assert shared["data_dir"] == str((tmp_path / "data").resolve()) and shared["fetch"] == {}
     assert by_name["maintenance"].parameters == {"data_dir": str((tmp_path / "data").resolve()),
-                                                 "destinations": ["duckdb:///warehouse.duckdb"]}
+                                                 "destinations": ["duckdb:///warehouse.duckdb"], "lock_wait": 300}
     assert {d.entrypoint for d in deployments} == {"flows.serve.scheduled_ingest", "flows.maintenance.maintenance"}
 
 
@@ -416,7 +416,7 @@ def test_a_failed_scheduled_run_says_why_in_one_line(prefect_harness, tmp_path, 
 def test_a_run_waiting_for_the_data_directory_says_for_whom_and_for_how_long(tmp_path, caplog, monkeypatch):
     """A scheduled run waiting for a busy data directory logs its holder, again every LOCK_NOTE_SECONDS, and how long it
     waited (it said nothing until it gave up)."""
-    monkeypatch.setattr("flows.serve.LOCK_NOTE_SECONDS", 1)
+    monkeypatch.setattr("flows.lock_wait.LOCK_NOTE_SECONDS", 1)
     holder = lock_holder(tmp_path, seconds=3)
     with caplog.at_level(logging.INFO, logger="test-wait"), held_when_free(DataDir(tmp_path), 60, logging.getLogger("test-wait")):
         pass
@@ -486,3 +486,20 @@ def test_a_failed_maintenance_run_says_why_in_one_line(prefect_harness, tmp_path
     [line] = [line for line in err.splitlines() if "is not there" in line]
     assert re.fullmatch(rf"newsevents: scheduled run None \(\S+\) failed: lake {re.escape(str(tmp_path / 'gone'))} is not there .*",
                         line)
+
+
+@pytest.mark.flow
+def test_a_maintenance_run_waits_for_a_busy_data_directory(prefect_harness, tmp_path, caplog):
+    """Compaction waits for a lake that a hand run holds, saying so, as a scheduled ingest run does (it was refused and
+    retried 60 s later, without a word)."""
+    from flows.maintenance import maintenance
+
+    holder = lock_holder(tmp_path, seconds=3)
+    started = time.monotonic()
+    try:
+        [line] = maintenance(tmp_path, lock_wait=60)
+    finally:
+        holder.communicate("")
+    assert holder.returncode == 0 and 2 < time.monotonic() - started < 30
+    assert line.startswith("compact")
+    assert f"waiting up to 60 s for {tmp_path}: pid {holder.pid} (" in caplog.text and f"got {tmp_path} after waiting" in caplog.text
