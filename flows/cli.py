@@ -74,6 +74,13 @@ def require_data_dir(args: argparse.Namespace, needs: str) -> None:
         raise NewseventsError(f"no data directory at {root}: {needs}")
 
 
+def require_tables(args: argparse.Namespace, needs: str) -> None:
+    """Refuse a data directory that does not exist to a command that reads one (a mistyped --data-dir read as an empty
+    lake, and was created), unless --lake or $NEWSEVENTS_LAKE names the lake to read."""
+    if not (getattr(args, "lake", None) or os.environ.get("NEWSEVENTS_LAKE")):
+        require_data_dir(args, needs)
+
+
 def named_data_dir(args: argparse.Namespace) -> Path:
     """The data directory the command line names: --data-dir, else $NEWSEVENTS_DATA_DIR, else ./data."""
     return (args.data_dir or default_data_dir()).resolve()
@@ -391,6 +398,7 @@ def command_sql(args: argparse.Namespace) -> int:
     from transforms.catalog import query
     from transforms.load import DataDir
 
+    require_tables(args, "sql queries the tables one holds (or give --lake)")
     columns, rows = query(DataDir(data_dir(args, writes=False)), args.query)
     print_rows(columns, rows, args.format)
     return 0
@@ -468,6 +476,7 @@ def command_report(args: argparse.Namespace) -> int:
     from transforms.load import DataDir
     from transforms.report import ReportOptions, write_report
 
+    require_tables(args, "report draws the tables one holds (or give --lake)")
     options = ReportOptions(since=args.since, until=args.until, country=args.country, output=args.output)
     print(f"Report: {write_report(DataDir(data_dir(args, writes=False)), options)}")
     return 0
@@ -477,6 +486,7 @@ def command_export(args: argparse.Namespace) -> int:
     from transforms.gdelt import export_gdelt
     from transforms.load import DataDir
 
+    require_tables(args, "export writes the events one holds (or give --lake)")
     print(export_gdelt(DataDir(data_dir(args, writes=False)), args.since, args.until, args.output).line())
     return 0
 

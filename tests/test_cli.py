@@ -166,6 +166,9 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("run", "in.txt", "--published", "0001-01-01"), ("usage", "'0001-01-01' is before 1900-01-01: a placeholder for no date")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
     (("reprocess",), "no data directory at "),
+    (("sql", "SELECT count(*) FROM articles"), "no data directory at "),
+    (("report",), "no data directory at "),
+    (("export", "--since", "2026-03-01", "--until", "2026-03-02", "--output", "out"), "no data directory at "),
 ])
 def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message):
     usage = isinstance(message, tuple)  # an argparse error: usage line, then the message
