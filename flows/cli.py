@@ -128,6 +128,13 @@ def positive_int(value: str) -> int:
     return int(value)
 
 
+def port_number(value: str) -> int:
+    """A TCP port number, 1-65535."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsevents", description="News articles -> entity and event tables (CAMEO, PLOVER) in Parquet + DuckDB.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -211,7 +218,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         "schedule, shown by --list); 'off' to serve no maintenance")
     parser.add_argument("--destination", action="append", default=[], metavar="URL",
                         help="warehouse the maintenance flow syncs into (repeatable; see `newsevents sync`)")
-    parser.add_argument("--port", type=int, default=LOCAL_PREFECT_PORT, metavar="N",
+    parser.add_argument("--port", type=port_number, default=LOCAL_PREFECT_PORT, metavar="N",
                         help=f"port of the local Prefect server started when PREFECT_API_URL is unset (default {LOCAL_PREFECT_PORT})")
     parser.add_argument("--work-pool", metavar="NAME", help="register the deployments with this work pool of a Prefect server and exit; "
                         "its workers run them (`prefect worker start --pool NAME`)")

@@ -165,6 +165,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("run", "in.txt", "--published", "9999-12-31"), ("usage", "'9999-12-31' is later than now")),
     (("run", "in.txt", "--published", "0001-01-01"), ("usage", "'0001-01-01' is before 1900-01-01: a placeholder for no date")),
     (("run", "--feed", "http://127.0.0.1:9/feed.xml", "--runner", "processes", "--workers", "1000"), "--workers 1000 is over "),
+    (("serve", "--port", "99999"), ("usage", "'99999' is not a port number (1-65535)")),
     (("reprocess",), "no data directory at "),
     (("sql", "SELECT count(*) FROM articles"), "no data directory at "),
     (("report",), "no data directory at "),
