@@ -480,6 +480,7 @@ def command_compact(args: argparse.Namespace) -> int:
     from transforms.compact import compact
     from transforms.load import DataDir
 
+    require_tables(args, "compact merges the files of the tables one holds (or give --lake)")
     print(compact(DataDir(data_dir(args))).line())
     return 0
 

@@ -169,6 +169,7 @@ def test_a_folder_with_no_file_exits_1(tmp_path):
     (("reprocess",), "no data directory at "),
     (("sql", "SELECT count(*) FROM articles"), "no data directory at "),
     (("report",), "no data directory at "),
+    (("compact",), "no data directory at "),
     (("export", "--since", "2026-03-01", "--until", "2026-03-02", "--output", "out"), "no data directory at "),
 ])
 def test_bad_options_are_one_line_errors_before_any_work(tmp_path, args, message):
