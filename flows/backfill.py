@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
 from prefect import flow
 
-from flows.ingest import RunSummary, ingest
+from flows.ingest import BACKFILL_LISTINGS, RunSummary, ingest
 from flows.options import RunOptions
 from flows.runners import build_task_runner
+from transforms.feeds import Listings
 
 
 def days(since: date, until: date) -> list[date]:
@@ -21,22 +24,34 @@ def days(since: date, until: date) -> list[date]:
 
 @flow(name="backfill")
 def backfill(since: date, until: date, options: RunOptions, echo: bool = False) -> list[RunSummary]:
-    """Ingest the sources' articles dated each day from since to until, one parameterised run per day (with echo, each
-    day's summary line is printed as the day ends, and where to resume on stderr if a day stops)."""
+    """Ingest the sources' articles dated each day from since to until, one parameterised run per day, each feed and
+    sitemap fetched once for all the days (with echo, each day's summary line is printed as the day ends, and where to
+    resume on stderr if a day stops)."""
     daily = ingest.with_options(task_runner=build_task_runner(options))
     summaries: list[RunSummary] = []
     began = time.perf_counter()
-    for day in (span := days(since, until)):
-        try:
-            summaries.append(daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day)))
-        except BaseException:
+    with listings_read_once((since, until)):
+        for day in (span := days(since, until)):
+            try:
+                summaries.append(daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day)))
+            except BaseException:
+                if echo:
+                    print(f"newsevents: the backfill stopped on {day}, {len(summaries)} of {len(span)} days done; "
+                          f"--since {day} --until {until} finishes it", file=sys.stderr, flush=True)
+                raise
             if echo:
-                print(f"newsevents: the backfill stopped on {day}, {len(summaries)} of {len(span)} days done; "
-                      f"--since {day} --until {until} finishes it", file=sys.stderr, flush=True)
-            raise
-        if echo:
-            print(day_line(day, len(summaries), len(span), time.perf_counter() - began) + summaries[-1].line(), flush=True)
+                print(day_line(day, len(summaries), len(span), time.perf_counter() - began) + summaries[-1].line(), flush=True)
     return summaries
+
+
+@contextmanager
+def listings_read_once(span: tuple[date, date]) -> Iterator[None]:
+    """The days' ingest runs within share one Listings: each feed and sitemap is fetched once for all of them."""
+    token = BACKFILL_LISTINGS.set(Listings(span))
+    try:
+        yield
+    finally:
+        BACKFILL_LISTINGS.reset(token)
 
 
 def day_line(day: date, done: int, total: int, elapsed: float) -> str:

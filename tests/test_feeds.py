@@ -357,3 +357,32 @@ def test_a_failed_run_leaves_no_robots_txt_connection_open(server, tmp_path):
                     feeds=FeedState(), on_fetch_rows=stop, on_undated=lambda n: None))
     assert server.request_headers["/robots.txt"]
     assert failed.value.__traceback__ is not None and open_connections_to(server) == []
+
+
+def test_a_backfills_listings_give_each_day_the_targets_a_fresh_read_gives_and_fetch_each_sitemap_once():
+    from transforms.feeds import Listings
+
+    days = [date(2026, 11, d) for d in range(20, 25)]
+    children = [[20, None, 21], [22, None, 22, 22], [21, 22, None], [24, 23, 24], [None, None]]
+    fresh, shared = sitemap_site(children), sitemap_site(children)
+
+    def source(site: Site) -> list[Source]:
+        return [Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",), max_articles=2)]
+
+    listings = Listings((days[0], days[-1]))
+    try:
+        each = [discover(source(fresh), options=OPTIONS, window=(day, day)) for day in days]
+        once = [discover(source(shared), options=OPTIONS, window=(day, day), listings=listings) for day in days]
+    finally:
+        fresh.shutdown()
+        shared.shutdown()
+    assert [[(t.url.removeprefix(fresh.base), t.published_at) for t in found.targets] for found in each] == \
+        [[(t.url.removeprefix(shared.base), t.published_at) for t in found.targets] for found in once]
+    assert [found.undated for found in each] == [found.undated for found in once]
+
+    def read(site: Site) -> dict[str, int]:
+        return {path: n for path, n in site.hits.items() if path.endswith(".xml")}
+
+    assert read(fresh) == {"/index.xml": 5, "/c0.xml": 5, "/c1.xml": 5, "/c2.xml": 5, "/c3.xml": 5, "/c4.xml": 2}
+    assert read(shared) == dict.fromkeys(read(fresh), 1)
+    assert sum(len(found.targets) for found in once) == 8

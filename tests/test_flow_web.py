@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 import threading
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,8 @@ from warcio.warcwriter import WARCWriter
 
 from flows.ingest import ingest
 from flows.options import RunOptions
+from tests.hostile import Site
+from tests.httpfaults import page, rss
 from transforms import catalog
 from transforms.errors import NewseventsError
 from transforms.fetch_options import FetchOptions
@@ -238,6 +241,70 @@ def test_backfill_runs_once_per_day_for_the_articles_dated_that_day(prefect_harn
     assert runs == [(3,)]
     _, windows = catalog.query(data, "SELECT json_extract_string(params, '$.window[0]') FROM runs ORDER BY 1")
     assert windows == [("2026-11-23",), ("2026-11-24",), ("2026-11-25",)]
+
+
+def dated_site(days: list[date]) -> Site:
+    """A news site whose feed lists a story a day (and a missing page on the second day, and one nothing dates), and whose
+    sitemap index, newest first, nests a sitemap a day (changed that day) of a story and an undated entry."""
+    site = Site({})
+    xml = {"Content-Type": "application/xml"}
+    stories = [f"/page/f{day:%d}" for day in days] + ["/page/gone", "/page/undated"]
+    dates = [f"{day:%a, %d %b %Y} 09:00:00 GMT" for day in days] + [f"{days[1]:%a, %d %b %Y} 10:00:00 GMT", None]
+    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(site.base, stories, dates))
+    site.routes["/index.xml"] = (200, xml, (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{site.base}/{day}.xml</loc><lastmod>{day}T23:00:00Z</lastmod></sitemap>" for day in reversed(days))
+        + "</sitemapindex>").encode())
+    for day in days:
+        entries = (f"<url><loc>{site.base}/page/s{day:%d}</loc><news:news><news:publication_date>{day}T07:00:00Z"
+                   f"</news:publication_date></news:news></url><url><loc>{site.base}/page/s{day:%d}-undated</loc></url>")
+        site.routes[f"/{day}.xml"] = (200, xml, URLSET.format(entries).encode())
+    for path in stories + [f"/page/s{day:%d}" for day in days]:
+        if path != "/page/gone":
+            story = f"<p>Officials in Geneva said talks on story {path} would go on next week, after a long meeting.</p>"
+            site.routes[path] = (200, {"Content-Type": "text/html; charset=utf-8"}, page(path.rsplit("/", 1)[1], story))
+    return site
+
+
+URLSET = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+          'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{}</urlset>')
+SAME_ROWS = {  # each table's rows without what differs from run to run
+    "articles": "SELECT * EXCLUDE (run_id, ingested_at) FROM articles ORDER BY url",
+    "entities": "SELECT * EXCLUDE (run_id) FROM entities ORDER BY entity_id",
+    "event_mentions": "SELECT * EXCLUDE (run_id) FROM event_mentions ORDER BY event_mention_id",
+    "events": "SELECT * EXCLUDE (first_seen_at, updated_at) FROM events ORDER BY event_id",
+    "quarantine": "SELECT stage, reason, url, detail FROM quarantine ORDER BY url",
+    "pages fetched": "SELECT url, status FROM fetches WHERE url LIKE '%/page/%' ORDER BY url",
+}
+
+
+def test_a_backfill_reads_each_feed_and_sitemap_once_and_stores_what_day_by_day_runs_store(prefect_harness, nlp, tmp_path):
+    from flows.backfill import backfill
+
+    days = [date(2026, 11, 10) + timedelta(days=n) for n in range(6)]
+    site = dated_site(days)
+    sources = (Source(name="feed", kind="feed", urls=(site.base + "/feed.xml",)),
+               Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",)))
+
+    def run(data: DataDir) -> RunOptions:
+        return RunOptions(data_dir=data.root, sources=sources, fetch=FetchOptions(allow_private=True, min_delay=0, retries=0))
+
+    try:
+        one_by_one, shared = DataDir(tmp_path / "day-by-day"), DataDir(tmp_path / "backfill")
+        daily = [ingest([], replace(run(one_by_one), window=(day, day), published=day)) for day in days[1:5]]
+        assert site.hits["/index.xml"] == 4 and site.hits[f"/{days[5]}.xml"] == 4, "day by day, every day reads them again"
+        site.hits.clear()
+        summaries = backfill(days[1], days[4], run(shared))
+    finally:
+        site.shutdown()
+    listings = {path: n for path, n in site.hits.items() if path.endswith(".xml")}
+    assert listings == {"/feed.xml": 1, "/index.xml": 1, **{f"/{day}.xml": 1 for day in days}}, "each read once (the 10th: a day's slack)"
+    assert [{**s.counts, "fetches": 0} for s in summaries] == [{**s.counts, "fetches": 0} for s in daily]
+    assert [s.counts["undated"] for s in summaries] == [7, 6, 5, 4], "each day counts the undated entries it reads, as before"
+    for table, sql in SAME_ROWS.items():
+        assert catalog.query(shared, sql) == catalog.query(one_by_one, sql), table
+    _, articles = catalog.query(shared, "SELECT count(*) FROM articles")
+    assert articles == [(8,)]
 
 
 def test_a_backfill_that_stops_says_how_many_days_are_done_and_how_to_finish(prefect_harness, site, tmp_path, capsys):

@@ -155,7 +155,7 @@ def test_feeds_and_sitemaps_with_arbitrary_fields_parse_or_are_malformed(entries
         return
     targets, nested = result.targets, result.nested
     check_targets(targets)
-    assert all(url_problem(u) is None for u in nested)  # only fetchable sitemap URLs are followed
+    assert all(url_problem(u) is None for _, u in nested)  # only fetchable sitemap URLs are followed
     assert len(targets) + len(nested) <= len(entries)
 
 

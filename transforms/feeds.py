@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
@@ -66,8 +67,43 @@ class Listing:
 
     targets: list[Target] = field(default_factory=list)
     undated: int = 0
-    nested: list[str] = field(default_factory=list)
+    nested: list[tuple[datetime | None, str]] = field(default_factory=list)  # (<lastmod>, URL) in the index's order
     cut: str | None = None  # entries past the protocol's limit, not read
+
+
+Pick = Callable[[Iterable[Target]], Listing]  # what a listing keeps of a feed's or sitemap's entries, in order
+UNDATED = Target(url="")  # what a backfill keeps of an entry nothing dates: `take` counts it and never lists it
+
+
+class Listings:
+    """The feeds and sitemaps a backfill has read, for all its days: each is fetched once, by the first day that reads it,
+    and only its entries dated within the backfill's days are kept (an undated one as UNDATED), so memory stays bounded
+    by what the days fetch. A fetch that fails is not kept: the next day tries it again."""
+
+    def __init__(self, span: tuple[date, date]) -> None:
+        self.span = span
+        self.read: dict[str, Listing] = {}
+
+    def keep(self, targets: Iterable[Target]) -> Listing:
+        """The entries dated within the span, in order, and an UNDATED marker for each one nothing dates."""
+        since, until = self.span
+        return Listing(targets=[UNDATED if t.published_at is None else t for t in targets
+                                if t.published_at is None or since <= t.published_at.date() <= until])
+
+    def add(self, done: Fetched, source: Source, window: tuple[date, date] | None) -> tuple[Fetched, Listing]:
+        """A feed or sitemap just fetched, read whole and kept unless refused; its listing for the window."""
+        done, whole = listing_of(done, source, self.keep)
+        if done.result is None:
+            self.read[done.url] = whole
+        return done, self.day(done.url, source, window)
+
+    def day(self, url: str, source: Source, window: tuple[date, date] | None) -> Listing:
+        """The listing of a feed or sitemap read before, for the window, as `take` picks it for the source (the entries past
+        the protocol's limit are left unread only when the source's cap was not met before)."""
+        whole = self.read.get(url, Listing())
+        listing = take(whole.targets, source.max_articles, window)
+        capped = len(listing.targets) == source.max_articles
+        return replace(listing, nested=whole.nested, cut=None if capped else whole.cut)
 
 
 def discover(
@@ -80,11 +116,12 @@ def discover(
     max_depth: int = MAX_DEPTH,
     robots: RobotsCache | None = None,
     window: tuple[date, date] | None = None,
+    listings: Listings | None = None,
 ) -> Discovery:
     """Article targets of every source in source order, each URL once (with a window, only those dated within it), each source's
     capped at its max_articles: a source stops being read (no further feed, sitemap or entry) once it has them. The
     feeds' new validators are offered to `state` (conditional GET), which the caller saves once the articles are
-    published."""
+    published. With `listings` (a backfill's, and a window), a feed or sitemap read on an earlier day is not fetched again."""
     sources = list(sources)
     found = Discovery()
     per_source: dict[str, list[Target]] = {s.name: [] for s in sources}
@@ -96,18 +133,31 @@ def discover(
         """True once what was read before, in order, gave the source its max_articles."""
         return source.max_articles is not None and len(per_source[source.name]) >= source.max_articles
 
+    memo = listings if window else None  # a window's listings are derived from what the memo holds
+
+    def picked(done: Fetched, source: Source) -> tuple[Fetched, Listing]:
+        """A feed or sitemap just fetched, read as far as its source needs (whole into the memo, for the days after)."""
+        if memo is not None:
+            return memo.add(done, source, window)
+        return listing_of(done, source, partial(take, cap=source.max_articles, window=window))
+
     def read(level: dict[str, Source], target: Callable[[str, Source], Target]) -> Iterator[tuple[Fetched, Listing, Source]]:
         """The level's feeds or sitemaps in level order, fetched XML_AT_ONCE at a time, each read as it arrives (only
-        its listing is kept, never its body); those of a source that is full by the time they are reached are not fetched."""
+        its listing is kept, never its body); those of a source that is full by the time they are reached are not fetched,
+        nor those `listings` holds."""
+        held = memo.read if memo is not None else {}
         pending = list(level.items())
         while pending:
             pending = [(url, source) for url, source in pending if not full(source)]
             batch, pending = pending[:XML_AT_ONCE], pending[XML_AT_ONCE:]
-            read_now = {done.url: listing_of(done, level[done.url], window=window) for done in fetch(
-                [target(url, source) for url, source in batch], options=xml_options, store=store, robots=robots)}
+            read_now = {done.url: picked(done, level[done.url]) for done in fetch(
+                [target(url, source) for url, source in batch if url not in held], options=xml_options, store=store,
+                robots=robots)}
             for url, source in batch:
                 if url in read_now:
                     yield (*read_now[url], source)
+                elif memo is not None and url in held:  # read on an earlier day of the backfill
+                    yield Fetched(url=url, rows=(), result=None), memo.day(url, source, window), source
 
     def add(done: Fetched, listing: Listing, source: Source, notes: list[str]) -> None:
         """A feed or sitemap read: its targets go to its source unless that is full; what was not read makes it TOO_LARGE."""
@@ -132,7 +182,7 @@ def discover(
         children: dict[str, Source] = {}
         for done, listing, source in read(sitemaps, lambda url, source: Target(url=url, source_name=source.name)):
             notes = [listing.cut] if listing.cut else []
-            fresh = [] if full(source) else [u for u in listing.nested if u not in seen]
+            fresh = [] if full(source) else [u for u in nested_sitemaps(listing.nested, window) if u not in seen]
             allowed = fresh[:max(budget, 0)] if depth < max_depth else []
             if len(allowed) < len(fresh):
                 notes.append(f"{len(fresh) - len(allowed)} nested sitemaps skipped (limits: {max_depth} levels, "
@@ -162,17 +212,17 @@ def distinct(targets: Iterable[Target]) -> list[Target]:
     return list(first.values())
 
 
-def listing_of(done: Fetched, source: Source, *, window: tuple[date, date] | None) -> tuple[Fetched, Listing]:
-    """A fetched feed or sitemap read for its source: the fetch (its result the rejection, if any, no longer the body) and
-    its listing."""
+def listing_of(done: Fetched, source: Source, pick: Pick) -> tuple[Fetched, Listing]:
+    """A fetched feed or sitemap read for its source, its entries as `pick` keeps them: the fetch (its result the rejection,
+    if any, no longer the body) and its listing."""
     document, rejection = split(done)
     listing = Listing()
     if document is not None:
         if source.kind == "sitemap":
-            parsed = sitemap_entries(document, source.name, cap=source.max_articles, window=window)
+            parsed = sitemap_entries(document, source.name, pick=pick)
         else:
             targets = feed_targets(document, source.name)
-            parsed = targets if isinstance(targets, Rejection) else take(targets, source.max_articles, window)
+            parsed = targets if isinstance(targets, Rejection) else pick(targets)
         rejection, listing = (parsed, listing) if isinstance(parsed, Rejection) else (None, parsed)
     return replace(done, result=rejection), listing
 
@@ -190,6 +240,11 @@ def take(targets: Iterable[Target], cap: int | None, window: tuple[date, date] |
             if len(listing.targets) == cap:
                 break
     return listing
+
+
+def every(targets: Iterable[Target]) -> Listing:
+    """Every target, none left out."""
+    return take(targets, None, None)
 
 
 def split(done: Fetched) -> tuple[RawDocument | None, Rejection | None]:
@@ -279,10 +334,11 @@ def child_text(element: Element, name: str) -> str | None:
     return None
 
 
-def sitemap_entries(document: RawDocument, source_name: str, *, cap: int | None = None,
-                    window: tuple[date, date] | None = None) -> Listing | Rejection:
-    """The article targets of a urlset as `take` picks them (the file is read only as far as they need), or the nested
-    sitemap URLs of a sitemapindex; parsed as a stream, and never past the protocol's MAX_SITEMAP_ENTRIES entries."""
+def sitemap_entries(document: RawDocument, source_name: str, *,
+                    pick: Pick = every) -> Listing | Rejection:
+    """The article targets of a urlset as `pick` keeps them (the file is read only as far as it needs), or the nested
+    sitemaps of a sitemapindex with their <lastmod>; parsed as a stream, and never past the protocol's MAX_SITEMAP_ENTRIES
+    entries."""
     def malformed(detail: str) -> Rejection:
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw, detail=detail)
 
@@ -305,9 +361,10 @@ def sitemap_entries(document: RawDocument, source_name: str, *, cap: int | None 
         if kind not in ("urlset", "sitemapindex"):
             return malformed(f"root element <{kind}> is neither <urlset> nor <sitemapindex>")
         if kind == "sitemapindex":
-            listing = Listing(nested=nested_sitemaps(located(), window))
+            listing = Listing(nested=[(child_time(node, "lastmod"), canonical_url(loc)) for node, loc in located()
+                                      if not url_problem(loc)])
         else:
-            listing = take((entry_target(node, loc, source_name) for node, loc in located()), cap, window)
+            listing = pick(entry_target(node, loc, source_name) for node, loc in located())
     except DefusedXmlException as e:
         return malformed(f"unsafe sitemap XML refused: {type(e).__name__}")
     except ParseError as e:
@@ -336,12 +393,11 @@ def parsed_children(raw: bytes) -> Iterator[Element]:
             root.clear()
 
 
-def nested_sitemaps(entries: Iterable[tuple[Element, str]], window: tuple[date, date] | None) -> list[str]:
+def nested_sitemaps(nested: list[tuple[datetime | None, str]], window: tuple[date, date] | None) -> list[str]:
     """The sitemap URLs of an index, in its order. With a window, those last changed (<lastmod>) before the window began are
     left out, as they cannot list its articles (a day's slack for a lastmod without a time zone), and the others are read
     earliest changed first, those without a lastmod last: per-day or per-month sitemaps listed newest first would
     otherwise spend the per-run limit of sitemaps on the days after the window."""
-    nested = [(child_time(node, "lastmod"), canonical_url(loc)) for node, loc in entries if not url_problem(loc)]
     if window:
         since = as_utc_datetime(window[0] - timedelta(days=1))
         nested = sorted([(when, url) for when, url in nested if when is None or when >= since],

@@ -16,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 
 from transforms.errors import Rejection
-from transforms.feeds import FeedState, discover
+from transforms.feeds import FeedState, Listings, discover
 from transforms.fetch import Fetched, fetch
 from transforms.fetch_http import Client
 from transforms.fetch_options import FetchOptions
@@ -63,6 +63,7 @@ class GatherOptions:
     max_bytes: int = MAX_INPUT_BYTES
     published: date | None = None
     window: tuple[date, date] | None = None  # only articles a feed or sitemap dates within these days (backfill)
+    listings: Listings | None = None  # a backfill's: each feed and sitemap is fetched once for all its days
 
 
 def is_url(path: str) -> bool:
@@ -105,14 +106,15 @@ def gather(
     def web() -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
         """Feeds and sitemaps discovered, then their articles and the listed URLs fetched (one robots.txt cache for all).
 
-        With a window (backfill), feeds are read in full (no conditional GET) and only articles dated within it are fetched;
+        With a window (backfill), feeds are read in full (no conditional GET; once for all its days with the backfill's
+        `listings`) and only articles dated within it are fetched;
         with refetch, feeds are read in full too (a 304 would list no article to fetch again).
         """
         robots = RobotsCache(Client(options.fetch))
         window = options.window
         full = window or options.fetch.refetch
         found = discover(all_sources, options=options.fetch, store=store, state=None if full else feeds, robots=robots,
-                         window=window)
+                         window=window, listings=options.listings)
         on_undated(found.undated)
         on_total(yielded + sum(isinstance(done.result, Rejection) for done in found.fetched) + len(found.targets))
         source_of = {canonical_url(t.url): t.source_name  # a fetch names the canonical URL; a bad one it rejects
