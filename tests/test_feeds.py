@@ -11,6 +11,7 @@ from tests import httpfaults
 from tests.hostile import Site
 from transforms.errors import Reason, Rejection
 from transforms.feeds import FeedState, discover
+from transforms.fetch import Target
 from transforms.fetch_http import Client
 from transforms.fetch_options import FetchOptions
 from transforms.robots import RobotsCache
@@ -386,3 +387,15 @@ def test_a_backfills_listings_give_each_day_the_targets_a_fresh_read_gives_and_f
     assert read(fresh) == {"/index.xml": 5, "/c0.xml": 5, "/c1.xml": 5, "/c2.xml": 5, "/c3.xml": 5, "/c4.xml": 2}
     assert read(shared) == dict.fromkeys(read(fresh), 1)
     assert sum(len(found.targets) for found in once) == 8
+
+
+def test_a_backfills_listings_keep_no_more_of_a_day_than_its_cap_and_give_what_take_gives():
+    from transforms.feeds import Listings, take
+
+    when = [20, 20, None, 20, 30, 21, None, 20, 21, 21, None, 19]
+    targets = [Target(url=f"https://news.example/{i}", published_at=None if day is None else datetime(2026, 11, day, 9, tzinfo=UTC))
+               for i, day in enumerate(when)]
+    kept = Listings((date(2026, 11, 20), date(2026, 11, 21))).keep(targets, cap=2)
+    assert len(kept.targets) == 7, "two of the 20th, two of the 21st and three undated marks; none of other days"
+    for day in (date(2026, 11, 20), date(2026, 11, 21)):
+        assert take(kept.targets, 2, (day, day)) == take(targets, 2, (day, day))

@@ -18,6 +18,7 @@ import io
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -84,15 +85,23 @@ class Listings:
         self.span = span
         self.read: dict[str, Listing] = {}
 
-    def keep(self, targets: Iterable[Target]) -> Listing:
-        """The entries dated within the span, in order, and an UNDATED marker for each one nothing dates."""
+    def keep(self, targets: Iterable[Target], cap: int | None = None) -> Listing:
+        """The entries dated within the span, in order, the first cap of each day at most (`take` reads none past them),
+        and an UNDATED marker for each one nothing dates."""
         since, until = self.span
-        return Listing(targets=[UNDATED if t.published_at is None else t for t in targets
-                                if t.published_at is None or since <= t.published_at.date() <= until])
+        per_day: Counter[date] = Counter()
+        kept = []
+        for target in targets:
+            if target.published_at is None:
+                kept.append(UNDATED)
+            elif since <= (day := target.published_at.date()) <= until and (cap is None or per_day[day] < cap):
+                per_day[day] += 1
+                kept.append(target)
+        return Listing(targets=kept)
 
     def add(self, done: Fetched, source: Source, window: tuple[date, date] | None) -> tuple[Fetched, Listing]:
         """A feed or sitemap just fetched, read whole and kept unless refused; its listing for the window."""
-        done, whole = listing_of(done, source, self.keep)
+        done, whole = listing_of(done, source, partial(self.keep, cap=source.max_articles))
         if done.result is None:
             self.read[done.url] = whole
         return done, self.day(done.url, source, window)
