@@ -30,6 +30,7 @@ def backfill(since: date, until: date, options: RunOptions, echo: bool = False) 
     daily = ingest.with_options(task_runner=build_task_runner(options))
     summaries: list[RunSummary] = []
     began = time.perf_counter()
+    ends: list[float] = []  # seconds from the start to the end of each day done
     with listings_read_once((since, until)):
         for day in (span := days(since, until)):
             try:
@@ -39,8 +40,9 @@ def backfill(since: date, until: date, options: RunOptions, echo: bool = False) 
                     print(f"newsevents: the backfill stopped on {day}, {len(summaries)} of {len(span)} days done; "
                           f"--since {day} --until {until} finishes it", file=sys.stderr, flush=True)
                 raise
+            ends.append(time.perf_counter() - began)
             if echo:
-                print(day_line(day, len(summaries), len(span), time.perf_counter() - began) + summaries[-1].line(), flush=True)
+                print(day_line(day, len(span), ends) + summaries[-1].line(), flush=True)
     return summaries
 
 
@@ -54,9 +56,12 @@ def listings_read_once(span: tuple[date, date]) -> Iterator[None]:
         BACKFILL_LISTINGS.reset(token)
 
 
-def day_line(day: date, done: int, total: int, elapsed: float) -> str:
+def day_line(day: date, total: int, ends: list[float]) -> str:
     """The head of a day's summary line: the day, how many of the range are done and, until the last, about how long the
-    others take at the pace so far."""
-    seconds = elapsed / done * (total - done)
+    others take at the pace of the days after the first (which reads the feeds and sitemaps for all of them), or of the
+    first until there are some; `ends` are the seconds from the start to the end of each day done."""
+    done = len(ends)
+    pace = (ends[-1] - ends[0]) / (done - 1) if done > 1 else ends[0]
+    seconds = pace * (total - done)
     left = "" if done == total else f", about {seconds:.0f} s left" if seconds < 120 else f", about {seconds / 60:.0f} min left"
     return f"{day} (day {done} of {total}{left}): "

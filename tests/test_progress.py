@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from rich.console import Console
 
+from flows.backfill import day_line
 from flows.progress import RunProgress
 
 
@@ -47,3 +49,9 @@ def test_a_log_gets_a_line_while_inputs_are_read_and_none_is_finished():
     with RunProgress(64, label="ingest", every_seconds=0, stream=log) as progress:
         progress.read()
     assert log.getvalue() == "progress: 0/64 inputs, 0.0 inputs/s (1 read)\n"
+
+
+def test_a_backfills_time_left_goes_at_the_pace_of_the_days_after_the_first_which_reads_the_listings():
+    assert day_line(date(2026, 11, 1), 10, [30.0]) == "2026-11-01 (day 1 of 10, about 4 min left): "
+    assert day_line(date(2026, 11, 3), 10, [30.0, 35.0, 40.0]) == "2026-11-03 (day 3 of 10, about 35 s left): "
+    assert day_line(date(2026, 11, 10), 10, [30.0 + 5 * n for n in range(10)]) == "2026-11-10 (day 10 of 10): "
