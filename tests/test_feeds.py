@@ -399,3 +399,22 @@ def test_a_backfills_listings_keep_no_more_of_a_day_than_its_cap_and_give_what_t
     assert len(kept.targets) == 7, "two of the 20th, two of the 21st and three undated marks; none of other days"
     for day in (date(2026, 11, 20), date(2026, 11, 21)):
         assert take(kept.targets, 2, (day, day)) == take(targets, 2, (day, day))
+
+
+def test_a_backfills_listings_keep_no_failed_read_and_the_next_day_fetches_it_again():
+    from transforms.feeds import Listings
+
+    site = sitemap_site([[20, 21]])
+    good = site.routes["/c0.xml"]
+    site.routes["/c0.xml"] = (503, {"Content-Type": "text/plain"}, b"busy")
+    listings = Listings((date(2026, 11, 20), date(2026, 11, 21)))
+    source = [Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",))]
+    try:
+        first = discover(source, options=OPTIONS, window=(date(2026, 11, 20),) * 2, listings=listings)
+        site.routes["/c0.xml"] = good
+        second = discover(source, options=OPTIONS, window=(date(2026, 11, 21),) * 2, listings=listings)
+    finally:
+        site.shutdown()
+    assert [f.result.reason for f in first.fetched if f.result] == [Reason.FETCH_STATUS] and not first.targets
+    assert [t.url.removeprefix(site.base) for t in second.targets] == ["/page/c0-1"]
+    assert site.hits["/index.xml"] == 1 and site.hits["/c0.xml"] == 1 + OPTIONS.retries + 1
