@@ -8,7 +8,9 @@ Sitemap indexes are followed breadth-first to `max_depth` levels and at most `ma
 per run. Memory and time stay bounded whatever the sources list: feeds and sitemaps are fetched
 XML_AT_ONCE at a time and each body is dropped once read; a sitemap is parsed as a stream and read
 no further than its source needs, nor past the protocol's 50,000 URLs (the file is then TOO_LARGE,
-saying so); a source that has its `max_articles` fetches no further feed or sitemap.
+saying so); a source that has its `max_articles` fetches no further feed or sitemap. A backfill fetches each feed
+and sitemap once for all its days (`Listings`): read to its end, it keeps only the entries dated within the range,
+at most its source's `max_articles` a day.
 """
 
 from __future__ import annotations
