@@ -111,34 +111,42 @@ def gather(
         with refetch, feeds are read in full too (a 304 would list no article to fetch again).
         """
         robots = RobotsCache(Client(options.fetch))
-        window = options.window
-        full = window or options.fetch.refetch
-        found = discover(all_sources, options=options.fetch, store=store, state=None if full else feeds, robots=robots,
-                         window=window, listings=options.listings)
-        on_undated(found.undated)
-        on_total(yielded + sum(isinstance(done.result, Rejection) for done in found.fetched) + len(found.targets))
-        source_of = {canonical_url(t.url): t.source_name  # a fetch names the canonical URL; a bad one it rejects
-                     for t in found.targets if not url_problem(t.url)}
-        for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
-            on_fetch_rows(list(done.rows))
-            if isinstance(done.result, Rejection):
-                yield done.result
-        refused = refused_urls if options.fetch.skips_refused else frozenset()
-        for done in fetch(found.targets, options=options.fetch, store=store, known_urls=known_urls, refused_urls=refused,
-                          robots=robots):
-            on_fetch_rows(list(done.rows))
-            feeds.article_fetched(done, source_of.get(done.url))
-            yield outcome(done, refused)
+        try:
+            window = options.window
+            full = window or options.fetch.refetch
+            found = discover(all_sources, options=options.fetch, store=store, state=None if full else feeds, robots=robots,
+                             window=window, listings=options.listings)
+            on_undated(found.undated)
+            on_total(yielded + sum(isinstance(done.result, Rejection) for done in found.fetched) + len(found.targets))
+            source_of = {canonical_url(t.url): t.source_name  # a fetch names the canonical URL; a bad one it rejects
+                         for t in found.targets if not url_problem(t.url)}
+            for done in found.fetched:  # the feeds and sitemaps themselves: only their failures are inputs
+                on_fetch_rows(list(done.rows))
+                if isinstance(done.result, Rejection):
+                    yield done.result
+            refused = refused_urls if options.fetch.skips_refused else frozenset()
+            for done in fetch(found.targets, options=options.fetch, store=store, known_urls=known_urls, refused_urls=refused,
+                              robots=robots):
+                on_fetch_rows(list(done.rows))
+                feeds.article_fetched(done, source_of.get(done.url))
+                yield outcome(done, refused)
+        finally:
+            robots.client.close()  # its pooled connections and resolver threads, also when the run fails or stops
 
     all_sources = [*sources, *command_line_sources(urls=inputs.urls)]
+    web_items = web() if all_sources else None
     items = chain(inputs.unread, read_files(inputs.files, max_bytes=options.max_bytes, published=options.published),
                   *(read_warc(path, options=options.fetch) for path in inputs.warcs),
-                  web() if all_sources else ())
-    for item in items:
-        if isinstance(item, RawDocument):
-            store.put(item.raw)  # kept once, by content: `reprocess` rebuilds the article from it
-        yielded += 1
-        yield item
+                  web_items or ())
+    try:
+        for item in items:
+            if isinstance(item, RawDocument):
+                store.put(item.raw)  # kept once, by content: `reprocess` rebuilds the article from it
+            yielded += 1
+            yield item
+    finally:  # a failure's traceback keeps this frame, and with it the web's generator: close it now, not when it is collected
+        if web_items is not None:
+            web_items.close()
 
 
 def outcome(done: Fetched, refused: frozenset[str] | set[str]) -> RawDocument | Rejection | Known | AlreadyRefused:
