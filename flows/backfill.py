@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
 from prefect import flow
 
-from flows.ingest import BACKFILL_LISTINGS, RunSummary, ingest
+from flows.ingest import RunSummary, ingest
 from flows.options import RunOptions
 from flows.runners import build_task_runner
-from transforms.feeds import Listings
+from transforms.feeds import listings_shared
 
 
 def days(since: date, until: date) -> list[date]:
@@ -31,7 +29,7 @@ def backfill(since: date, until: date, options: RunOptions, echo: bool = False) 
     summaries: list[RunSummary] = []
     began = time.perf_counter()
     ends: list[float] = []  # seconds from the start to the end of each day done
-    with listings_read_once((since, until)):
+    with listings_shared((since, until)):
         for day in (span := days(since, until)):
             try:
                 summaries.append(daily.with_options(flow_run_name=f"backfill-{day}")([], replace(options, window=(day, day), published=day)))
@@ -44,16 +42,6 @@ def backfill(since: date, until: date, options: RunOptions, echo: bool = False) 
             if echo:
                 print(day_line(day, len(span), ends) + summaries[-1].line(), flush=True)
     return summaries
-
-
-@contextmanager
-def listings_read_once(span: tuple[date, date]) -> Iterator[None]:
-    """The days' ingest runs within share one Listings: each feed and sitemap is fetched once for all of them."""
-    token = BACKFILL_LISTINGS.set(Listings(span))
-    try:
-        yield
-    finally:
-        BACKFILL_LISTINGS.reset(token)
 
 
 def day_line(day: date, total: int, ends: list[float]) -> str:

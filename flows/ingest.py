@@ -17,7 +17,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -47,7 +46,7 @@ from transforms.analyse import Analysis, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions
 from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
-from transforms.feeds import FeedState, Listings
+from transforms.feeds import FeedState, shared_listings
 from transforms.gather import AlreadyRefused, GatherOptions, Inputs, Known, gather, split_inputs
 from transforms.load import CommitPending, DataDir, exclusive, partition, publish
 from transforms.nlp import load_nlp, model_meta
@@ -55,10 +54,6 @@ from transforms.rawstore import REREAD_COLUMNS, RawStore, reread
 from transforms.read import RawDocument
 from transforms.rollup import months_of, months_of_articles, months_of_copies, rollup
 from transforms.stages import analyse_articles, clean_documents
-
-# Set by a backfill for its days' runs (a flow parameter would be serialised for Prefect's API on every run): the feeds and
-# sitemaps its days have read, each fetched once.
-BACKFILL_LISTINGS: ContextVar[Listings | None] = ContextVar("backfill_listings", default=None)
 
 COUNTS = ("inputs", "articles", "duplicates", "unchanged", "refused", "quarantined", "replaced", "entities",
           "event_mentions", "events", "fetches", "undated")
@@ -331,7 +326,7 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
     data = DataDir(options.data_dir)
     store = RawStore(options.data_dir)
     gather_options = GatherOptions(fetch=options.fetch, max_bytes=options.max_bytes, published=options.published,
-                                   window=options.window, listings=BACKFILL_LISTINGS.get())
+                                   window=options.window, listings=shared_listings())
     feeds = FeedState(data.root / "state" / "feeds.json")
 
     def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:

@@ -22,6 +22,8 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -116,6 +118,26 @@ class Listings:
         capped = len(listing.targets) == source.max_articles
         return replace(listing, nested=whole.nested, cut=None if capped else whole.cut)
 
+
+
+# The Listings a backfill's days share, set around them (a flow parameter would be serialised for Prefect's API on every
+# run). Read through the two functions: a flow or task that names the variable itself cannot be pickled for Dask.
+BACKFILL_LISTINGS: ContextVar[Listings | None] = ContextVar("backfill_listings", default=None)
+
+
+@contextmanager
+def listings_shared(span: tuple[date, date]) -> Iterator[None]:
+    """The ingest runs within share one Listings of the span: each feed and sitemap is fetched once for all of them."""
+    token = BACKFILL_LISTINGS.set(Listings(span))
+    try:
+        yield
+    finally:
+        BACKFILL_LISTINGS.reset(token)
+
+
+def shared_listings() -> Listings | None:
+    """The Listings that a backfill's runs share, or None outside a backfill."""
+    return BACKFILL_LISTINGS.get()
 
 def discover(
     sources: Iterable[Source],
