@@ -44,7 +44,7 @@ from flows.runners import (
 from transforms import catalog
 from transforms.analyse import Analysis, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions
-from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows
+from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows, refused_copies
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
 from transforms.feeds import FeedState, shared_listings
 from transforms.gather import AlreadyRefused, GatherOptions, Inputs, Known, gather, split_inputs
@@ -135,6 +135,7 @@ class Batches:
         self.quarantine: list[dict] = []
         self.fetches: list[dict] = []
         self.published = 0
+        self.failed: dict[str, Rejection] = {}  # article_id -> why its analysis failed in this run (its copies share it)
         self.cleaning: deque[tuple[PrefectFuture, Tally]] = deque()
         self.analysing: deque[tuple[list[PrefectFuture], Deduped, Tally]] = deque()
 
@@ -204,18 +205,20 @@ class Batches:
             analysis.entities.update(part.entities)
             analysis.event_mentions.update(part.event_mentions)
             analysis.rejections.update(part.rejections)
-        tally.rejections += analysis.rejections.values()
+        self.failed.update(analysis.rejections)
+        refused = {**analysis.rejections, **refused_copies(split.duplicates, self.failed)}
+        tally.rejections += refused.values()
         now = datetime.now(UTC)
         articles, entities, mentions = [], [], []
         for article in split.new + split.duplicates:
             article_id = article["article_id"]
-            if article_id in analysis.rejections:
+            if article_id in refused:
                 continue
             day = article["published_at"] or self.started_at
             articles.append((day, {**article, "ingested_at": now, "run_id": self.run_id, "pipeline_version": self.version}))
             entities += [(day, {**row, "run_id": self.run_id}) for row in analysis.entities.get(article_id, [])]
             mentions += [(day, {**row, "run_id": self.run_id}) for row in analysis.event_mentions.get(article_id, [])]
-        replaced = [i for i in split.replaced if i not in analysis.rejections]  # a rejected new version keeps the old rows
+        replaced = [i for i in split.replaced if i not in refused]  # a rejected new version keeps the old rows
         with signals_deferred():  # a Ctrl-C mid-commit would leave the batch in the lake but not in the counts
             self.quarantine += new_quarantine_rows([r.to_row(self.run_id, pipeline_version=self.version) for r in tally.rejections],
                                                    self.seen)

@@ -452,3 +452,55 @@ def test_a_crash_before_the_rollup_of_a_later_copy_leaves_its_original_s_month_o
     with exclusive(data):  # the next command that writes catches up
         pass
     assert kharkiv_counts(data)[1] == 2 and not data.rollup_backlog.exists()
+
+
+def fail_on_kharkiv(monkeypatch) -> None:
+    """Make the event coder raise on every text about Kharkiv."""
+    from transforms import analyse
+
+    code_events = analyse.code_events
+
+    def failing_on_kharkiv(doc, **kwargs):
+        if "Kharkiv" in doc.text:
+            raise ValueError("the coder broke")
+        return code_events(doc, **kwargs)
+
+    monkeypatch.setattr(analyse, "code_events", failing_on_kharkiv)
+
+
+@pytest.mark.parametrize("batch_size", [64, 1])
+def test_copies_of_an_original_whose_analysis_failed_are_quarantined_with_it(prefect_harness, nlp, tmp_path, monkeypatch,
+                                                                            batch_size):
+    fail_on_kharkiv(monkeypatch)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name, text in (("a.txt", KHARKIV), ("b.txt", KHARKIV), ("c.txt", ACCORD), ("d.txt", KHARKIV)):
+        (inputs / name).write_text(text)
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 11, 2), batch_size=batch_size)
+    data = DataDir(options.data_dir)
+    summary = ingest([str(inputs)], options)
+    assert (summary.counts["articles"], summary.counts["duplicates"], summary.counts["quarantined"]) == (1, 0, 3)
+    _, rows = catalog.query(data, "SELECT url FROM articles")
+    assert [url.rsplit("/", 1)[1] for url, in rows] == ["c.txt"], "no copy left pointing at an article never stored"
+    _, rows = catalog.query(data, "SELECT url, reason, detail FROM quarantine ORDER BY url")
+    assert [(url.rsplit("/", 1)[1], reason) for url, reason, _ in rows] == [
+        ("a.txt", "NLP_FAILED"), ("b.txt", "NLP_FAILED"), ("d.txt", "NLP_FAILED")]
+    assert all("an exact copy of" in detail and "a.txt" in detail and "the coder broke" in detail for _, _, detail in rows[1:])
+
+
+def test_a_stored_copy_keeps_its_rows_with_its_original_when_the_original_s_new_analysis_fails(prefect_harness, nlp, tmp_path,
+                                                                                              monkeypatch):
+    from flows.ingest import reprocess
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (inputs / name).write_text(KHARKIV)
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 11, 2))
+    data = DataDir(options.data_dir)
+    ingest([str(inputs)], options)
+    fail_on_kharkiv(monkeypatch)
+    summary = reprocess(options, everything=True)
+    assert (summary.counts["inputs"], summary.counts["quarantined"], summary.counts["replaced"]) == (2, 2, 0)
+    _, rows = catalog.query(data, "SELECT count(*), count(duplicate_of) FROM articles")
+    assert rows == [(2, 1)], "both keep their old rows, the copy still pointing at its stored original"

@@ -127,6 +127,14 @@ def same_article(article: dict, first: str) -> Rejection:
                      detail=f"the same article ({article['canonical_url']}) as {first}, read first in this run with other bytes")
 
 
+def refused_copies(duplicates: list[dict], refused: dict[str, Rejection]) -> dict[str, Rejection]:
+    """The rejections of the duplicates whose original was refused (its analysis failed): they have its text, so they share
+    its fate rather than point at an article that is not stored."""
+    return {copy["article_id"]: Rejection(stage=original.stage, reason=original.reason, url=copy["url"],
+                                          detail=f"an exact copy of {original.url}, which was refused: {original.detail}"[:300])
+            for copy in duplicates if (original := refused.get(copy["duplicate_of"])) is not None}
+
+
 def add_duplicate(seen: Seen, row: dict) -> None:
     """Remember a duplicate's row, under its original."""
     seen.duplicates[row["article_id"]] = row
