@@ -78,6 +78,17 @@ def test_catalog_opens_from_another_working_directory(tmp_path):
     assert out.stdout.strip() == "1"
 
 
+def test_connections_draw_no_progress_bar_even_where_duckdb_would(tmp_path):
+    data = DataDir(tmp_path / "data")
+    add_quarantine(data, [rejection_row("x")])
+    setting = "SELECT current_setting('enable_progress_bar')"
+    script = ("from pathlib import Path; from transforms import catalog; from transforms.load import DataDir; "
+              f"data = DataDir(Path({str(data.root)!r})); "
+              f"print(data.connect().execute({setting!r}).fetchone()[0], catalog.connect(data).execute({setting!r}).fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)  # no __main__ file: on
+    assert out.stdout.split() == ["False", "False"]
+
+
 def made_for_this_lake(data: DataDir) -> bool:
     with duckdb.connect(str(data.catalog), read_only=True) as con:
         return catalog.current(con, data)

@@ -164,8 +164,11 @@ class Lake:
         self.fs.dircache.use_listings_cache = on
 
     def connect(self, database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection that can read this lake (its fsspec file system registered when remote)."""
+        """A DuckDB connection that can read this lake (its fsspec file system registered when remote), without DuckDB's
+        progress bar, which it turns on where Python's `__main__` has no file (`python -c`, a notebook) and which then
+        draws over the log of a long rollup or compaction."""
         con = duckdb.connect(database, read_only=read_only)
+        con.execute("SET enable_progress_bar = false")
         if not self.local:
             con.execute("SET autoload_known_extensions = false")  # the fsspec file system, not a downloaded httpfs
             con.register_filesystem(self.fs)
