@@ -203,7 +203,7 @@ QUARANTINE = pa.schema(
         RUN_ID,
         field("pipeline_version", pa.string(), "Versions of the pipeline that refused the input (as articles.pipeline_version); "
               "a URL refused for good (NOT_HTML, TOO_LARGE, BINARY, UNDECODABLE, EXTRACT_EMPTY, EXTRACT_FAILED, NOT_ENGLISH, "
-              "NLP_FAILED) by the current version is not fetched again. Null for rows written before the column was added."),
+              "NLP_FAILED, GONE) by the current version is not fetched again. Null for rows written before the column was added."),
     ]
 )
 

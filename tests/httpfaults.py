@@ -204,6 +204,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif path == "/missing":
             self.send(404, b"not here", "text/plain")
+        elif path == "/removed":
+            self.send(410, b"removed for good", "text/plain")
         elif path == "/feed.xml":
             etag = '"feed-v1"'
             if self.headers.get("If-None-Match") == etag:

@@ -22,10 +22,11 @@ def test_only_urls_the_current_pipeline_version_refused_for_good_are_not_fetched
     publish(data, "b1", {"quarantine": [refusal("https://a.example/doc.pdf", Reason.NOT_HTML, "v1"),
                                         refusal("https://a.example/fr", Reason.NOT_ENGLISH, "v2"),
                                         refusal("https://a.example/busy", Reason.FETCH_STATUS, "v1"),
+                                        refusal("https://a.example/removed", Reason.GONE, "v1"),
                                         refusal("https://a.example/old", Reason.TOO_LARGE, None)]})
-    assert load_seen(data, version="v1").refused == {"https://a.example/doc.pdf"}
+    assert load_seen(data, version="v1").refused == {"https://a.example/doc.pdf", "https://a.example/removed"}, "a 404 is not"
     assert load_seen(data, version="v2").refused == {"https://a.example/fr"}, "a new pipeline version tries the others again"
-    assert len(load_seen(data, version="v1").quarantine_ids) == 4
+    assert len(load_seen(data, version="v1").quarantine_ids) == 5
 
 
 def test_a_refusal_for_good_is_stored_again_by_a_new_pipeline_version_and_a_passing_failure_is_not():

@@ -203,6 +203,12 @@ def test_404_is_not_retried(server):
     assert rejection(done).detail == "HTTP 404"
 
 
+def test_410_is_gone_and_not_retried(server):
+    done = fetch_one(server, "/removed", retries=2)
+    assert summary(done, server) == [("/removed", 410, "GONE", 1, 0)]
+    assert rejection(done).detail == "HTTP 410 Gone"
+
+
 def test_connection_reset_is_retried_then_quarantined(server):
     done = fetch_one(server, "/reset", retries=2)
     assert summary(done, server) == [("/reset", None, "FETCH_CONNECTION", n, 0) for n in (1, 2, 3)]

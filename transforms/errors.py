@@ -37,7 +37,8 @@ class Reason(StrEnum):
     ROBOTS_DISALLOWED = ("ROBOTS_DISALLOWED", "Robots.txt forbids the URL.")
     FETCH_TIMEOUT = ("FETCH_TIMEOUT", "Connect, read or total time ran out.")
     FETCH_CONNECTION = ("FETCH_CONNECTION", "DNS failure, refused or reset connection.")
-    FETCH_STATUS = ("FETCH_STATUS", "An HTTP status that is not success.")
+    FETCH_STATUS = ("FETCH_STATUS", "An HTTP status that is not success (a 404 too: feeds list pages before they are live).")
+    GONE = ("GONE", "HTTP 410 Gone: the site says the page was removed for good.")
     FETCH_REDIRECTS = ("FETCH_REDIRECTS", "Too many redirects or a redirect loop.")
     NOT_HTML = ("NOT_HTML", "A content type that is not a web page.")
     FEED_MALFORMED = ("FEED_MALFORMED", "A feed or sitemap that does not parse.")
@@ -47,11 +48,11 @@ class Reason(StrEnum):
 
 
 # Refusals that a later run would repeat, the page being the same and the pipeline version too: a URL refused with one
-# is not fetched again (`--retry-refused`). The web's passing faults (time-outs, resets, HTTP statuses: a feed may list
-# a page before it is live), robots.txt and address checks (no request for the page; their owners may change them) and
+# is not fetched again (`--retry-refused`), nor is one the site answered 410 Gone. The web's passing faults (time-outs,
+# resets, other HTTP statuses: a feed may list a page before it is live, so a 404 is tried again), robots.txt and address checks (no request for the page; their owners may change them) and
 # BAD_URL (never fetched) are tried again by every run.
 PERMANENT = frozenset({Reason.NOT_HTML, Reason.TOO_LARGE, Reason.BINARY, Reason.UNDECODABLE, Reason.EXTRACT_EMPTY,
-                       Reason.EXTRACT_FAILED, Reason.NOT_ENGLISH, Reason.NLP_FAILED})
+                       Reason.EXTRACT_FAILED, Reason.NOT_ENGLISH, Reason.NLP_FAILED, Reason.GONE})
 
 
 class NewseventsError(Exception):

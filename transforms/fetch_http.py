@@ -448,6 +448,8 @@ class Client:
             return Response(**meta), None
         if retryable_status(resp.status):
             return fail(Reason.FETCH_STATUS, f"HTTP {resp.status}", retryable=True)
+        if resp.status == 410:
+            return fail(Reason.GONE, "HTTP 410 Gone")
         if not 200 <= resp.status < 300:
             return fail(Reason.FETCH_STATUS, f"HTTP {resp.status}")
         mime = media_type(meta["content_type"])
