@@ -254,6 +254,22 @@ def test_recent_runs_say_why_a_run_stopped(tmp_path):
     assert "run-2" in runs and "interrupted" in runs and "Ctrl-C (SIGINT)" in runs
 
 
+def test_recent_runs_account_for_every_input(tmp_path):
+    data = build_lake(tmp_path)
+    at = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    counts = {"inputs": 9, "articles": 4, "duplicates": 1, "unchanged": 2, "refused": 1, "quarantined": 1, "events": 3}
+    publish(data, "run-3", {"runs": [(at, {"run_id": "run-3", "flow": "ingest", "started_at": at, "finished_at": at,
+                                           "status": "completed", "error": None, "params": "{}", "counts": list(counts.items()),
+                                           "versions": [("newsevents", "0.1.0")], "flow_run_id": None})]})
+    catalog.refresh(data)
+    runs = write_report(data, ReportOptions(output=tmp_path / "r.html")).read_text().split("<h3>Recent runs</h3>")[1]
+    head = runs.split("</thead>")[0]
+    assert all(f"<th>{name}</th>" in head for name in ("duplicates", "already in the lake", "already refused", "quarantined"))
+    assert "<td>run-3</td><td>ingest</td><td>completed</td>" in runs
+    row = runs.split("<td>run-3</td>")[1].split("</tr>")[0]
+    assert "<td>9</td><td>4</td><td>1</td><td>2</td><td>1</td><td>1</td><td>3</td>" in row, "inputs = articles + ... + quarantined"
+
+
 def test_country_filter_keeps_events_involving_the_country(tmp_path):
     page = write_report(build_lake(tmp_path), ReportOptions(country="tur", output=tmp_path / "r.html")).read_text()
     assert "involving TUR (Turkey)" in page

@@ -179,7 +179,8 @@ FROM f GROUP BY ALL ORDER BY attempts DESC, domain, outcome
 
 RUNS_SQL = f"""
 SELECT run_id, flow, status, started_at, round(epoch(finished_at - started_at), 1) AS seconds,
-       counts['inputs'] AS inputs, counts['articles'] AS articles, counts['quarantined'] AS quarantined,
+       counts['inputs'] AS inputs, counts['articles'] AS articles, counts['duplicates'] AS duplicates,
+       counts['unchanged'] AS "already in the lake", counts['refused'] AS "already refused", counts['quarantined'] AS quarantined,
        counts['events'] AS events, error
 FROM runs ORDER BY started_at DESC LIMIT {RECENT_RUNS}
 """
