@@ -44,7 +44,15 @@ from flows.runners import (
 from transforms import catalog
 from transforms.analyse import Analysis, pipeline_version, pipeline_versions
 from transforms.clean import CleanOptions
-from transforms.dedupe import Deduped, Seen, dedupe, load_seen, new_quarantine_rows, refused_copies
+from transforms.dedupe import (
+    Deduped,
+    Seen,
+    dedupe,
+    load_seen,
+    new_quarantine_rows,
+    refused_copies,
+    stored_articles,
+)
 from transforms.errors import NewseventsError, Rejection, Terminated, first_line
 from transforms.feeds import FeedState, shared_listings
 from transforms.gather import AlreadyRefused, GatherOptions, Inputs, Known, gather, split_inputs
@@ -180,16 +188,19 @@ class Batches:
 
     def adopt_orphans(self, split: Deduped, tally: Tally) -> None:
         """Add to the batch the duplicates of its originals whose text changed, read again from data/raw/: they are published
-        with their original's new version, one of them now the original of the old text. They count as inputs."""
+        with their original's new version, one of them now the original of the old text. They count as inputs. One whose raw
+        bytes cannot be read again (a lake moved without data/raw/) is rebuilt from its stored row, after the others: kept as
+        it was, it would stay a copy of an original that no longer has its text."""
         while self.seen.orphaned:
             rows = list(self.seen.orphaned.values())
             self.seen.orphaned.clear()
             items = list(reread(rows, self.store))
             documents = [item for item in items if isinstance(item, RawDocument)]
+            unread = [row["article_id"] for row, item in zip(rows, items, strict=True) if isinstance(item, Rejection)]
             articles, rejections = clean_batch.submit(documents, self.clean_options).result()
             tally.inputs += len(rows)
-            tally.rejections += [item for item in items if isinstance(item, Rejection)] + rejections
-            split.add(dedupe(articles, self.seen))
+            tally.rejections += rejections
+            split.add(dedupe(articles + stored_articles(self.data, unread), self.seen))
 
     def analyse(self, articles: list[dict]) -> list[PrefectFuture]:
         """Submit the analysis of a batch's new articles: in the tail of the run one part per worker, so that no worker

@@ -223,6 +223,26 @@ def test_editing_an_original_makes_its_first_duplicate_the_original_of_the_old_t
         "b and c are read again from data/raw/"
 
 
+def test_duplicates_of_an_edited_original_whose_raw_bytes_are_gone_are_rebuilt_from_their_rows(prefect_harness, nlp, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (inputs / name).write_text(KHARKIV)
+    options = RunOptions(data_dir=tmp_path / "data", published=date(2026, 11, 2), batch_size=1)
+    data = DataDir(options.data_dir)
+    ingest([str(inputs)], options)
+    shutil.rmtree(data.raw)  # the lake moved to a data directory without data/raw/
+    (inputs / "a.txt").write_text(ACCORD)
+    summary = ingest([str(inputs / "a.txt")], options)
+    assert (summary.counts["inputs"], summary.counts["articles"], summary.counts["duplicates"], summary.counts["quarantined"]) \
+        == (3, 2, 1, 0)
+    _, rows = catalog.query(data, "SELECT count(*) FROM articles a JOIN articles o ON a.duplicate_of = o.article_id "
+                                  "WHERE a.text_sha256 = o.text_sha256")
+    assert rows == [(1,)], "c is a copy of b, which has its text; none is left a copy of a's new text"
+    _, rows = catalog.query(data, "SELECT first_sentence LIKE '%Kharkiv%', num_articles FROM events ORDER BY 1")
+    assert rows == [(False, 1), (True, 2)]
+
+
 def test_reprocess_redoes_articles_of_an_older_pipeline_from_the_raw_store(samples_run, tmp_path):
     from flows.ingest import reprocess
 

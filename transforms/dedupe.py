@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
+from schemas.tables import TABLES
 from transforms.catalog import stored_columns
 from transforms.errors import PERMANENT, Reason, Rejection
 from transforms.load import DataDir
 from transforms.rawstore import REREAD_COLUMNS
 
 DUPLICATE_COLUMNS = (*REREAD_COLUMNS, "duplicate_of")  # what a duplicate needs to be read again when its original changes
+ARTICLE_COLUMNS = tuple(TABLES["articles"].schema.names)  # what rebuilds a duplicate whose raw bytes are gone
 QUARANTINE_COLUMNS = ("quarantine_id", "reason", "url", "pipeline_version")  # what tells the inputs refused for good
 
 
@@ -87,6 +89,17 @@ def load_seen(data: DataDir, *, stale: Iterable[str] = (), version: str | None =
     for article_id in stale:
         seen.raw_by_article[article_id] = None
     return seen
+
+
+def stored_articles(data: DataDir, ids: list[str]) -> list[dict]:
+    """The stored rows of these articles, every column (null where no file has a column yet)."""
+    if not ids:
+        return []
+    glob = data.table_glob("articles")
+    with data.connect() as con:
+        return con.sql(f"SELECT {stored_columns(con, 'articles', glob, ARTICLE_COLUMNS)} FROM read_parquet('{glob}', "
+                       "union_by_name=true) WHERE article_id IN (SELECT unnest($ids::VARCHAR[]))",
+                       params={"ids": ids}).to_arrow_table().to_pylist()
 
 
 def dedupe(articles: list[dict], seen: Seen) -> Deduped:
