@@ -121,8 +121,8 @@ def catalog_held(data: DataDir, *, read_only: bool) -> Iterator[None]:
 
 
 @contextmanager
-def commit_held_back(data: DataDir, batch: str, tables: dict, replacing: dict, monkeypatch) -> Iterator[None]:
-    """Publish a batch in another thread and hold its commit back for 0.3 s after its first step: the body runs then."""
+def commit_held_back(data: DataDir, batch: str, tables: dict, replacing: dict, monkeypatch, *, seconds: float = 0.3) -> Iterator[None]:
+    """Publish a batch in another thread and hold its commit back for some seconds after its first step: the body runs then."""
     import threading
 
     from transforms.lake import Lake
@@ -133,7 +133,7 @@ def commit_held_back(data: DataDir, batch: str, tables: dict, replacing: dict, m
         put(lake, staged, final)
         if not halfway.is_set():
             halfway.set()
-            threading.Event().wait(0.3)
+            threading.Event().wait(seconds)
 
     monkeypatch.setattr(Lake, "put", put_then_pause)
     writer = threading.Thread(target=publish, args=(data, batch, tables), kwargs={"replacing": replacing})

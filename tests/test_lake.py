@@ -19,7 +19,7 @@ from flows.ingest import run_ingest
 from flows.options import RunOptions
 from schemas.tables import TABLES
 from tests.hostile import table_rows
-from tests.lakes import article, two_runs
+from tests.lakes import article, commit_held_back, two_runs
 from transforms import catalog
 from transforms import lake as lake_module
 from transforms.compact import compact
@@ -125,7 +125,7 @@ def test_a_journal_left_by_a_crash_is_uploaded_by_recover(s3, tmp_path):
     write_journal(data, "b1", [(str(staged), data.lake.url("runs", "year=2026/month=03", staged.name))])
     assert keys(s3, "crash") == ["_newsevents_lake.json"], "before recovery only the marker is in the bucket"
     recover(data)
-    assert keys(s3, "crash") == ["_newsevents_lake.json", "runs/year=2026/month=03/part-b1.parquet"]
+    assert keys(s3, "crash") == [COMMITS, MARKER, "runs/year=2026/month=03/part-b1.parquet"]
     assert not staged.exists() and not list(data.journal.glob("*"))
     assert [r[0] for r in table_rows(data.root, "runs")] == ["r1"]
 
@@ -146,6 +146,20 @@ def test_the_samples_ingested_into_a_bucket_equal_a_local_run_and_sql_reads_them
     capsys.readouterr()
     assert main(["sql", "SELECT count(*) AS n FROM articles", "--format", "csv", "--data-dir", str(remote.root)]) == 0
     assert capsys.readouterr().out.splitlines() == ["n", str(summary.counts["articles"] + summary.counts["duplicates"])]
+
+
+def test_sql_during_a_commit_to_a_bucket_counts_the_lake_before_or_after_it(s3, tmp_path, monkeypatch, capsys):
+    data = on_s3(tmp_path, "held")
+    day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
+    publish(data, "first", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(10)]})
+    args = ["sql", "SELECT count(*) AS n, count(DISTINCT article_id) AS articles FROM articles", "--format", "csv",
+            "--data-dir", str(data.root)]
+    moved = article(9, published=date(2026, 2, 9), run_id="r1", ingested_at=at)  # its publication date was corrected
+    with commit_held_back(data, "again", {"articles": [(moved["published_at"], moved)]}, {moved["article_id"]: "year=2026/month=01"},
+                          monkeypatch, seconds=3):  # longer than `sql` takes on moto
+        assert main(args) == 0
+    assert capsys.readouterr().out.splitlines() == ["n,articles", "10,10"]
+    assert data.lake.commits() == 4 and s3.cat_file(f"news/held/{COMMITS}") == b"%020d" % 4, "two commits, each begun and ended"
 
 
 def test_the_lake_option_is_remembered_by_the_data_directory(s3, tmp_path, capsys):

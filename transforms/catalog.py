@@ -26,6 +26,8 @@ from transforms.load import DataDir
 META_TABLE = "newsevents_catalog"
 QUERY_ATTEMPTS = 5  # a query that lists files a writer then removes is rarely unlucky twice (3 % of reads once, under heavy churn)
 COMMIT_WAIT_SECONDS, COMMIT_POLL_SECONDS = 1.0, 0.01  # a local commit takes milliseconds
+# a commit to object storage takes a request per file it uploads or removes (seconds for a compaction of many months)
+REMOTE_COMMIT_WAIT_SECONDS, REMOTE_COMMIT_POLL_SECONDS = 30.0, 0.1
 T = TypeVar("T")
 
 
@@ -127,7 +129,7 @@ def answer(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tu
 
 
 def consistent(data: DataDir, ask: Callable[[], T]) -> T:
-    """What `ask` (queries against the lake) returns, asked again while a commit to a local lake overlapped it or it opened
+    """What `ask` (queries against the lake) returns, asked again while a commit to the lake overlapped it or it opened
     a lake file removed since it listed it (a run or a compaction at work meanwhile), at most QUERY_ATTEMPTS times in all
     (the last answer is given as it is)."""
     attempts = 1
@@ -145,11 +147,12 @@ def consistent(data: DataDir, ask: Callable[[], T]) -> T:
 
 
 def settled(lake: Lake) -> int:
-    """The lake's commit count once no commit is at work, waiting up to COMMIT_WAIT_SECONDS for one to end (a commit cut by
-    a crash stays at work until the next command that writes finishes it)."""
-    deadline = time.monotonic() + COMMIT_WAIT_SECONDS
+    """The lake's commit count once no commit is at work, waiting up to COMMIT_WAIT_SECONDS (REMOTE_COMMIT_WAIT_SECONDS on
+    object storage) for one to end (a commit cut by a crash stays at work until the next command that writes finishes it)."""
+    wait, poll = (COMMIT_WAIT_SECONDS, COMMIT_POLL_SECONDS) if lake.local else (REMOTE_COMMIT_WAIT_SECONDS, REMOTE_COMMIT_POLL_SECONDS)
+    deadline = time.monotonic() + wait
     while (count := lake.commits()) % 2 and time.monotonic() < deadline:
-        time.sleep(COMMIT_POLL_SECONDS)
+        time.sleep(poll)
     return count
 
 

@@ -36,7 +36,7 @@ S3_ATTEMPTS = 3  # botocore's tries, with its exponential back-off (AWS_MAX_ATTE
 S3FS_TRIES = 2  # s3fs's own tries around botocore's
 FILE_SYSTEMS: dict[tuple, tuple[fsspec.AbstractFileSystem, str]] = {}  # (process, location, settings) -> a remote lake's file system, root
 MARKER = "_newsevents_lake.json"  # written at the lake's root when a data directory is pointed there
-COMMITS = "_newsevents_commits"  # at a local lake's root: how often commits began or ended (odd while one is at work)
+COMMITS = "_newsevents_commits"  # at the lake's root: how often commits began or ended (odd while one is at work)
 
 
 class Lake:
@@ -107,20 +107,16 @@ class Lake:
             self.fs.rm_file(self.fs_path(final))
 
     def commits(self) -> int:
-        """How often commits began or ended on this lake (odd while one is at work, or was cut by a crash); 0 on object
-        storage, whose commits are not counted."""
+        """How often commits began or ended on this lake (odd while one is at work, or was cut by a crash)."""
         try:
-            return int((self.path / COMMITS).read_bytes() or 0) if self.local else 0
+            return int(self.fs.cat_file(f"{self.root}/{COMMITS}", start=0) or 0)  # ranged: s3fs asks a whole file's size first
         except (FileNotFoundError, ValueError):
             return 0
 
     @contextlib.contextmanager
     def committing(self) -> Iterator[None]:
-        """Keep the commit count odd while the body changes a local lake, and even after, so that a reader can tell a
-        query that overlapped a change (a body that fails leaves it odd: the lake is part-way until `recover`)."""
-        if not self.local:
-            yield
-            return
+        """Keep the commit count odd while the body changes the lake, and even after, so that a reader can tell a query that
+        overlapped a change (a body that fails leaves it odd: the lake is part-way until `recover`)."""
         count = self.commits()
         begun = count + 1 + count % 2
         self.count_commits(begun)
@@ -128,8 +124,12 @@ class Lake:
         self.count_commits(begun + 1)
 
     def count_commits(self, count: int) -> None:
-        """Write the commit count over the old one in place, in one write of a fixed width: no temporary file to leave
-        behind, and a reader that catches the write half done reads another number, so runs its query again."""
+        """Write the commit count over the old one: on a local lake in place, in one write of a fixed width (no temporary
+        file to leave behind, and a reader that catches the write half done reads another number, so runs its query
+        again); on object storage in one PUT, which a reader sees whole, the old count or the new one."""
+        if not self.local:
+            self.fs.pipe_file(f"{self.root}/{COMMITS}", b"%020d" % count)
+            return
         self.path.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path / COMMITS, os.O_WRONLY | os.O_CREAT, 0o644)
         try:

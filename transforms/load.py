@@ -8,8 +8,8 @@ A batch that replaces articles also removes, in the same journal, the files hold
 files of the rows those keep: no lake file is ever replaced under its own name. On a local lake each partition folder
 that loses files is swapped whole for its new content (`swap_folder`), so a listing of it sees the old files or the new
 ones; on object storage, or where the system cannot swap, the files move in first and the old ones go after, so a
-reader meanwhile may see a row twice. Every commit to a local lake is counted (`Lake.committing`), so that
-`newsevents sql` can tell a query that overlapped one and run it again.
+reader meanwhile may see a row twice. Every commit is counted (`Lake.committing`), so that `newsevents sql`, `report`
+and `export` can tell a query that overlapped one and run it again.
 The months of the event mentions a batch adds or retires (and of those of the originals of the duplicates
 it adds or retires) go into a rollup backlog before the batch is visible, and leave it when the events
 of those months are rewritten: a crash between the two is caught up by `recover`.
