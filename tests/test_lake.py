@@ -162,6 +162,28 @@ def test_sql_during_a_commit_to_a_bucket_counts_the_lake_before_or_after_it(s3, 
     assert data.lake.commits() == 4 and s3.cat_file(f"news/held/{COMMITS}") == b"%020d" % 4, "two commits, each begun and ended"
 
 
+def test_sql_that_reads_a_file_a_commit_rewrites_meanwhile_is_run_again(s3, tmp_path, monkeypatch, capsys):
+    import s3fs
+
+    from transforms.load import replace_partitions
+
+    data = on_s3(tmp_path, "rewritten")
+    two_runs(data)
+    month = "year=2026/month=01"
+    events = data.lake.read_table(data.lake.url("events", month, "part-rollup.parquet"))
+    fetch, rewritten = s3fs.core.S3File._fetch_range, []
+
+    def rollup_meanwhile(file, start, end):  # the events of the month rewritten after the query opened their file
+        if file.path.endswith("part-rollup.parquet") and not rewritten:
+            rewritten.append(replace_partitions(data, "events", "part-rollup", {month: events.take(list(range(len(events) - 1, -1, -1)))}))
+        return fetch(file, start, end)
+
+    catalog.refresh(data)
+    monkeypatch.setattr(s3fs.core.S3File, "_fetch_range", rollup_meanwhile)
+    assert main(["sql", "SELECT count(*) AS n FROM events", "--format", "csv", "--data-dir", str(data.root)]) == 0
+    assert rewritten == [3] and capsys.readouterr().out.splitlines() == ["n", "3"]
+
+
 def test_the_lake_option_is_remembered_by_the_data_directory(s3, tmp_path, capsys):
     root = tmp_path / "data"
     assert main(["sql", "SELECT 1", "--data-dir", str(root), "--lake", "s3://news/remembered/"]) == 0

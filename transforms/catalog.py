@@ -131,14 +131,15 @@ def answer(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tu
 def consistent(data: DataDir, ask: Callable[[], T]) -> T:
     """What `ask` (queries against the lake) returns, asked again while a commit to the lake overlapped it or it opened
     a lake file removed since it listed it (a run or a compaction at work meanwhile), at most QUERY_ATTEMPTS times in all
-    (the last answer is given as it is)."""
+    (the last answer is given as it is). An error while a commit overlapped it is asked again too: a file rewritten under
+    its name (the events rollup) fails a read begun before, on object storage (s3fs checks its ETag)."""
     attempts = 1
     while True:
         before = settled(data.lake)
         try:
             got = ask()
         except duckdb.Error as e:
-            if attempts == QUERY_ATTEMPTS or not file_gone(e):
+            if attempts == QUERY_ATTEMPTS or not (file_gone(e) or data.lake.commits() != before):
                 raise
         else:
             if attempts == QUERY_ATTEMPTS or data.lake.commits() == before:
