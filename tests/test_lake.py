@@ -184,6 +184,25 @@ def test_sql_that_reads_a_file_a_commit_rewrites_meanwhile_is_run_again(s3, tmp_
     assert rewritten == [3] and capsys.readouterr().out.splitlines() == ["n", "3"]
 
 
+def test_sql_whose_views_are_made_while_a_commit_removes_a_file_makes_them_again(s3, tmp_path, monkeypatch, capsys):
+    import s3fs
+
+    data = on_s3(tmp_path, "viewed")
+    day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
+    publish(data, "first", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(10)]})
+    fetch, replaced = s3fs.core.S3File._fetch_range, []
+
+    def replace_meanwhile(file, start, end):  # an article replaced after the views' first look at the articles' file
+        if "/articles/" in file.path and not replaced:
+            replaced.append(article(3, published=day, run_id="r1", ingested_at=at))
+            publish(data, "again", {"articles": [(day, replaced[0])]}, replacing={replaced[0]["article_id"]: "year=2026/month=01"})
+        return fetch(file, start, end)
+
+    monkeypatch.setattr(s3fs.core.S3File, "_fetch_range", replace_meanwhile)
+    assert main(["sql", "SELECT count(*) AS n FROM articles", "--format", "csv", "--data-dir", str(data.root)]) == 0
+    assert len(replaced) == 1 and capsys.readouterr().out.splitlines() == ["n", "10"]
+
+
 def test_the_lake_option_is_remembered_by_the_data_directory(s3, tmp_path, capsys):
     root = tmp_path / "data"
     assert main(["sql", "SELECT 1", "--data-dir", str(root), "--lake", "s3://news/remembered/"]) == 0

@@ -43,6 +43,11 @@ def refresh(data: DataDir) -> None:
 
 
 def make_views(con: duckdb.DuckDBPyConnection, data: DataDir) -> None:
+    """The views of `create_views`, made again when a commit overlapped them (they read the files' columns)."""
+    consistent(data, lambda: create_views(con, data))
+
+
+def create_views(con: duckdb.DuckDBPyConnection, data: DataDir) -> None:
     """One view per table over the lake's current files in this database, and the record of what they were made for."""
     empty = []
     for name in TABLES:
