@@ -62,7 +62,7 @@ class NewseventsError(Exception):
 def first_line(error: BaseException) -> str:
     """The first line of an error's message (the last of a Python traceback that a message carries, as DuckDB's do for
     an fsspec file system's errors); its type's name when it has none."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    lines = [line.strip() for line in str(error).split("\nLINE ")[0].splitlines() if line.strip()]  # not DuckDB's pointer into the query
     if "Traceback (most recent call last):" in lines:
         return lines[-1]
     return lines[0] if lines else type(error).__name__
