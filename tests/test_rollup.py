@@ -53,6 +53,20 @@ def test_each_month_is_written_to_its_own_partition(tmp_path):
     assert written == ["year=2026/month=01/part-rollup.parquet", "year=2026/month=02/part-rollup.parquet"]
 
 
+def test_a_month_that_loses_its_events_loses_its_file_in_a_counted_commit(tmp_path):
+    """A reader that checks the commit count around its query (newsevents sql) sees the removal as a commit."""
+    data = DataDir(tmp_path)
+    tied_lake(data)
+    rollup(data, {date(2026, 1, 1), date(2026, 2, 1)})
+    told_february = article(3, published=date(2026, 1, 20), run_id="r2", ingested_at=datetime(2026, 2, 11, tzinfo=UTC))
+    publish(data, "b2", {"articles": [(told_february["published_at"], told_february)]},
+            replacing={told_february["article_id"]: "year=2026/month=01"})  # its new version tells no event
+    before = data.lake.commits()
+    rollup(data, {date(2026, 2, 1)})
+    assert data.lake.commits() == before + 2
+    assert not list((data.root / "lake" / "events").glob("year=2026/month=02/*.parquet"))
+
+
 def test_average_tone_is_over_the_articles_not_the_mentions(tmp_path):
     data = DataDir(tmp_path)
     at = datetime(2026, 2, 10, 12, tzinfo=UTC)

@@ -386,17 +386,18 @@ def replace_partitions(data: DataDir, table: str, file_name: str, parts: dict[st
     stage_dir = data.staging / batch_id
     shutil.rmtree(stage_dir, ignore_errors=True)
     moves: list[tuple[str, str]] = []
+    removes: list[str] = []
     for part, rows in sorted(parts.items()):
         final = data.lake.url(table, part, f"{file_name}.parquet")
         if rows.num_rows == 0:
-            data.lake.remove(final)
+            removes += [final] if data.lake.fs.exists(data.lake.fs_path(final)) else []
             continue
         staged = stage_dir / table / part / f"{file_name}.parquet"
         staged.parent.mkdir(parents=True, exist_ok=True)
         write_parquet(rows, staged)
         moves.append((str(staged), final))
-    if moves:
-        commit(data, batch_id, moves)
+    if moves or removes:
+        commit(data, batch_id, moves, removes)  # a month emptied of events loses its file in the commit, counted for readers
     shutil.rmtree(stage_dir, ignore_errors=True)
     if table == "events":
         clear_rollup(data, {part.replace("year=", "").replace("/month=", "-") for part in parts})
