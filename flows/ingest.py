@@ -151,7 +151,8 @@ class Batches:
         """Process every input of the stream."""
         for batch in chunks(self.read(items), self.options.batch_size):
             tally = Tally(inputs=len(batch), unchanged=sum(isinstance(item, Known) for item in batch),
-                          refused=sum(isinstance(item, AlreadyRefused) for item in batch), rejections=[item for item in batch if isinstance(item, Rejection)])
+                          refused=sum(isinstance(item, AlreadyRefused) for item in batch),
+                          rejections=[item for item in batch if isinstance(item, Rejection)])
             documents = [item for item in batch if isinstance(item, RawDocument)]
             self.cleaning.append((clean_batch.submit(documents, self.clean_options), tally))
             self.drain(self.in_flight)
@@ -345,7 +346,8 @@ def ingest(paths: list[str], options: RunOptions) -> RunSummary:
 
     def stream(batches: Batches) -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
         return gather(inputs, options.sources, options=gather_options, store=store, known_urls=batches.seen.urls,
-                      refused_urls=batches.seen.refused, feeds=feeds, on_fetch_rows=batches.fetched, on_undated=batches.undated, on_total=batches.progress.expect)
+                      refused_urls=batches.seen.refused, feeds=feeds, on_fetch_rows=batches.fetched,
+                      on_undated=batches.undated, on_total=batches.progress.expect)
 
     summary = run_batches("ingest", {"paths": paths}, options, stream, total=known_total(inputs, options),
                           published=feeds.save)

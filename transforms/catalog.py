@@ -129,6 +129,7 @@ def query(data: DataDir, sql: str) -> tuple[list[str], list[tuple]]:
 
 
 def answer(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of one query."""
     cursor = con.execute(sql)
     return [d[0] for d in cursor.description or []], cursor.fetchall()
 

@@ -49,8 +49,9 @@ class Reason(StrEnum):
 
 # Refusals that a later run would repeat, the page being the same and the pipeline version too: a URL refused with one
 # is not fetched again (`--retry-refused`), nor is one the site answered 410 Gone. The web's passing faults (time-outs,
-# resets, other HTTP statuses: a feed may list a page before it is live, so a 404 is tried again), robots.txt and address checks (no request for the page; their owners may change them) and
-# BAD_URL (never fetched) are tried again by every run.
+# resets, other HTTP statuses: a feed may list a page before it is live, so a 404 is tried again), robots.txt and
+# address checks (no request for the page; their owners may change them) and BAD_URL (never fetched) are tried again
+# by every run.
 PERMANENT = frozenset({Reason.NOT_HTML, Reason.TOO_LARGE, Reason.BINARY, Reason.UNDECODABLE, Reason.EXTRACT_EMPTY,
                        Reason.EXTRACT_FAILED, Reason.NOT_ENGLISH, Reason.NLP_FAILED, Reason.GONE})
 

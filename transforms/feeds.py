@@ -119,7 +119,6 @@ class Listings:
         return replace(listing, nested=whole.nested, cut=None if capped else whole.cut)
 
 
-
 # The Listings a backfill's days share, set around them (a flow parameter would be serialised for Prefect's API on every
 # run). Read through the two functions: a flow or task that names the variable itself cannot be pickled for Dask.
 BACKFILL_LISTINGS: ContextVar[Listings | None] = ContextVar("backfill_listings", default=None)
@@ -138,6 +137,7 @@ def listings_shared(span: tuple[date, date]) -> Iterator[None]:
 def shared_listings() -> Listings | None:
     """The Listings that a backfill's runs share, or None outside a backfill."""
     return BACKFILL_LISTINGS.get()
+
 
 def discover(
     sources: Iterable[Source],

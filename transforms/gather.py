@@ -3,7 +3,8 @@
 `split_inputs` sorts what the command line names into local files, WARC files and URLs; `gather`
 yields, in a stable order, a RawDocument or a Rejection per input (every fetched or read body is
 kept in the raw store so `reprocess` can rebuild articles later), or `Known` for a URL the lake
-holds already, or `AlreadyRefused` for one the current pipeline version refused for good. The `fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive, and with a window
+holds already, or `AlreadyRefused` for one the current pipeline version refused for good. The
+`fetches` rows of every attempt are handed to `on_fetch_rows` as they arrive, and with a window
 (backfill) the number of listed articles that nothing dates to `on_undated`.
 """
 
@@ -98,9 +99,10 @@ def gather(
     on_undated: Callable[[int], None],
     on_total: Callable[[int], None] = lambda _: None,
 ) -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:
-    """Every input's document, rejection or Known marker: what folders hold that is not read, local files, then WARC
-    records, then the web (the feeds' conditional-GET validators are offered to `feeds`, for the caller to save once
-    the run is published; `refused_urls` are not fetched unless the options retry them). Once the feeds and sitemaps are read, `on_total` is told how many inputs there are in all."""
+    """Every input's document, rejection, Known or AlreadyRefused marker: what folders hold that is not read, local files,
+    then WARC records, then the web (the feeds' conditional-GET validators are offered to `feeds`, for the caller to save
+    once the run is published; `refused_urls` are not fetched unless the options retry them). Once the feeds and sitemaps
+    are read, `on_total` is told how many inputs there are in all."""
     yielded = 0
 
     def web() -> Iterator[RawDocument | Rejection | Known | AlreadyRefused]:

@@ -30,6 +30,7 @@ FIRST_REPORTED = "(ingested_at, is_duplicate, article_id, sentence_index)"
 # Where a reader finds an article (articles a): its canonical web URL, else where it was read (file:// for a local file, even
 # for a JSONL record that carries its web URL).
 ARTICLE_LINK = "CASE WHEN regexp_matches(a.canonical_url, '^https?://', 'i') THEN a.canonical_url ELSE a.url END"
+SOURCE = "coalesce(a.source_domain, a.source_name, 'local')"  # the source an article (a) counts for in num_sources
 
 
 def documents_sql(articles_glob: str) -> str:
@@ -55,7 +56,7 @@ def carriers_sql(articles_glob: str) -> str:
     """What the rollup needs of each article that carries the mentions of table `mentions` (by coded_id)."""
     return f"""
     SELECT a.coded_id, a.article_id, a.duplicate_of IS NOT NULL AS is_duplicate, {ARTICLE_LINK} AS article_url, a.tone,
-           a.ingested_at, coalesce(a.source_domain, a.source_name, 'local') AS source
+           a.ingested_at, {SOURCE} AS source
     FROM ({documents_sql(articles_glob)}) a WHERE a.coded_id IN (SELECT article_id FROM mentions)
     """
 
@@ -206,7 +207,7 @@ def drifted_months(data: DataDir) -> set[date]:
             ), counted AS (
                 SELECT em.event_id, any_value(date_trunc('month', em.event_date)::DATE) AS month, count(*) AS num_mentions,
                        count(DISTINCT a.article_id) AS num_articles,
-                       count(DISTINCT coalesce(a.source_domain, a.source_name, 'local')) AS num_sources
+                       count(DISTINCT {SOURCE}) AS num_sources
                 FROM {mentions} em JOIN ({documents_sql(data.table_glob('articles'))}) a ON a.coded_id = em.article_id
                 WHERE em.event_id IN (SELECT event_id FROM copied) GROUP BY em.event_id
             ), kept AS (
