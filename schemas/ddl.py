@@ -37,22 +37,24 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def lake_source(glob: str) -> str:
-    """The read_parquet call a view reads a table's files with."""
+def lake_source(glob: str, *, by_name: bool = True) -> str:
+    """The read_parquet call a view reads a table's files with; `by_name` matches columns by name across files that
+    hold different columns (DuckDB then reads every file's footer to bind each query)."""
     hive_types = ", ".join(f"'{p}': INTEGER" for p in PARTITION_COLUMNS)
-    return (f"read_parquet({quote_literal(glob)}, hive_partitioning = true, hive_types = {{{hive_types}}}, "
-            "union_by_name = true)")
+    union = ", union_by_name = true" * by_name
+    return f"read_parquet({quote_literal(glob)}, hive_partitioning = true, hive_types = {{{hive_types}}}{union})"
 
 
-def view_sql(table: str, glob: str, *, has_files: bool, missing: tuple[str, ...] = ()) -> str:
+def view_sql(table: str, glob: str, *, has_files: bool, missing: tuple[str, ...] = (), by_name: bool = True) -> str:
     """CREATE VIEW over the table's Parquet glob, or a typed empty view while it has no files: the schema's columns in
     its order, then the partition columns, whatever order the files hold them in. Columns `missing` from every file
-    (added to the schema after the files were written) are typed NULLs."""
+    (added to the schema after the files were written) are typed NULLs; `by_name` is needed while some files lack
+    a column that others hold."""
     schema = TABLES[table].schema
     columns = [typed_null(f) if f.name in missing or not has_files else f'"{f.name}"' for f in schema]
     if has_files:
         columns += [f'"{p}"' for p in PARTITION_COLUMNS]
-        source = f"FROM {lake_source(glob)}"
+        source = f"FROM {lake_source(glob, by_name=by_name)}"
     else:
         columns += [f'CAST(NULL AS INTEGER) AS "{p}"' for p in PARTITION_COLUMNS]
         source = "WHERE false"

@@ -20,7 +20,8 @@ def tables_markdown() -> str:
         "hive-partitioned Parquet under `<data-dir>/lake/<table>/year=YYYY/month=MM/*.parquet` (ZSTD) and a",
         "view of the same name in `<data-dir>/newsevents.duckdb`. The views add the partition columns",
         f"{', '.join(f'`{p}`' for p in PARTITION_COLUMNS)} (INTEGER). Codes are strings; timestamps are UTC.",
-        "A column added in a later version reads as NULL in the rows of files written before it.",
+        "A column added in a later version reads as NULL in the rows of files written before it: while such files",
+        "exist, the views match columns by name (`union_by_name`, which binds each query from every file's footer).",
         "",
     ]
     for t in TABLES.values():

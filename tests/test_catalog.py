@@ -67,6 +67,30 @@ def test_a_column_added_after_the_files_were_written_reads_as_null(tmp_path):
     assert catalog.query(data, "SELECT * FROM runs")[0] == in_order
 
 
+def test_views_match_columns_by_name_only_while_some_file_lacks_one(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = DataDir(tmp_path)
+    add_quarantine(data, [rejection_row("new", url="file:///new.txt") | {"pipeline_version": "v2"}])
+    catalog.refresh(data)
+
+    def quarantine_view() -> str:
+        with duckdb.connect(str(data.catalog), read_only=True) as con:
+            return con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'quarantine'").fetchone()[0]
+
+    assert "union_by_name" not in quarantine_view()  # one footer binds a query, not every file's
+    before = pa.schema([f for f in TABLES["quarantine"].schema if f.name != "pipeline_version"])
+    old = {k: v for k, v in rejection_row("old", url="file:///old.txt").items() if k != "pipeline_version"}
+    folder = tmp_path / "lake" / "quarantine" / "year=2025" / "month=1"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([old], schema=before), folder / "old.parquet")
+    catalog.refresh(data)
+    assert "union_by_name = true" in quarantine_view()
+    rows = catalog.query(data, "SELECT detail, pipeline_version FROM quarantine ORDER BY detail")[1]
+    assert rows == [("new", "v2"), ("old", None)]
+
+
 def test_catalog_opens_from_another_working_directory(tmp_path):
     data = DataDir(tmp_path / "data")
     add_quarantine(data, [rejection_row("x")])

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import duckdb
 
-from schemas.ddl import lake_source, typed_null, view_sql
+from schemas.ddl import quote_literal, typed_null, view_sql
 from schemas.tables import TABLES
 from transforms.errors import NewseventsError, first_line
 from transforms.lake import Lake
@@ -52,22 +52,27 @@ def create_views(con: duckdb.DuckDBPyConnection, data: DataDir) -> None:
     empty = []
     for name in TABLES:
         glob, has_files = data.table_glob(name), data.has_files(name)
-        missing = columns_missing(con, name, glob) if has_files else ()
-        con.execute(view_sql(name, glob, has_files=has_files, missing=missing))
+        missing, uneven = column_presence(con, name, glob) if has_files else ((), False)
+        con.execute(view_sql(name, glob, has_files=has_files, missing=missing, by_name=uneven))
         empty += [] if has_files else [name]
     con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (lake_path VARCHAR, refreshed_at TIMESTAMPTZ, empty_tables VARCHAR[])")
     con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now(), ?)", [data.lake.url(), empty])
 
 
-def columns_missing(con: duckdb.DuckDBPyConnection, table: str, glob: str) -> tuple[str, ...]:
-    """The schema's columns that no file of the table has (files written before a column was added)."""
-    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {lake_source(glob)}").fetchall()}
-    return tuple(f.name for f in TABLES[table].schema if f.name not in present)
+def column_presence(con: duckdb.DuckDBPyConnection, table: str, glob: str) -> tuple[tuple[str, ...], bool]:
+    """The schema's columns that no file of the table has (files written before a column was added), and whether
+    some file lacks a column that another has, read from the files' footers."""
+    rows = con.execute(f"SELECT list(name) FROM parquet_schema({quote_literal(glob)}) GROUP BY file_name").fetchall()
+    per_file = [set(row[0]) for row in rows]
+    present = set().union(*per_file)
+    columns = [f.name for f in TABLES[table].schema if f.name in present]
+    missing = tuple(f.name for f in TABLES[table].schema if f.name not in present)
+    return missing, any(c not in names for names in per_file for c in columns)
 
 
 def stored_columns(con: duckdb.DuckDBPyConnection, table: str, glob: str, columns: tuple[str, ...]) -> str:
     """A SELECT list of these columns of the table's files, each column that no file has yet read as a typed NULL."""
-    missing = columns_missing(con, table, glob)
+    missing, _ = column_presence(con, table, glob)
     return ", ".join(typed_null(TABLES[table].schema.field(c)) if c in missing else f'"{c}"' for c in columns)
 
 
