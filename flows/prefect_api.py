@@ -30,6 +30,10 @@ TEMPORARY_SERVER_SETTINGS = {
     "PREFECT_API_BLOCKS_REGISTER_ON_START": "false", "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
 }
+# Prefect keeps every run's task runs, states, logs and artifacts until told otherwise (~60-100 KB a run here); both the
+# command's temporary server and `serve`'s prune runs that ended over 90 days ago (Prefect's retention), as well as old
+# events. The `runs` table keeps the lake's own history. Setting the variable yourself wins ("events" keeps every run).
+HISTORY_DEFAULTS = {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs"}
 STARTUP_SECONDS = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
 # The variables by which Prefect may be given an API URL, and how such a setting reads in a settings file.
 API_SETTING_VARIABLES = ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH")
@@ -47,9 +51,9 @@ class TemporaryServer:
         self.ready = False
         self.process = start_server(
             ["uvicorn", "--app-dir", str(Path(importlib.util.find_spec("prefect").origin).parent.parent), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "flows.prefect_api:create_pruning_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, **TEMPORARY_SERVER_SETTINGS})
+            env={**HISTORY_DEFAULTS, **os.environ, **TEMPORARY_SERVER_SETTINGS})
 
     def wait(self, timeout: float = STARTUP_SECONDS) -> str:
         """The API URL once the server answers; a one-line error when it exits or does not answer in time."""
@@ -61,6 +65,20 @@ class TemporaryServer:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+def create_pruning_app() -> object:
+    """Prefect's API app for the temporary server, with the flow-run vacuum that Prefect leaves out of temporary servers
+    (a command run by hand or by cron kept every run): it runs as the server starts, as a long-lived server's does, when
+    PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED names flow_runs."""
+    from prefect.server.api.server import create_app
+    from prefect.server.services.db_vacuum import schedule_vacuum_tasks
+    from prefect.server.services.perpetual_services import _PERPETUAL_SERVICES
+
+    for service in _PERPETUAL_SERVICES:  # Prefect's registry of its services (pinned by uv.lock; tests/test_prefect_api.py)
+        if service.function is schedule_vacuum_tasks:
+            service.run_in_ephemeral = True
+    return create_app()
 
 
 def start_server(module_args: list[str], **popen) -> subprocess.Popen:

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from flows.lock_wait import LOCK_WAIT_SECONDS, held_when_free
 from flows.prefect_api import (
+    HISTORY_DEFAULTS,
     check_prefect_api,
     failure_in_one_line,
     start_server,
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
 TAGS = ["newsevents"]
 
 
-# Prefect keeps every run's task runs, states and logs until told otherwise (~60 KB a run here); a server that serves
-# for months prunes runs that ended over 90 days ago (Prefect's retention), as well as old events. The `runs` table keeps
-# the lake's own history. Setting the variable yourself wins ("events" keeps every run).
-LOCAL_SERVER_DEFAULTS = {"PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs"}
 PROCESSING = ("model", "batch_size", "runner", "workers", "dask_address")  # RunOptions a deployment carries from `serve`
 
 
@@ -210,7 +207,7 @@ def local_server(port: int, log_file: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/api"
     with log_file.open("ab") as log:  # the server runs in a session of its own: Ctrl-C stops serve, which then stops it
         process = start_server(["prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                               env={**LOCAL_SERVER_DEFAULTS, **os.environ}, stdout=log, stderr=subprocess.STDOUT)
+                               env={**HISTORY_DEFAULTS, **os.environ}, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_healthy(process, url, name="the local Prefect server", advice=f"see {log_file}")
         yield url

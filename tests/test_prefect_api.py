@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from flows.prefect_api import API_SETTING_VARIABLES, api_may_be_configured
+from flows.prefect_api import API_SETTING_VARIABLES, TemporaryServer, api_may_be_configured
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "india-china-border-talks.txt"
 
@@ -96,6 +98,41 @@ def test_an_event_after_the_command_s_server_stopped_starts_no_server_of_prefect
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0"], "Prefect started a temporary server of its own"
+
+
+def flow_runs_kept(home: Path, seconds: float) -> int:
+    """How many flow runs the temporary server keeps in home's database after running for up to seconds."""
+    server = TemporaryServer()
+    try:
+        server.wait()
+        deadline = time.monotonic() + seconds
+        while True:
+            with sqlite3.connect(home / "prefect.db", timeout=30) as db:
+                kept = db.execute("SELECT count(*) FROM flow_run").fetchone()[0]
+            if kept < 2 or time.monotonic() > deadline:
+                return kept
+            time.sleep(0.5)
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_the_temporary_server_prunes_flow_runs_that_ended_before_the_retention_period(unconfigured, monkeypatch):
+    """Runs by hand or by cron use the temporary server: without its flow-run vacuum, Prefect's database kept every run."""
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD", str(2 * 3600))
+    server = TemporaryServer()
+    try:
+        api = server.wait()
+        flow_id = httpx.post(f"{api}/flows/", json={"name": "ingest"}).json()["id"]
+        runs = [httpx.post(f"{api}/flow_runs/", json={"flow_id": flow_id}).json()["id"] for _ in range(2)]
+    finally:
+        server.stop()
+    home = unconfigured / "home"
+    with sqlite3.connect(home / "prefect.db") as db:  # one run ended three hours ago, the other just now
+        for run_id, hours in zip(runs, (3, 0), strict=True):
+            db.execute("UPDATE flow_run SET state_type = 'COMPLETED', end_time = datetime('now', ?) WHERE id = ?",
+                       (f"-{hours} hours", run_id))
+    assert flow_runs_kept(home, seconds=60) == 1
 
 
 @pytest.mark.parametrize(("logger", "message", "shown"), [
