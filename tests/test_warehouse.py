@@ -104,6 +104,16 @@ def test_first_incremental_and_repeated_syncs_never_duplicate(tmp_path, destinat
     assert query(destination, f"SELECT count(DISTINCT article_id) FROM {dataset}.articles") == [(4,)]
 
 
+def test_dlt_keeps_no_copy_of_what_each_sync_loaded(tmp_path):
+    data = DataDir(tmp_path / "data")
+    two_runs(data)
+    sync(data, f"duckdb://{tmp_path / 'warehouse.duckdb'}")
+    third_run(data)
+    sync(data, f"duckdb://{tmp_path / 'warehouse.duckdb'}")
+    assert list((data.root / "warehouse" / "dlt").glob("*/load/loaded/*")) == []
+    assert sum(p.stat().st_size for p in (data.root / "warehouse").rglob("*") if p.is_file()) < 200_000
+
+
 def test_lists_and_maps_arrive_as_json(tmp_path, destination):
     data, dataset = DataDir(tmp_path / "data"), dataset_for(tmp_path)
     two_runs(data)

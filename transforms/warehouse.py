@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,7 +115,18 @@ def merge(data: DataDir, destination: str, dataset: str) -> SyncResult:
         kind = TransientError if transient(e, TransientException) else NewseventsError
         raise kind(f"sync to {shown} failed: {one_line(e)}") from e
     replace_json(state_path, {"cursors": {**cursors, **read.cursors()}, "reload": [], "months": sorted(read.months)})
+    forget_loaded_packages(pipeline)
     return SyncResult(shown, dict(read.rows), tuple(reload))
+
+
+def forget_loaded_packages(pipeline) -> None:
+    """Delete the load packages dlt keeps once they are loaded: a copy of every row each sync sent, and ~80 KB of schema
+    and state a package, in the data directory for good."""
+    from dlt.common.storages import LoadStorage
+
+    loaded = Path(pipeline.working_dir) / "load" / LoadStorage.LOADED_FOLDER
+    for load_id in pipeline.list_completed_load_packages():
+        shutil.rmtree(loaded / load_id)
 
 
 class Reads:
