@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -14,6 +16,8 @@ from tests.lakes import held_by_another_process
 from transforms.errors import Reason, Rejection
 from transforms.load import HELD, DataDir, LakeBusy, exclusive, files_in, publish, recover
 from transforms.tabulate import SchemaMismatch, to_table
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def quarantine_row(n: int, at: datetime) -> dict:
@@ -217,3 +221,16 @@ def test_a_replacing_commit_cut_before_or_after_its_swap_is_finished_by_recover(
     with duckdb.connect() as con:
         assert con.execute(f"SELECT count(*) FILTER (title = 'Again') FROM read_parquet('{data.table_glob('articles')}')").fetchone() == (3,)
     assert [p.name for p in data.staging.iterdir()] == ["_journal"] and not list(data.journal.iterdir())
+
+
+def test_git_ignores_what_commands_write_in_the_default_data_directory_but_not_the_shipped_files():
+    data = DataDir(REPO / "data")
+    written = [data.catalog, data.lock_file, data.journal, data.raw / "ab", data.rollup_backlog, data.rollup_version,
+               data.root / "lake" / "events" / "x.parquet", data.root / "lake-location", data.root / "reports" / "report.html",
+               data.root / "warehouse" / "dlt" / "x", data.root / "state" / "feeds.json", data.root / "logs" / "prefect-server.log"]
+    shipped = [data.root / "samples" / "README.md", data.root / "sources.example.toml"]
+    if subprocess.run(["git", "-C", str(REPO), "rev-parse"], capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "--no-index", *map(str, written + shipped)],
+                             capture_output=True, text=True).stdout.split()
+    assert sorted(ignored) == sorted(map(str, written))
