@@ -1,4 +1,7 @@
 -- Generated from schemas/tables.py by `newsevents docs`; do not edit.
+-- The views over a lake every table of which has files, from the folder that holds data/ (DuckDB refuses a
+-- glob that matches no file). data/newsevents.duckdb holds them ready, with absolute paths, a table with no
+-- file yet (fetches, after a run of local files only) as an empty view of its columns: open that instead.
 CREATE OR REPLACE VIEW "fetches" AS
   SELECT "fetch_id", "url", "final_url", "source_name", "status", "error", "content_type", "bytes",
          "body_sha256", "etag", "last_modified", "redirects", "attempts", "elapsed_ms", "fetched_at", "run_id",

@@ -80,6 +80,9 @@ def typed_null(f: pa.Field) -> str:
 
 def all_views_sql(lake: str) -> str:
     """The DDL of every view over a lake folder, as written to docs/views.sql."""
-    header = "-- Generated from schemas/tables.py by `newsevents docs`; do not edit.\n"
+    header = ("-- Generated from schemas/tables.py by `newsevents docs`; do not edit.\n"
+              "-- The views over a lake every table of which has files, from the folder that holds data/ (DuckDB refuses a\n"
+              "-- glob that matches no file). data/newsevents.duckdb holds them ready, with absolute paths, a table with no\n"
+              "-- file yet (fetches, after a run of local files only) as an empty view of its columns: open that instead.\n")
     views = [view_sql(name, f"{lake}/{name}/year=*/month=*/*.parquet", has_files=True) for name in TABLES]
     return header + "\n\n".join(views) + "\n"
