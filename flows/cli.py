@@ -433,12 +433,13 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_extract(args: argparse.Namespace) -> int:
+    from transforms.atomic import replaced
     from transforms.evaluate import extract_records
     from transforms.nlp import load_nlp
 
     nlp = load_nlp(args.model)
     count = 0
-    with args.input.open(encoding="utf-8") as source, args.output.open("w", encoding="utf-8") as sink:
+    with args.input.open(encoding="utf-8") as source, replaced(args.output) as sink:  # a bad line leaves the output as it was
         for record in extract_records(read_jsonl_records(source), nlp):
             sink.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
             count += 1

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from flows.cli import main
 from transforms.evaluate import Score, extract_records, score
 
 RECORDS = [
@@ -57,3 +58,14 @@ def test_plover_dev_set_floors(nlp, shared):
     report = score(shared / "eval" / "plover-gsr-dev.jsonl", nlp)
     assert report.type_only.f1 >= 0.75
     assert report.dyad.f1 >= 0.55
+
+
+@pytest.mark.model
+def test_extract_stopped_by_a_bad_line_leaves_the_output_as_it_was(nlp, tmp_path, capsys):
+    records, output = tmp_path / "records.jsonl", tmp_path / "coded.jsonl"
+    records.write_text(json.dumps(RECORDS[0]) + "\nnot json\n")
+    output.write_text("an earlier extraction\n")
+    assert main(["extract", "--input", str(records), "--output", str(output)]) == 2
+    assert "line 2 is not valid JSON" in capsys.readouterr().err
+    assert output.read_text() == "an earlier extraction\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coded.jsonl", "records.jsonl"]

@@ -8,7 +8,10 @@ import errno
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
@@ -16,11 +19,19 @@ AT_FDCWD = -100
 
 def replace_json(path: Path, value: object) -> None:
     """Write value as JSON to a temporary file beside path, flush it to disk, and rename it over path."""
+    with replaced(path) as f:
+        json.dump(value, f, indent=1, sort_keys=True)
+
+
+@contextmanager
+def replaced(path: Path) -> Iterator[TextIO]:
+    """A text file to write that takes path's place, flushed to disk, only when the block ends without an error;
+    until then, and after an error, path holds what it held."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, indent=1, sort_keys=True)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
