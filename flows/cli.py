@@ -434,7 +434,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
 def command_extract(args: argparse.Namespace) -> int:
     from transforms.atomic import replaced
-    from transforms.evaluate import extract_records
+    from transforms.evaluate import extract_records, read_jsonl_records
     from transforms.nlp import load_nlp
 
     nlp = load_nlp(args.model)
@@ -445,20 +445,6 @@ def command_extract(args: argparse.Namespace) -> int:
             count += 1
     print(f"coded {count} records -> {args.output}")
     return 0
-
-
-def read_jsonl_records(lines):
-    """Records of a JSONL stream; a malformed line is an error naming its number."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise NewseventsError(f"line {number} is not valid JSON: {e}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise NewseventsError(f"line {number} is not an object with a string 'text'")
-        yield record
 
 
 def command_eval(args: argparse.Namespace) -> int:

@@ -69,3 +69,14 @@ def test_extract_stopped_by_a_bad_line_leaves_the_output_as_it_was(nlp, tmp_path
     assert "line 2 is not valid JSON" in capsys.readouterr().err
     assert output.read_text() == "an earlier extraction\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coded.jsonl", "records.jsonl"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("line", "message"), [("not json", "line 2 is not valid JSON"),
+                                               ('{"id": "r9"}', "line 2 is not an object with a string 'text'")])
+def test_eval_of_a_bad_gold_line_is_a_one_line_error(nlp, tmp_path, capsys, line, message):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(RECORDS[0]) + f"\n{line}\n")
+    assert main(["eval", "--gold", str(gold)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsevents: {message}") and err.count("\n") == 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from transforms.entities import extract_entities
+from transforms.errors import NewseventsError
 from transforms.events import code_events
 
 BATCH_SIZE = 64
@@ -30,6 +31,20 @@ def _date(value: object) -> date | None:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def read_jsonl_records(lines: Iterable[str]) -> Iterator[dict]:
+    """Records of a JSONL stream; a malformed line is an error naming its number."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise NewseventsError(f"line {number} is not valid JSON: {e}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise NewseventsError(f"line {number} is not an object with a string 'text'")
+        yield record
 
 
 def extract_records(records: Iterable[dict], nlp: Language, *, batch_size: int = BATCH_SIZE) -> Iterator[dict]:
@@ -141,7 +156,7 @@ def scored(events: list[dict]) -> list[dict]:
 def score(gold_path: Path, nlp: Language) -> EvalReport:
     """Code every record of a gold JSONL file and score the predictions against its events."""
     with Path(gold_path).open(encoding="utf-8") as f:
-        gold = [json.loads(line) for line in f if line.strip()]
+        gold = list(read_jsonl_records(f))
     report = EvalReport()
     for record, out in zip(gold, extract_records(gold, nlp), strict=True):
         report.records += 1
