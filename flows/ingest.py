@@ -38,6 +38,7 @@ from flows.runners import (
     build_task_runner,
     one_prefect_api,
     run_cpu_stage,
+    signal_ignored,
     signals_deferred,
     worker_processes,
 )
@@ -445,12 +446,13 @@ def finish_stopped_run(batches: Batches, began: float, stop: BaseException, flow
         except BaseException as e:  # a second Ctrl-C skips a step, not the rest
             print(f"newsevents: the stopped run: {failure}: {first_line(e)}", file=sys.stderr)
 
-    attempt("its fetch attempts could not be written to fetches", write_fetches)
-    attempt("the events of the months it touched were not recomputed", recompute_events)
-    summary, (status, error) = batches.summary(began), stop_status(stop)
-    attempt("its row could not be written to runs",
-            lambda: record_run(summary, flow_name, params, options, started_at, batches.versions, status=status, error=error))
-    attempt("its artifact could not be published", lambda: publish_run_artifact(summary, status=f"{status}: {error}"))
+    with signal_ignored(signal.SIGTERM):  # a SIGTERM sent the process group reaches it again through `uv run`
+        attempt("its fetch attempts could not be written to fetches", write_fetches)
+        attempt("the events of the months it touched were not recomputed", recompute_events)
+        summary, (status, error) = batches.summary(began), stop_status(stop)
+        attempt("its row could not be written to runs",
+                lambda: record_run(summary, flow_name, params, options, started_at, batches.versions, status=status, error=error))
+        attempt("its artifact could not be published", lambda: publish_run_artifact(summary, status=f"{status}: {error}"))
 
 
 def known_total(inputs: Inputs, options: RunOptions) -> int | None:

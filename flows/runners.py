@@ -190,6 +190,19 @@ def quiet(*loggers: str) -> Iterator[None]:
 
 
 @contextmanager
+def signal_ignored(signum: int) -> Iterator[None]:
+    """Ignore a signal in the block (only the main thread handles signals: elsewhere, nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signum, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
+
+
+@contextmanager
 def signals_deferred() -> Iterator[None]:
     """Ctrl-C and SIGTERM take effect when the block ends, not inside it (only the main thread handles signals)."""
     if threading.current_thread() is not threading.main_thread():

@@ -10,9 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ from flows.prefect_api import (
     stop_process,
     wait_until_healthy,
 )
+from flows.runners import signal_ignored
 from transforms.errors import NewseventsError
 from transforms.sources import Source, load_sources, parse_source
 
@@ -77,18 +77,10 @@ def ingest_sources(sources: list[dict], data_dir: str, fetch: dict | None, proce
         return run_ingest([], options).line()
 
 
-@contextmanager
-def terminal_ctrl_c_ignored() -> Iterator[None]:
+def terminal_ctrl_c_ignored() -> AbstractContextManager[None]:
     """Ignore SIGINT in a served run: a terminal's Ctrl-C reaches `serve`'s whole process group, and `serve` then stops
-    the run with SIGTERM (as Prefect stops a run it cancels), which the run records; only the main thread handles signals."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    the run with SIGTERM (as Prefect stops a run it cancels), which the run records."""
+    return signal_ignored(signal.SIGINT)
 
 
 def serve_until_stopped(deployments: list[RunnerDeployment], limit: int) -> None:

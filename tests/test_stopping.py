@@ -148,20 +148,24 @@ def test_a_run_waiting_on_a_server_that_never_answers_stops_in_seconds(tmp_path,
     assert counts["inputs"] == accounted(counts), counts
 
 
-@pytest.mark.parametrize("gap", [0.05, 0.25])
-def test_a_ctrl_c_delivered_twice_still_recomputes_the_events(tmp_path, gap):
-    """`uv run newsevents ...`: the terminal's Ctrl-C reaches the command, and uv forwards it a second time (0.20-0.26 s
-    later here): that copy is not the second Ctrl-C that skips a stopping step."""
+@pytest.mark.parametrize(("sig", "gap", "code", "error"), [
+    (signal.SIGINT, 0.05, 130, "Ctrl-C (SIGINT)"), (signal.SIGINT, 0.25, 130, "Ctrl-C (SIGINT)"),
+    (signal.SIGTERM, 0.05, 143, "SIGTERM"),  # `kill -- -PGID` or a service manager: to the group, and again from uv
+])
+def test_a_stop_delivered_twice_still_recomputes_the_events(tmp_path, sig, gap, code, error):
+    """`uv run newsevents ...`: the terminal's Ctrl-C, or a SIGTERM sent the process group, reaches the command, and uv
+    forwards it a second time (0.20-0.26 s later here): that copy is not the second Ctrl-C that skips a stopping step,
+    and a second SIGTERM skipped writing the `runs` row before."""
     data_dir = tmp_path / "data"
     command, _ = run_past_its_first_batch(tmp_path, data_dir)
-    os.killpg(command.pid, signal.SIGINT)
+    os.killpg(command.pid, sig)
     time.sleep(gap)
-    os.killpg(command.pid, signal.SIGINT)
+    os.killpg(command.pid, sig)
     _, err = command.communicate(timeout=60)
-    assert command.returncode == 130, err
+    assert command.returncode == code, err
     assert "newsevents: the stopped run:" not in err and "Traceback" not in err, err  # no step skipped or failed
     [(status, why)] = lake_rows(data_dir, "SELECT status, error FROM read_parquet('{lake}/runs/*/*/*.parquet')")
-    assert (status, why) == ("interrupted", "Ctrl-C (SIGINT)")
+    assert (status, why) == ("interrupted", error)
     [(mentions, rolled_up)] = lake_rows(data_dir, "SELECT (SELECT count(*) FROM read_parquet('{lake}/event_mentions/*/*/*.parquet')), "
                                                   "(SELECT sum(num_mentions) FROM read_parquet('{lake}/events/*/*/*.parquet'))")
     assert 0 < mentions == rolled_up, "the events of what was published are recomputed before the command ends"
