@@ -267,6 +267,25 @@ def test_wrong_declared_charset_still_decodes(server):
     assert "Le café de la gare a rouvert à Genève." in done.result.content
 
 
+def test_a_charset_naming_a_python_codec_that_is_no_character_set_is_ignored():
+    """punycode and undefined raised UnicodeError out of the fetch (the whole run failed), and punycode takes quadratic time."""
+    slow = b"<html><body><p>Ministers met in Geneva on Tuesday.</p></body></html>-" + b"a" * 300_000
+    site = Site({
+        "/header": (200, {"Content-Type": "text/html; charset=punycode"}, httpfaults.page("header")),
+        "/meta": (200, {"Content-Type": "text/html"}, b'<meta charset="undefined">' + httpfaults.page("meta")),
+        "/slow": (200, {"Content-Type": "text/html; charset=punycode"}, slow),
+    })
+    try:
+        started = time.monotonic()
+        done = {d.url.removeprefix(site.base): d.result for d in fetch(
+            [site.base + p for p in ("/header", "/meta", "/slow")], options=options())}
+        assert "Ministers met in Geneva" in done["/header"].content and "Report meta" in done["/meta"].content
+        assert done["/slow"].content.startswith("<html><body><p>Ministers met")
+        assert time.monotonic() - started < 1.5  # decoding the 300 KB as punycode alone takes 1.5-3 s
+    finally:
+        site.shutdown()
+
+
 def test_binary_content_is_rejected(server):
     image = fetch_one(server, "/image")
     assert summary(image, server) == [("/image", 200, "NOT_HTML", 1, 0)]

@@ -11,6 +11,8 @@ META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+
 HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32)) + b"\x7f"
 MAX_CONTROL_SHARE = 0.01
+NOT_CHARSETS = frozenset({"punycode", "idna", "undefined"})  # Python codecs, no character set: they raise UnicodeError, and
+# punycode takes quadratic time (1 MB: 12 s), so a page declaring one is decoded as if it declared none
 
 
 class DecodeError(ValueError):
@@ -42,12 +44,11 @@ def declared_charsets(raw: bytes, *, is_html: bool, content_type: str | None) ->
 
 
 def known_codec(name: str) -> bool:
-    """True when Python knows the codec."""
+    """True when Python knows the codec and it is a character set."""
     try:
-        codecs.lookup(name)
+        return codecs.lookup(name).name not in NOT_CHARSETS
     except LookupError:
         return False
-    return True
 
 
 def decode_bytes(raw: bytes, *, is_html: bool = False, content_type: str | None = None) -> str:
