@@ -242,6 +242,17 @@ def test_redirect_targets_are_checked_again(server):
     assert server.hits["/private/secret"] == 0
 
 
+def test_a_redirect_to_a_location_that_does_not_parse_is_a_bad_url():
+    """urljoin raised ValueError ("Invalid IPv6 URL") out of the fetch, which failed the whole run."""
+    site = Site({"/r": (302, {"Location": "http://[::1/x"}, b""), "/ok": (200, {"Content-Type": "text/html"}, httpfaults.page(1))})
+    try:
+        done = {d.url.removeprefix(site.base): d for d in fetch([site.base + "/r", site.base + "/ok"], options=options())}
+        assert rejection(done["/r"]).reason == Reason.BAD_URL and "does not parse" in done["/r"].result.detail
+        assert [row["status"] for row in done["/r"].rows] == [302] and isinstance(done["/ok"].result, RawDocument)
+    finally:
+        site.shutdown()
+
+
 def test_endless_body_is_cut_at_the_size_cap(server):
     done = fetch_one(server, "/endless", max_body_bytes=300_000)
     assert summary(done, server) == [("/endless", 200, "TOO_LARGE", 1, 0)]

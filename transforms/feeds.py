@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
 
 import feedparser
@@ -45,7 +44,7 @@ from transforms.rawstore import RawStore
 from transforms.read import RawDocument, as_utc_datetime, parse_datetime, plausible
 from transforms.robots import RobotsCache
 from transforms.sources import Source
-from transforms.urls import canonical_url, url_problem
+from transforms.urls import canonical_url, resolved, url_problem
 
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 MAX_FEED_BYTES = 20 * 1024 * 1024
@@ -344,14 +343,6 @@ def entry_time(when: time.struct_time | None) -> datetime | None:
         return plausible(datetime.fromtimestamp(calendar.timegm(when), UTC))
     except (ValueError, OverflowError, OSError):
         return None
-
-
-def resolved(base: str, link: str) -> str:
-    """The link resolved against the feed's URL; as given when it does not parse (the fetch rejects it as BAD_URL)."""
-    try:
-        return urljoin(base, link)
-    except ValueError:
-        return link
 
 
 def local(tag: str) -> str:

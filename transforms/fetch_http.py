@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.client import HTTPException, LineTooLong
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import urllib3
 from urllib3 import BaseHTTPResponse
@@ -40,7 +40,7 @@ from urllib3.exceptions import (
 from transforms.errors import Reason
 from transforms.fetch_decode import BadEncoding, BoundedDecoder, DecodedTooLarge
 from transforms.fetch_options import FetchOptions
-from transforms.urls import ascii_host, canonical_url, url_problem
+from transforms.urls import ascii_host, canonical_url, resolved, url_problem
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
@@ -334,7 +334,7 @@ class Client:
                 return done(error=e.reason, detail=e.detail, retryable=e.retryable)
             if location is None:
                 return done(**{k: getattr(last, k) for k in ("body", "truncated", "error", "detail", "retryable")})
-            target = urljoin(current, location.strip())
+            target = resolved(current, location.strip())
             if not url_problem(target):
                 target = canonical_url(target)
             redirects += 1

@@ -6,7 +6,7 @@ import contextlib
 import ipaddress
 import re
 import socket
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
 from tld import get_fld
@@ -39,6 +39,14 @@ def url_problem(url: str) -> str | None:
     except UnicodeError:
         return f"host {parts.hostname[:100]!r} is not a valid domain name"
     return None
+
+
+def resolved(base: str, link: str) -> str:
+    """The link resolved against the URL it was found at; as given when it does not parse (url_problem then says why)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def ascii_host(host: str) -> str:
