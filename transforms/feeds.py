@@ -36,6 +36,7 @@ from defusedxml.ElementTree import iterparse
 from feedparser.encodings import convert_to_utf8
 
 from transforms.atomic import replace_json
+from transforms.decode import NOT_CHARSETS
 from transforms.errors import Reason, Rejection
 from transforms.fetch import STAGE, Fetched, Target, fetch
 from transforms.fetch_http import retryable_status
@@ -47,6 +48,8 @@ from transforms.sources import Source
 from transforms.urls import canonical_url, resolved, url_problem
 
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+NON_CHARSET_ENCODING = re.compile(rb"""encoding\s*=\s*["']\s*(%s)\s*["']""" % b"|".join(n.encode() for n in sorted(NOT_CHARSETS)),
+                                  re.IGNORECASE)  # feedparser would decode with it: UnicodeError, or quadratic time
 MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_SITEMAPS = 50
 MAX_DEPTH = 2
@@ -311,6 +314,8 @@ def feed_targets(document: RawDocument, source_name: str) -> list[Target] | Reje
         return Rejection(stage=STAGE, reason=Reason.FEED_MALFORMED, url=document.location, payload=document.raw,
                          detail=f"not an RSS or Atom feed: {' '.join(str(problem).split())[:200]}")
 
+    if declared := NON_CHARSET_ENCODING.search(document.raw[:4096].replace(b"\x00", b"")):
+        return malformed(f"declared encoding {declared.group(1).decode()!r} is no character set")
     readable, encoding = as_feedparser_reads(document.raw)
     if rejection := unsafe_xml(document.raw, document.location, decoded=readable, encoding=encoding):
         return rejection
