@@ -67,6 +67,15 @@ def test_oversized_jsonl_line_is_skipped_without_losing_the_next(tmp_path):
 
 
 
+def test_a_jsonl_line_nested_too_deeply_is_malformed_and_the_next_is_read(tmp_path):
+    """json.loads raised RecursionError on 100,000 nested arrays, which ended the whole run."""
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"text": "Deep.", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n" + json.dumps({"text": "Next."}) + "\n")
+    deep, following = read_all(path)
+    assert deep.reason == Reason.JSONL_MALFORMED and deep.detail == "line nests JSON arrays or objects too deeply to read"
+    assert following.content == "Next."
+
+
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
 def test_a_published_at_out_of_range_in_utc_is_a_bad_field_and_the_next_record_is_read(tmp_path, when):
     path = tmp_path / "dates.jsonl"

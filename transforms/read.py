@@ -186,6 +186,8 @@ def record_to_document(line: bytes, location: str, *, published: date | None) ->
         record = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         return reject(Reason.JSONL_MALFORMED, f"line is not valid JSON: {e}")
+    except RecursionError:  # json's decoder recurses once per [ or {
+        return reject(Reason.JSONL_MALFORMED, "line nests JSON arrays or objects too deeply to read")
     if not isinstance(record, dict):
         return reject(Reason.JSONL_MALFORMED, f"line is JSON {type(record).__name__}, not an object")
     text, html = record.get("text"), record.get("html")
