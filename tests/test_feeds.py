@@ -314,6 +314,21 @@ def test_a_source_with_its_max_articles_reads_no_further_sitemap():
     assert all(f.result is None for f in found.fetched)
 
 
+def test_a_source_without_max_articles_stops_at_the_run_limit_and_says_so():
+    """An index of 49 sitemaps of 50,000 URLs each listed 2.45 million targets (2.4 GB, 87 s) before it was capped."""
+    site = sitemap_site([[24, 24]] * 8)
+    try:
+        found = discover([Source(name="map", kind="sitemap", urls=(site.base + "/index.xml",))], options=OPTIONS,
+                         max_listed=3)
+    finally:
+        site.shutdown()
+    assert [t.url.removeprefix(site.base) for t in found.targets] == ["/page/c0-0", "/page/c0-1", "/page/c1-0"]
+    assert [k for k in range(8) if site.hits[f"/c{k}.xml"]] == [0, 1, 2, 3], "one batch, and no more"
+    refused = {f.url.removeprefix(site.base): (f.result.reason, f.result.detail) for f in found.fetched if f.result}
+    assert refused == {"/c1.xml": (Reason.TOO_LARGE, "its source reached 3 article URLs, the most a run takes from a source "
+                                                     "without max_articles: its further entries, feeds and sitemaps were not read")}
+
+
 def test_with_a_window_and_a_cap_the_first_dated_entries_in_sitemap_order_are_taken():
     site = sitemap_site([[20, None, 21], [22, None, 22, 22], [22, 22], [22, None], [22], [22]])
     try:

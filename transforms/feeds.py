@@ -8,7 +8,8 @@ Sitemap indexes are followed breadth-first to `max_depth` levels and at most `ma
 per run. Memory and time stay bounded whatever the sources list: feeds and sitemaps are fetched
 XML_AT_ONCE at a time and each body is dropped once read; a sitemap is parsed as a stream and read
 no further than its source needs, nor past the protocol's 50,000 URLs (the file is then TOO_LARGE,
-saying so); a source that has its `max_articles` fetches no further feed or sitemap. A backfill fetches each feed
+saying so); a source that has its `max_articles` fetches no further feed or sitemap, and a feed or sitemap source without
+one stops at MAX_LISTED (an index of 50 sitemaps of 50,000 URLs listed 2.45 million, 2.4 GB). A backfill fetches each feed
 and sitemap once for all its days (`Listings`): read to its end, it keeps only the entries dated within the range,
 at most its source's `max_articles` a day.
 """
@@ -54,6 +55,7 @@ MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_SITEMAPS = 50
 MAX_DEPTH = 2
 MAX_SITEMAP_ENTRIES = 50_000  # the sitemap protocol's limit of URLs per file
+MAX_LISTED = 4 * MAX_SITEMAP_ENTRIES  # article URLs a run takes from a feed or sitemap source without max_articles
 XML_AT_ONCE = 4  # feeds or sitemaps fetched at once: at most this many bodies are held
 TRANSIENT_ERRORS = frozenset({str(Reason.FETCH_TIMEOUT), str(Reason.FETCH_CONNECTION)})  # besides a retryable status
 
@@ -149,15 +151,18 @@ def discover(
     state: FeedState | None = None,
     max_sitemaps: int = MAX_SITEMAPS,
     max_depth: int = MAX_DEPTH,
+    max_listed: int = MAX_LISTED,
     robots: RobotsCache | None = None,
     window: tuple[date, date] | None = None,
     listings: Listings | None = None,
 ) -> Discovery:
     """Article targets of every source in source order, each URL once (with a window, only those dated within it), each source's
-    capped at its max_articles: a source stops being read (no further feed, sitemap or entry) once it has them. The
-    feeds' new validators are offered to `state` (conditional GET), which the caller saves once the articles are
-    published. With `listings` (a backfill's, and a window), a feed or sitemap read on an earlier day is not fetched again."""
+    capped at its max_articles (a feed or sitemap source without one at `max_listed`, which says so): a source stops being
+    read (no further feed, sitemap or entry) once it has them. The feeds' new validators are offered to `state`
+    (conditional GET), which the caller saves once the articles are published. With `listings` (a backfill's, and a window), a feed or sitemap read on an earlier day is not fetched again."""
     sources = list(sources)
+    uncapped = {s.name for s in sources if s.max_articles is None and s.kind != "urls"}
+    sources = [replace(s, max_articles=max_listed) if s.name in uncapped else s for s in sources]
     found = Discovery()
     per_source: dict[str, list[Target]] = {s.name: [] for s in sources}
     xml_options = replace(options, content_types=FEED_TYPES, refetch=True,
@@ -199,6 +204,9 @@ def discover(
         if not full(source):
             per_source[source.name].extend(listing.targets)
             found.undated += listing.undated
+            if full(source) and source.name in uncapped:
+                notes.append(f"its source reached {max_listed:,} article URLs, the most a run takes from a source without "
+                             "max_articles: its further entries, feeds and sitemaps were not read")
         if notes and done.result is None:
             done = replace(done, result=Rejection(stage=STAGE, reason=Reason.TOO_LARGE, url=done.url, detail="; ".join(notes)))
         found.fetched.append(done)
