@@ -59,7 +59,7 @@ ARTICLES = pa.schema(
         field("article_id", pa.string(), "Hash of the canonical URL (or of the text when there is no URL); primary key.", nullable=False),
         field("url", pa.string(), "Where the article was read: http(s) URL or file:// URL of a local file (with #line=N for JSONL).", nullable=False),
         field("canonical_url", pa.string(), "Canonical URL without tracking parameters and fragment: the page's own link rel=canonical or og:url when it is on the site of the URL the page was read from (fetched page, WARC record's target, JSONL record's url) or when the page is a local file, else that URL."),
-        field("source_domain", pa.string(), "Registered host of the canonical URL, without www.; null for local files."),
+        field("source_domain", pa.string(), "Registered host of the canonical URL, without www., in ASCII (an international name as IDNA xn--); null for local files."),
         field("source_name", pa.string(), "Site name from the page metadata or the source list."),
         field("title", pa.string(), "Headline without the site-name suffix."),
         field("authors", pa.list_(pa.string()), "Author names, in page order."),

@@ -285,6 +285,16 @@ def test_canonical_url_drops_tracking_parameters_and_fragment():
     assert source_domain(None) is None
 
 
+@pytest.mark.parametrize(("url", "domain"), [("http://xn--80ak6aa92e.com/a", "xn--80ak6aa92e.com"),
+                                             ("http://\u0430\u0440\u0440\u04cf\u0435.com/a", "xn--80ak6aa92e.com"),
+                                             ("https://www.münchen.example/a", "xn--mnchen-3ya.example")])
+def test_a_look_alike_host_is_stored_in_ascii_not_as_another_sites_name(url, domain):
+    """courlan decodes IDNA, so a page of xn--80ak6aa92e.com was stored with the source_domain "\u0430\u0440\u0440\u04cf\u0435.com",
+    Cyrillic letters that show as apple.com."""
+    row = clean(document(WIRE_STORY, url=url, is_html=False))
+    assert row["source_domain"] == domain
+
+
 def test_article_id_is_the_location_hash_without_a_url():
     doc = document(WIRE_STORY, url="file:///samples/ghana-togo.txt")
     row = clean(doc)

@@ -22,7 +22,7 @@ from transforms.ids import sha256_hex, stable_id
 from transforms.language import detect_language
 from transforms.read import RawDocument, parse_datetime
 from transforms.tone import tone
-from transforms.urls import same_site, url_problem
+from transforms.urls import ascii_host, same_site, url_problem
 
 # trafilatura logs a WARNING for a page it finds no text in ('discarding data'): its quarantine row says so already
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -415,10 +415,11 @@ def canonical_url(url: str, declared: str | None = None) -> str | None:
 
 
 def source_domain(url: str | None) -> str | None:
-    """Host of an http(s) URL without "www."."""
+    """Host of an http(s) URL without "www.", in ASCII (IDNA): a look-alike name shows as what it is (Cyrillic letters
+    that read "apple.com" are xn--80ak6aa92e.com)."""
     if url is None or not is_http(url):
         return None
-    host = urlsplit(url).hostname or ""
+    host = ascii_host(urlsplit(url).hostname or "")
     return host.removeprefix("www.") or None
 
 
