@@ -100,6 +100,21 @@ def test_bad_urls_are_rejected_without_a_request(server):
     assert all(r.rows == () for r in results)
 
 
+@pytest.mark.parametrize("robots", [False, True])
+def test_ports_of_other_protocols_are_bad_urls_even_behind_a_redirect(robots):
+    """A feed or a redirect could make the fetcher send HTTP to a mail (25) or chat (6667) port of any host."""
+    site = Site({"/to-smtp": (302, {"Location": "http://127.0.0.1:25/"}, b"")})
+    try:
+        done = {d.url: d for d in fetch(["http://127.0.0.1:6667/x", site.base + "/to-smtp"], options=options(respect_robots=robots))}
+    finally:
+        site.shutdown()
+    direct, redirected = done["http://127.0.0.1:6667/x"], done[site.base + "/to-smtp"]
+    assert rejection(direct).reason == rejection(redirected).reason == Reason.BAD_URL
+    assert direct.result.detail == "port 6667 serves another protocol than the web (browsers refuse it too)"
+    assert redirected.result.detail == "redirect to http://127.0.0.1:25/: port 25 serves another protocol than the web (browsers refuse it too)"
+    assert [row["status"] for row in redirected.rows if row["url"].endswith("/to-smtp")] == [302]
+
+
 def test_slow_response_times_out_and_is_retried_then_quarantined(server):
     done = fetch_one(server, "/slow", retries=1)
     assert summary(done, server) == [("/slow", None, "FETCH_TIMEOUT", 1, 0), ("/slow", None, "FETCH_TIMEOUT", 2, 0)]
@@ -430,7 +445,7 @@ def test_per_origin_concurrency_is_bounded():
 
 
 def test_private_addresses_are_refused_by_default(server):
-    done = list(fetch([server.base + "/page/p", "http://localhost:9/x"], options=options(allow_private=False, respect_robots=True)))
+    done = list(fetch([server.base + "/page/p", "http://localhost:8/x"], options=options(allow_private=False, respect_robots=True)))
     assert [rejection(d).reason for d in done] == [Reason.PRIVATE_ADDRESS] * 2
     assert server.hits["/page/p"] == 0 and server.hits["/robots.txt"] >= 0
     without_robots = fetch_one(server, "/page/p", allow_private=False)

@@ -213,8 +213,8 @@ class Pool:
                 rules = self.robots_rules(job, job.url)
                 if len(job.rows) > rows_before:  # this job read the host's robots.txt
                     crawl_delay = rules.crawl_delay
-                if rules.unreachable == Reason.PRIVATE_ADDRESS:
-                    return self.finish(job, Rejection(stage=STAGE, reason=Reason.PRIVATE_ADDRESS, url=job.url,
+                if rules.unreachable in (Reason.PRIVATE_ADDRESS, Reason.BAD_URL):  # no page there can be fetched either
+                    return self.finish(job, Rejection(stage=STAGE, reason=Reason(rules.unreachable), url=job.url,
                                                       detail=rules.detail or "non-public address"))
                 veto = rules.veto(job.url, self.options.user_agent)
                 if veto:

@@ -58,6 +58,13 @@ NEVER_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
     "fec0::/10",  # site-local, deprecated but still routed inside some sites
     "192.0.0.0/24",  # IETF protocol assignments (192.0.0.8 is the IPv4 dummy address); no web site lives there
 ))
+BAD_PORTS = frozenset({  # the WHATWG Fetch standard's "bad ports": mail, shell, file, chat and other services a
+    # browser never sends HTTP to, so a hostile feed or redirect cannot make the fetcher talk to them
+    1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+    111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+    540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+    6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -322,12 +329,14 @@ class Client:
 
         while True:
             if redirects:
-                problem = url_problem(current)
+                problem = url_problem(current) or foreign_port(current)
                 if problem:
                     return done(error=Reason.BAD_URL, detail=f"redirect to {current[:200]}: {problem}")
                 veto = permit(current) if permit else None
                 if veto:
                     return done(error=Reason.ROBOTS_DISALLOWED, detail=f"redirect to {current}: {veto}")
+            elif problem := foreign_port(current):
+                return done(error=Reason.BAD_URL, detail=problem)
             try:
                 last, location = self._request(current, headers, content_types, max_body_bytes, cut, deadline, keep_alive)
             except Refused as e:
@@ -508,6 +517,12 @@ class Client:
         """Close every pooled connection and the resolver threads."""
         self.pools.clear()
         self._resolver.shutdown(wait=False, cancel_futures=True)
+
+
+def foreign_port(url: str) -> str | None:
+    """Why the URL's port is not one to send HTTP to (a "bad port" of the Fetch standard), or None."""
+    port = urlsplit(url).port
+    return f"port {port} serves another protocol than the web (browsers refuse it too)" if port in BAD_PORTS else None
 
 
 def over_limit(error: HTTPError | OSError) -> str | None:
