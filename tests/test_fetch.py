@@ -16,10 +16,12 @@ from tests import httpfaults
 from tests.hostile import Site
 from transforms.errors import Reason, Rejection
 from transforms.fetch import Fetched, Target, fetch
+from transforms.fetch_http import Client
 from transforms.fetch_options import FetchOptions
 from transforms.ids import sha256_hex
 from transforms.rawstore import RawStore
 from transforms.read import RawDocument
+from transforms.robots import RobotsCache
 from transforms.tabulate import to_table
 
 pytestmark = pytest.mark.timeout(60)
@@ -406,6 +408,23 @@ def test_a_robots_txt_the_standard_parser_raises_on_keeps_its_other_rules():
         assert isinstance(results["/page/ok"].result, RawDocument)
     finally:
         s.shutdown()
+
+
+def test_the_robots_cache_keeps_rules_up_to_its_byte_budget_and_fetches_dropped_ones_again():
+    """Every origin's rules were kept for the whole run: a 512 KiB robots.txt parses to ~5 MB, so a feed listing pages on a
+    few hundred hosts serving one each would take gigabytes."""
+    robots_txt = b"User-agent: *\nDisallow: /private/\n" + b"# padding\n" * 10_000  # 100 KB
+    page = (200, {"Content-Type": "text/html"}, httpfaults.page(1))
+    sites = [Site({"/robots.txt": (200, {"Content-Type": "text/plain"}, robots_txt), "/page": page}) for _ in range(3)]
+    robots = RobotsCache(Client(options()), max_kept_bytes=250_000)
+    try:
+        for site in [*sites, sites[0]]:
+            [done] = fetch([site.base + "/page"], options=options(respect_robots=True), robots=robots)
+            assert isinstance(done.result, RawDocument)
+        assert [site.hits["/robots.txt"] for site in sites] == [2, 1, 1], "the first dropped for the third, then read again"
+    finally:
+        for site in sites:
+            site.shutdown()
 
 
 def test_one_host_under_several_spellings_shares_its_rate_limit(server):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.robotparser import RobotFileParser
 
@@ -20,6 +21,7 @@ from transforms.fetch_http import Client, Response
 from transforms.urls import origin
 
 MAX_ROBOTS_BYTES = 512 * 1024  # read this much of a longer file (RFC 9309 asks for at least 500 KiB)
+MAX_KEPT_BYTES = 32 * 1024 * 1024  # robots.txt bytes whose rules the cache keeps (parsed, ~10 times as much in memory)
 MAX_CRAWL_DELAY = 86_400  # seconds; FetchOptions.max_crawl_delay caps it further
 CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:(.*)$", re.IGNORECASE)
 DELAY = re.compile(r"^\s*([0-9]+\.?[0-9]*|\.[0-9]+)\s*(?:#.*)?$")
@@ -45,11 +47,16 @@ class Rules:
 
 
 class RobotsCache:
-    """robots.txt rules per origin, fetched at most once per origin by one thread while others wait."""
+    """robots.txt rules per origin, fetched once per origin by one thread while others wait, and kept while the files
+    kept add up to max_kept_bytes: a 512 KiB file parses to ~5 MB, so without a bound a feed listing pages on a few
+    hundred hosts (subdomains of one name) that serve such files would take gigabytes. Beyond it the least recently
+    used origin's rules are dropped, and fetched again if asked for again."""
 
-    def __init__(self, client: Client):
+    def __init__(self, client: Client, *, max_kept_bytes: int = MAX_KEPT_BYTES):
         self.client = client
-        self._rules: dict[str, Rules] = {}
+        self.max_kept_bytes = max_kept_bytes
+        self._rules: OrderedDict[str, tuple[Rules, int]] = OrderedDict()  # by origin: the rules and their file's size
+        self._kept = 0
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -59,11 +66,29 @@ class RobotsCache:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            if key in self._rules:
-                return self._rules[key], []
+            if (kept := self.kept(key)) is not None:
+                return kept, []
             responses = self.fetch(f"{key}/robots.txt")
-            self._rules[key] = parse_rules(responses[-1], self.client.options.user_agent)
-            return self._rules[key], responses
+            rules = parse_rules(responses[-1], self.client.options.user_agent)
+            self.keep(key, rules, len(responses[-1].body or b""))
+            return rules, responses
+
+    def kept(self, key: str) -> Rules | None:
+        """The origin's rules if they are kept (now the most recently used), else None."""
+        with self._guard:
+            if key not in self._rules:
+                return None
+            self._rules.move_to_end(key)
+            return self._rules[key][0]
+
+    def keep(self, key: str, rules: Rules, size: int) -> None:
+        """Keep the origin's rules, dropping the least recently used ones while the files kept exceed max_kept_bytes."""
+        with self._guard:
+            self._rules[key] = (rules, size)
+            self._kept += size
+            while self._kept > self.max_kept_bytes and len(self._rules) > 1:
+                _, (_, dropped) = self._rules.popitem(last=False)
+                self._kept -= dropped
 
     def fetch(self, url: str) -> list[Response]:
         """Every try at robots.txt: a 429, 5xx, timeout or reset is tried again like a page, so one hiccup does not close a site.
