@@ -143,3 +143,9 @@ def commit_held_back(data: DataDir, batch: str, tables: dict, replacing: dict, m
         yield
     finally:
         writer.join()
+
+
+def newsevents_elsewhere(*args: str, before: str = "") -> subprocess.CompletedProcess:
+    """`newsevents args` run in another process (after the Python statements `before`), its output captured."""
+    return subprocess.run([sys.executable, "-c", f"import sys\n{before}\nfrom flows.cli import main\nsys.exit(main(sys.argv[1:]))", *args],
+                          capture_output=True, text=True, timeout=120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -19,8 +20,8 @@ from flows.ingest import run_ingest
 from flows.options import RunOptions
 from schemas.tables import TABLES
 from tests.hostile import table_rows
-from tests.lakes import article, commit_held_back, two_runs
-from transforms import catalog
+from tests.lakes import article, commit_held_back, newsevents_elsewhere, two_runs
+from transforms import catalog, lease
 from transforms import lake as lake_module
 from transforms.compact import compact
 from transforms.errors import Reason, Rejection
@@ -335,3 +336,38 @@ def test_a_lake_has_one_writer_and_giving_the_lake_again_moves_it(s3, tmp_path, 
     assert main(["compact", "--data-dir", str(reader)]) == 2
     assert main(["compact", "--data-dir", str(first), "--lake", lake]) == 0
     assert main(["compact", "--data-dir", str(second)]) == 2
+
+
+def test_a_run_holds_the_lakes_lease_so_another_data_directory_cannot_claim_the_lake_meanwhile(s3, tmp_path, monkeypatch):
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(lease, "RENEW_SECONDS", 0.2)
+    data, second, lake = on_s3(tmp_path, "leased"), tmp_path / "second", "s3://news/leased"
+    day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
+    with exclusive(data):
+        time.sleep(2)  # a long run: its lease, renewed, outlives LEASE_SECONDS
+        refused = newsevents_elsewhere("compact", "--data-dir", str(second), "--lake", lake)
+        publish(data, "b1", {"articles": [(day, article(1, published=day, run_id="r1", ingested_at=at))]})
+    assert refused.returncode == 2 and refused.stderr.startswith(
+        f"newsevents: lake {lake} is being written by data directory {data.root} on {socket.gethostname()} (pid {os.getpid()}) until ")
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert json.loads(s3.cat_file(f"news/leased/{MARKER}"))["data_dir"] == str(data.root), "the refused claim moved nothing"
+    assert "articles/year=2026/month=01/part-b1.parquet" in keys(s3, "leased") and lease.LEASE not in keys(s3, "leased")
+    assert newsevents_elsewhere("compact", "--data-dir", str(second), "--lake", lake).returncode == 0, "a released lease is free"
+
+
+def test_a_writer_whose_lease_was_taken_over_publishes_nothing_and_keeps_its_batch(s3, tmp_path, monkeypatch):
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 0.5)
+    monkeypatch.setattr(lease, "RENEW_SECONDS", 3600)  # a writer that stalls (a paused VM, a lost network) renews nothing
+    data = on_s3(tmp_path, "stalled")
+    day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
+    with exclusive(data):
+        time.sleep(0.6)
+        taken = newsevents_elsewhere("compact", "--data-dir", str(tmp_path / "other"), "--lake", "s3://news/stalled")
+        before = keys(s3, "stalled")
+        with pytest.raises(lease.LeaseLost) as lost:
+            publish(data, "b1", {"articles": [(day, article(1, published=day, run_id="r1", ingested_at=at))]})
+    assert taken.returncode == 0, taken.stderr
+    assert str(lost.value).startswith("lake s3://news/stalled: this process lost its writer's lease")
+    assert "\n" not in str(lost.value)
+    assert keys(s3, "stalled") == before and not any(k.startswith("articles/") for k in before), "nothing partial in the bucket"
+    assert [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and list(data.staging.glob("b1/articles/*/*/*.parquet"))

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from transforms import lease
 from transforms.errors import NewseventsError
 
 LOCATION_FILE = "lake-location"
@@ -117,6 +118,8 @@ class Lake:
     def committing(self) -> Iterator[None]:
         """Keep the commit count odd while the body changes the lake, and even after, so that a reader can tell a query that
         overlapped a change (a body that fails leaves it odd: the lake is part-way until `recover`)."""
+        if held := lease.HELD.get(self.url()):
+            held.renew()  # the fence: a process whose lease was taken over stops here, before it changes anything
         count = self.commits()
         begun = count + 1 + count % 2
         self.count_commits(begun)
@@ -155,6 +158,25 @@ class Lake:
             other = f"data directory {marker.get('data_dir')} on {marker.get('host')}" if isinstance(marker, dict) else "no data directory"
             raise NewseventsError(f"lake {self.location} is written by {other}; a lake has one writer. To make {root} its writer, "
                                   f"give --lake {self.location} again (docs/operations.md#object-storage)")
+
+    @contextlib.contextmanager
+    def written_by(self, root: Path) -> Iterator[None]:
+        """Check that the data directory is the lake's writer, and hold the lake's lease while the body runs."""
+        self.check_writer(root)
+        with self.leased(root):
+            yield
+
+    @contextlib.contextmanager
+    def leased(self, root: Path) -> Iterator[None]:
+        """Hold the lake's writer's lease for the data directory while the body runs (on S3; elsewhere, nothing)."""
+        if not lease.leases(self.fs):
+            yield
+            return
+        lease.hold(self.fs, self.url(), self.root, writer(root))
+        try:
+            yield
+        finally:
+            lease.let_go(self.url())
 
     def cache_listings(self, on: bool) -> None:
         """Keep the listings (names, sizes, times) of remote files between calls, or forget them: only while this process holds
@@ -292,7 +314,8 @@ def choose(root: Path, where: str, *, claim: bool = True) -> Lake:
         if claim:
             if lake.local:
                 lake.fs.makedirs(lake.root, exist_ok=True)
-            lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps(writer(root)).encode())
+            with lake.leased(root):  # refused while another process writes the lake
+                lake.fs.pipe_file(f"{lake.root}/{MARKER}", json.dumps(writer(root)).encode())
         try:
             lake.fs.ls(lake.root)
         except FileNotFoundError:
@@ -301,6 +324,8 @@ def choose(root: Path, where: str, *, claim: bool = True) -> Lake:
 
     try:
         answered(check, CHECK_SECONDS)
+    except NewseventsError:
+        raise
     except Exception as e:  # every backend raises its own errors; the user needs one line
         detail = str(e).splitlines()[0] if str(e) else ""
         raise NewseventsError(f"lake {where} cannot be {'written' if claim else 'read'}: {type(e).__name__}: {detail}") from e

@@ -17,6 +17,7 @@ of those months are rewritten: a crash between the two is caught up by `recover`
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -42,6 +43,7 @@ from transforms.atomic import exchange, replace_json
 from transforms.errors import NewseventsError, first_line
 from transforms.ids import stable_id
 from transforms.lake import Lake, location
+from transforms.lease import LeaseLost
 from transforms.tabulate import to_table
 
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
@@ -113,7 +115,8 @@ def exclusive(data: DataDir, *, claiming: bool = False, wait: float = 0) -> Iter
     """Hold the data directory for this process; a second process is refused at once, or after trying every few seconds
     for `wait` seconds (holds nest within a process).
 
-    The data directory must also be its lake's writer, unless it is `claiming` the lake (pointing it elsewhere)."""
+    The data directory must also be its lake's writer, and holds the lake's lease on S3 meanwhile, unless it is `claiming`
+    the lake (pointing it elsewhere)."""
     key = Path(data.root).resolve()
     if key in HELD:
         HELD[key] += 1
@@ -131,14 +134,13 @@ def exclusive(data: DataDir, *, claiming: bool = False, wait: float = 0) -> Iter
         handle.flush()
         HELD[key] = 1
         try:
-            if not claiming:
-                data.lake.check_writer(data.root)
-            data.lake.cache_listings(True)
-            try:
-                recover(data)
-                yield
-            finally:
-                data.lake.cache_listings(False)
+            with contextlib.nullcontext() if claiming else data.lake.written_by(data.root):
+                data.lake.cache_listings(True)
+                try:
+                    recover(data)
+                    yield
+                finally:
+                    data.lake.cache_listings(False)
         finally:
             del HELD[key]
             handle.truncate(0)
@@ -272,6 +274,8 @@ def commit(data: DataDir, batch_id: str, moves: list[tuple[str, str]], removes: 
             if removes and data.lake.local:
                 swap_folders(data, batch_id, moves, removes)
             roll_forward(data.lake, journal)
+    except LeaseLost:
+        raise  # nothing was changed: the batch stays in the journal for this data directory's next run
     except Exception as e:
         raise CommitPending(f"batch {batch_id} is journaled but the lake failed while it was put in place "
                             f"({type(e).__name__}: {first_line(e)}); the next command that writes finishes it") from e
