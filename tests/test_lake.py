@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -149,18 +152,20 @@ def test_the_samples_ingested_into_a_bucket_equal_a_local_run_and_sql_reads_them
     assert capsys.readouterr().out.splitlines() == ["n", str(summary.counts["articles"] + summary.counts["duplicates"])]
 
 
-def test_sql_during_a_commit_to_a_bucket_counts_the_lake_before_or_after_it(s3, tmp_path, monkeypatch, capsys):
-    data = on_s3(tmp_path, "held")
+@pytest.mark.parametrize("leased", [False, True])
+def test_sql_during_a_commit_to_a_bucket_counts_the_lake_before_or_after_it(s3, tmp_path, monkeypatch, capsys, leased):
+    data = on_s3(tmp_path, f"held-{leased}")
     day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
     publish(data, "first", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(10)]})
     args = ["sql", "SELECT count(*) AS n, count(DISTINCT article_id) AS articles FROM articles", "--format", "csv",
             "--data-dir", str(data.root)]
     moved = article(9, published=date(2026, 2, 9), run_id="r1", ingested_at=at)  # its publication date was corrected
-    with commit_held_back(data, "again", {"articles": [(moved["published_at"], moved)]}, {moved["article_id"]: "year=2026/month=01"},
-                          monkeypatch, seconds=3):  # longer than `sql` takes on moto
+    with (exclusive(data) if leased else contextlib.nullcontext(),  # the count then names the writer's lease, alive
+          commit_held_back(data, "again", {"articles": [(moved["published_at"], moved)]}, {moved["article_id"]: "year=2026/month=01"},
+                           monkeypatch, seconds=3)):  # longer than `sql` takes on moto
         assert main(args) == 0
     assert capsys.readouterr().out.splitlines() == ["n,articles", "10,10"]
-    assert data.lake.commits() == 4 and s3.cat_file(f"news/held/{COMMITS}") == b"%020d" % 4, "two commits, each begun and ended"
+    assert data.lake.commits() == 4 and s3.cat_file(f"news/held-{leased}/{COMMITS}").startswith(b"%020d" % 4), "two commits, each begun and ended"
 
 
 def test_sql_that_reads_a_file_a_commit_rewrites_meanwhile_is_run_again(s3, tmp_path, monkeypatch, capsys):
@@ -371,3 +376,28 @@ def test_a_writer_whose_lease_was_taken_over_publishes_nothing_and_keeps_its_bat
     assert "\n" not in str(lost.value)
     assert keys(s3, "stalled") == before and not any(k.startswith("articles/") for k in before), "nothing partial in the bucket"
     assert [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and list(data.staging.glob("b1/articles/*/*/*.parquet"))
+
+
+def test_a_query_after_a_writer_died_mid_commit_answers_without_waiting_and_says_why(s3, tmp_path, capsys):
+    data = on_s3(tmp_path, "died")
+    day, at = date(2026, 1, 9), datetime(2026, 1, 10, tzinfo=UTC)
+    publish(data, "first", {"articles": [(day, article(n, published=day, run_id="r0", ingested_at=at)) for n in range(3)]})
+    killed = subprocess.run([sys.executable, "-c", "import os, sys\nfrom pathlib import Path\nfrom transforms import lease\n"
+                             "from transforms.load import DataDir, exclusive\nlease.LEASE_SECONDS = 1\n"
+                             "data = DataDir(Path(sys.argv[1]))\nwith exclusive(data):\n"
+                             "    data.lake.count_commits(data.lake.commits() + 1)\n    os._exit(9)  # killed as its commit began",
+                             str(data.root)], timeout=60)
+    assert killed.returncode == 9 and data.lake.commits() % 2 == 1
+    args = ["sql", "SELECT count(*) AS n FROM articles", "--format", "csv", "--data-dir", str(tmp_path / "reader"), "--lake", "s3://news/died"]
+    notes = []
+    for _ in range(2):
+        began = time.monotonic()
+        assert main(args) == 0
+        assert time.monotonic() - began < 5, "no wait for a commit that no one is at work on (30 s before)"
+        out, err = capsys.readouterr()
+        assert out.splitlines() == ["n", "3"]
+        notes.append(err)
+    assert notes == ["newsevents: note: the last commit to s3://news/died was cut (its writer stopped); answering from the lake "
+                     "as it was left, which the next command that writes there finishes\n", ""], "said once"
+    assert main(["compact", "--data-dir", str(data.root)]) == 0
+    assert data.lake.commits() % 2 == 0, "the next command that writes finished the cut commit"

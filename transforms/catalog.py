@@ -11,6 +11,7 @@ held the other way reads through views of its own, and a run that cannot refresh
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,6 +29,7 @@ QUERY_ATTEMPTS = 5  # a query that lists files a writer then removes is rarely u
 COMMIT_WAIT_SECONDS, COMMIT_POLL_SECONDS = 1.0, 0.01  # a local commit takes milliseconds
 # a commit to object storage takes a request per file it uploads or removes (seconds for a compaction of many months)
 REMOTE_COMMIT_WAIT_SECONDS, REMOTE_COMMIT_POLL_SECONDS = 30.0, 0.1
+CUT_NOTED: set[tuple[str, int]] = set()  # (lake, count) of the cut commits this process has told of
 T = TypeVar("T")
 
 
@@ -160,12 +162,24 @@ def consistent(data: DataDir, ask: Callable[[], T]) -> T:
 
 def settled(lake: Lake) -> int:
     """The lake's commit count once no commit is at work, waiting up to COMMIT_WAIT_SECONDS (REMOTE_COMMIT_WAIT_SECONDS on
-    object storage) for one to end (a commit cut by a crash stays at work until the next command that writes finishes it)."""
+    object storage) for one to end; at once, with a note, when the writer's lease that the count names is gone (a commit
+    cut by a crash stays as it is until the next command that writes finishes it)."""
     wait, poll = (COMMIT_WAIT_SECONDS, COMMIT_POLL_SECONDS) if lake.local else (REMOTE_COMMIT_WAIT_SECONDS, REMOTE_COMMIT_POLL_SECONDS)
     deadline = time.monotonic() + wait
-    while (count := lake.commits()) % 2 and time.monotonic() < deadline:
+    while (state := lake.commit_state())[0] % 2 and time.monotonic() < deadline:
+        if lake.writer_gone(state[1]):
+            note_cut(lake, state[0])
+            break
         time.sleep(poll)
-    return count
+    return state[0]
+
+
+def note_cut(lake: Lake, count: int) -> None:
+    """Say once per process that a lake's last commit was cut, and that the answers come from the lake as it left it."""
+    if (lake.url(), count) not in CUT_NOTED:
+        CUT_NOTED.add((lake.url(), count))
+        print(f"newsevents: note: the last commit to {lake.url()} was cut (its writer stopped); answering from the lake as "
+              "it was left, which the next command that writes there finishes", file=sys.stderr)
 
 
 def file_gone(error: duckdb.Error) -> bool:

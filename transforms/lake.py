@@ -109,10 +109,20 @@ class Lake:
 
     def commits(self) -> int:
         """How often commits began or ended on this lake (odd while one is at work, or was cut by a crash)."""
+        return self.commit_state()[0]
+
+    def commit_state(self) -> tuple[int, str]:
+        """The commit count, and the token of the writer's lease that wrote it ("" when none: a local lake)."""
         try:
-            return int(self.fs.cat_file(f"{self.root}/{COMMITS}", start=0) or 0)  # ranged: s3fs asks a whole file's size first
+            count, _, token = (self.fs.cat_file(f"{self.root}/{COMMITS}", start=0) or b"0").decode().partition(" ")  # ranged: s3fs asks a whole file's size first
+            return int(count), token
         except (FileNotFoundError, ValueError):
-            return 0
+            return 0, ""
+
+    def writer_gone(self, token: str) -> bool:
+        """True when the lease that wrote an odd count is released, expired or taken over: its commit was cut, and no one
+        is at work on it until the next command that writes."""
+        return bool(token) and not lease.alive(self.fs, self.root, token)
 
     @contextlib.contextmanager
     def committing(self) -> Iterator[None]:
@@ -129,9 +139,11 @@ class Lake:
     def count_commits(self, count: int) -> None:
         """Write the commit count over the old one: on a local lake in place, in one write of a fixed width (no temporary
         file to leave behind, and a reader that catches the write half done reads another number, so runs its query
-        again); on object storage in one PUT, which a reader sees whole, the old count or the new one."""
+        again); on object storage in one PUT, which a reader sees whole, the old count or the new one, followed by the token
+        of the writer's lease (a reader tells by it whether the writer of an odd count is still at work)."""
         if not self.local:
-            self.fs.pipe_file(f"{self.root}/{COMMITS}", b"%020d" % count)
+            held = lease.HELD.get(self.url())
+            self.fs.pipe_file(f"{self.root}/{COMMITS}", b"%020d" % count + (f" {held.token}".encode() if held else b""))
             return
         self.path.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path / COMMITS, os.O_WRONLY | os.O_CREAT, 0o644)

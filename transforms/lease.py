@@ -142,6 +142,15 @@ def read(fs: fsspec.AbstractFileSystem, path: str) -> tuple[dict | None, str]:
         return None, ""
 
 
+def alive(fs: fsspec.AbstractFileSystem, root: str, token: str) -> bool:
+    """True when the lease with this token is still held and not expired: its holder may still be at work."""
+    try:
+        lease = json.loads(fs.cat_file(f"{root}/{LEASE}"))
+    except FileNotFoundError:
+        return False
+    return lease.get("token") == token and not expired(lease)
+
+
 def expired(lease: dict) -> bool:
     return lease["expires_at"] <= time.time()
 
