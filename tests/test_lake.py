@@ -401,3 +401,17 @@ def test_a_query_after_a_writer_died_mid_commit_answers_without_waiting_and_says
                      "as it was left, which the next command that writes there finishes\n", ""], "said once"
     assert main(["compact", "--data-dir", str(data.root)]) == 0
     assert data.lake.commits() % 2 == 0, "the next command that writes finished the cut commit"
+
+
+def test_a_data_directory_whose_run_was_killed_writes_again_at_once_and_finishes_the_cut_commit(s3, tmp_path):
+    data = on_s3(tmp_path, "restarted")
+    killed = subprocess.run([sys.executable, "-c", "import os, sys\nfrom pathlib import Path\n"
+                             "from transforms.load import DataDir, exclusive\ndata = DataDir(Path(sys.argv[1]))\n"
+                             "with exclusive(data):\n    data.lake.count_commits(data.lake.commits() + 1)\n    os._exit(9)",
+                             str(data.root)], timeout=60)
+    assert killed.returncode == 9 and lease.LEASE in keys(s3, "restarted"), "a killed run leaves its lease to expire"
+    began = time.monotonic()
+    assert main(["compact", "--data-dir", str(data.root)]) == 0, "its own lock says the lease's holder is gone"
+    assert time.monotonic() - began < 10 and data.lake.commits() % 2 == 0
+    other = newsevents_elsewhere("compact", "--data-dir", str(tmp_path / "other"), "--lake", "s3://news/restarted")
+    assert other.returncode == 0, "the lease was released at the end"

@@ -55,7 +55,9 @@ class Lease:
         return self.holder["token"]
 
     def take(self) -> None:
-        """Create the lease, or replace one that expired; LeaseHeld names a live holder."""
+        """Create the lease, or replace one that expired or that a dead process of the same data directory left (the
+        data directory's lock, which the taker holds, says that no other process of it is at work); LeaseHeld names a
+        live holder."""
         try:
             self.etag = self.write(IfNoneMatch="*")
             return
@@ -63,7 +65,7 @@ class Lease:
             if not condition_failed(e):
                 raise
         other, etag = read(self.fs, self.path)
-        if other is not None and not expired(other):
+        if other is not None and not expired(other) and not self.succeeds(other):
             raise LeaseHeld(f"lake {self.lake} is being written by {holder_named(other)} until {until(other)}; a lake has one "
                             f"writer: try again when it ends, or once its lease expires (docs/operations.md#object-storage)")
         try:
@@ -72,6 +74,10 @@ class Lease:
             if condition_failed(e):
                 raise LeaseHeld(f"lake {self.lake} was claimed by another process at the same moment; try again") from e
             raise
+
+    def succeeds(self, other: dict) -> bool:
+        """True when another lease was taken for the same data directory on the same host."""
+        return (other.get("host"), other.get("data_dir")) == (self.holder["host"], self.holder["data_dir"])
 
     def renew(self) -> None:
         """Extend the lease, on condition that it is still the one this process wrote; LeaseLost when it is not."""
