@@ -415,3 +415,11 @@ def test_a_data_directory_whose_run_was_killed_writes_again_at_once_and_finishes
     assert time.monotonic() - began < 10 and data.lake.commits() % 2 == 0
     other = newsevents_elsewhere("compact", "--data-dir", str(tmp_path / "other"), "--lake", "s3://news/restarted")
     assert other.returncode == 0, "the lease was released at the end"
+
+
+@pytest.mark.parametrize("junk", [b"", b"{not json", b'{"expires_at": "tomorrow"}', b"[1]"])
+def test_a_lease_object_that_is_no_lease_is_taken_over(s3, tmp_path, capsys, junk):
+    data = on_s3(tmp_path, "junk")
+    s3.pipe_file(f"news/junk/{lease.LEASE}", junk)
+    assert main(["compact", "--data-dir", str(data.root)]) == 0, capsys.readouterr().err
+    assert lease.LEASE not in keys(s3, "junk"), "taken over, then released"

@@ -143,7 +143,7 @@ def read(fs: fsspec.AbstractFileSystem, path: str) -> tuple[dict | None, str]:
     fs.invalidate_cache(path)
     try:
         with fs.open(path, "rb") as f:
-            return json.loads(f.read()), f.details["ETag"]
+            return parsed(f.read()), f.details["ETag"]
     except FileNotFoundError:
         return None, ""
 
@@ -151,14 +151,23 @@ def read(fs: fsspec.AbstractFileSystem, path: str) -> tuple[dict | None, str]:
 def alive(fs: fsspec.AbstractFileSystem, root: str, token: str) -> bool:
     """True when the lease with this token is still held and not expired: its holder may still be at work."""
     try:
-        lease = json.loads(fs.cat_file(f"{root}/{LEASE}"))
+        lease = parsed(fs.cat_file(f"{root}/{LEASE}"))
     except FileNotFoundError:
         return False
     return lease.get("token") == token and not expired(lease)
 
 
+def parsed(raw: bytes) -> dict:
+    """A lease object's fields; none ({}, an expired lease) for one that is not a lease (truncated, written by hand)."""
+    try:
+        lease = json.loads(raw)
+    except ValueError:
+        return {}
+    return lease if isinstance(lease, dict) and isinstance(lease.get("expires_at"), int | float) else {}
+
+
 def expired(lease: dict) -> bool:
-    return lease["expires_at"] <= time.time()
+    return lease.get("expires_at", 0) <= time.time()
 
 
 def until(lease: dict) -> str:
