@@ -423,3 +423,16 @@ def test_a_lease_object_that_is_no_lease_is_taken_over(s3, tmp_path, capsys, jun
     s3.pipe_file(f"news/junk/{lease.LEASE}", junk)
     assert main(["compact", "--data-dir", str(data.root)]) == 0, capsys.readouterr().err
     assert lease.LEASE not in keys(s3, "junk"), "taken over, then released"
+
+
+def test_a_store_that_ignores_conditional_writes_is_refused_in_one_line(s3, tmp_path, capsys, monkeypatch):
+    def unconditional(request, **_):  # a store (or a proxy before it) that drops the condition
+        request.headers.pop("Expect", None)
+        request.headers.pop("If-None-Match", None)
+
+    monkeypatch.setattr(lake_module, "without_expect_header", unconditional)
+    assert main(["compact", "--data-dir", str(tmp_path / "data"), "--lake", "s3://news/unconditional"]) == 2
+    assert capsys.readouterr().err == ("newsevents: lake s3://news/unconditional: the object store ignores conditional writes "
+                                       "(If-None-Match), so it cannot keep the lake to one writer; use one that honours them, "
+                                       "as AWS S3 does\n")
+    assert keys(s3, "unconditional") == [], "no lease, no marker left behind"

@@ -75,6 +75,18 @@ class Lease:
                 raise LeaseHeld(f"lake {self.lake} was claimed by another process at the same moment; try again") from e
             raise
 
+    def check_conditions(self) -> None:
+        """Refuse a store that ignores If-None-Match (a second creation of the lease succeeds): it cannot keep one writer."""
+        try:
+            self.etag = self.write(IfNoneMatch="*")
+        except OSError as e:
+            if condition_failed(e):
+                return
+            raise
+        self.release()
+        raise NewseventsError(f"lake {self.lake}: the object store ignores conditional writes (If-None-Match), so it cannot "
+                              "keep the lake to one writer; use one that honours them, as AWS S3 does")
+
     def succeeds(self, other: dict) -> bool:
         """True when another lease was taken for the same data directory on the same host."""
         return (other.get("host"), other.get("data_dir")) == (self.holder["host"], self.holder["data_dir"])
@@ -127,6 +139,7 @@ def hold(fs: fsspec.AbstractFileSystem, lake: str, root: str, holder: dict) -> L
     """Take a lake's lease for this process and keep it renewed until `let_go`."""
     lease = Lease(fs, lake, f"{root}/{LEASE}", holder)
     lease.take()
+    lease.check_conditions()
     HELD[lake] = lease
     threading.Thread(target=lease.keep, daemon=True, name=f"lease {lake}").start()
     return lease
