@@ -353,7 +353,7 @@ def test_a_run_holds_the_lakes_lease_so_another_data_directory_cannot_claim_the_
         refused = newsevents_elsewhere("compact", "--data-dir", str(second), "--lake", lake)
         publish(data, "b1", {"articles": [(day, article(1, published=day, run_id="r1", ingested_at=at))]})
     assert refused.returncode == 2 and refused.stderr.startswith(
-        f"newsevents: lake {lake} is being written by data directory {data.root} on {socket.gethostname()} (pid {os.getpid()}) until ")
+        f"newsevents: lake {lake} is being written by data directory {data.root} on {socket.gethostname()} (pid {os.getpid()}), whose lease, renewed while it works, expires at ")
     assert refused.stderr.count("\n") == 1, refused.stderr
     assert json.loads(s3.cat_file(f"news/leased/{MARKER}"))["data_dir"] == str(data.root), "the refused claim moved nothing"
     assert "articles/year=2026/month=01/part-b1.parquet" in keys(s3, "leased") and lease.LEASE not in keys(s3, "leased")

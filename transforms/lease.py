@@ -66,8 +66,9 @@ class Lease:
                 raise
         other, etag = read(self.fs, self.path)
         if other is not None and not expired(other) and not self.succeeds(other):
-            raise LeaseHeld(f"lake {self.lake} is being written by {holder_named(other)} until {until(other)}; a lake has one "
-                            f"writer: try again when it ends, or once its lease expires (docs/operations.md#object-storage)")
+            raise LeaseHeld(f"lake {self.lake} is being written by {holder_named(other)}, whose lease, renewed while it works, "
+                            f"expires at {expiry(other)}; a lake has one writer: try again when it ends "
+                            "(docs/operations.md#object-storage)")
         try:
             self.etag = self.write(IfMatch=etag)
         except OSError as e:
@@ -183,7 +184,7 @@ def expired(lease: dict) -> bool:
     return lease.get("expires_at", 0) <= time.time()
 
 
-def until(lease: dict) -> str:
+def expiry(lease: dict) -> str:
     return datetime.fromtimestamp(lease["expires_at"], UTC).strftime("%H:%M:%S UTC")
 
 
