@@ -436,3 +436,15 @@ def test_a_store_that_ignores_conditional_writes_is_refused_in_one_line(s3, tmp_
                                        "(If-None-Match), so it cannot keep the lake to one writer; use one that honours them, "
                                        "as AWS S3 does\n")
     assert keys(s3, "unconditional") == [], "no lease, no marker left behind"
+
+
+def test_a_data_directory_that_lost_the_lake_does_not_roll_its_journal_into_it_when_pointed_elsewhere(s3, tmp_path, capsys):
+    data = on_s3(tmp_path, "moved")
+    staged = data.staging / "b1" / "runs" / "year=2026" / "month=03" / "part-b1.parquet"
+    staged.parent.mkdir(parents=True)
+    staged.write_bytes(b"PAR1")
+    write_journal(data, "b1", [(str(staged), data.lake.url("runs", "year=2026/month=03", staged.name))])  # left by a lost lease
+    assert main(["compact", "--data-dir", str(tmp_path / "new"), "--lake", "s3://news/moved"]) == 0, "the role moves"
+    assert main(["sql", "SELECT 1", "--data-dir", str(data.root), "--lake", str(tmp_path / "elsewhere")]) == 0
+    assert keys(s3, "moved") == [MARKER], "nothing of the old writer's journal in the new writer's lake"
+    assert [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and staged.exists()

@@ -134,10 +134,12 @@ def exclusive(data: DataDir, *, claiming: bool = False, wait: float = 0) -> Iter
         handle.flush()
         HELD[key] = 1
         try:
-            with contextlib.nullcontext() if claiming else data.lake.written_by(data.root):
-                data.lake.cache_listings(True)
+            with contextlib.ExitStack() as role:
+                writer = took_role(data, role, claiming=claiming)
+                data.lake.cache_listings(writer)
                 try:
-                    recover(data)
+                    if writer:
+                        recover(data)
                     yield
                 finally:
                     data.lake.cache_listings(False)
@@ -145,6 +147,19 @@ def exclusive(data: DataDir, *, claiming: bool = False, wait: float = 0) -> Iter
             del HELD[key]
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def took_role(data: DataDir, role: contextlib.ExitStack, *, claiming: bool) -> bool:
+    """Take the lake's writer's role (the marker checked, the lease held on S3) for the rest of `role`; a data directory
+    `claiming` another lake goes on without it when it is not its current lake's writer (False), so that its journal
+    waits for its next run as a writer instead of being rolled into a lake that another data directory writes."""
+    try:
+        role.enter_context(data.lake.written_by(data.root))
+    except NewseventsError:
+        if not claiming:
+            raise
+        return False
+    return True
 
 
 def lock_within(handle: IO[str], wait: float, root: Path) -> None:
