@@ -372,7 +372,7 @@ def test_a_writer_whose_lease_was_taken_over_publishes_nothing_and_keeps_its_bat
         with pytest.raises(lease.LeaseLost) as lost:
             publish(data, "b1", {"articles": [(day, article(1, published=day, run_id="r1", ingested_at=at))]})
     assert taken.returncode == 0, taken.stderr
-    assert str(lost.value).startswith("lake s3://news/stalled: this process lost its writer's lease")
+    assert str(lost.value).startswith("lake s3://news/stalled: this process lost its writer's lease (deleted) and stopped writing")
     assert "\n" not in str(lost.value)
     assert keys(s3, "stalled") == before and not any(k.startswith("articles/") for k in before), "nothing partial in the bucket"
     assert [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and list(data.staging.glob("b1/articles/*/*/*.parquet"))

@@ -8,6 +8,7 @@ only once expired (`If-Match` on the ETag read); deleted at the end. A local lak
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -70,7 +71,7 @@ class Lease:
                             f"expires at {expiry(other)}; a lake has one writer: try again when it ends "
                             "(docs/operations.md#object-storage)")
         try:
-            self.etag = self.write(IfMatch=etag)
+            self.etag = self.write(**{"IfMatch": etag} if other is not None else {"IfNoneMatch": "*"})  # None: released meanwhile
         except OSError as e:
             if condition_failed(e):
                 raise LeaseHeld(f"lake {self.lake} was claimed by another process at the same moment; try again") from e
@@ -103,8 +104,9 @@ class Lease:
                 if not condition_failed(e):
                     raise
                 other = read(self.fs, self.path)[0]
-                self.lost = (f"lake {self.lake}: this process lost its writer's lease (to {holder_named(other) if other else 'no one'}) "
-                             "and stopped writing; what it had not published stays in its journal for its next run")
+                taker = f"taken over by {holder_named(other)}" if other else "deleted"
+                self.lost = (f"lake {self.lake}: this process lost its writer's lease ({taker}) and stopped writing; what it "
+                             "had not published stays in its journal for its next run")
                 raise LeaseLost(self.lost) from e
 
     def write(self, **condition: str) -> str:
@@ -129,11 +131,8 @@ class Lease:
             if self.lost:
                 return
             bucket, key, _ = self.fs.split_path(self.path)
-            try:
+            with contextlib.suppress(OSError):  # taken over meanwhile, or an endpoint that fails: it expires by itself
                 self.fs.call_s3("delete_object", Bucket=bucket, Key=key, IfMatch=self.etag)
-            except OSError as e:
-                if not condition_failed(e):
-                    raise
 
 
 def hold(fs: fsspec.AbstractFileSystem, lake: str, root: str, holder: dict) -> Lease:
