@@ -448,3 +448,11 @@ def test_a_data_directory_that_lost_the_lake_does_not_roll_its_journal_into_it_w
     assert main(["sql", "SELECT 1", "--data-dir", str(data.root), "--lake", str(tmp_path / "elsewhere")]) == 0
     assert keys(s3, "moved") == [MARKER], "nothing of the old writer's journal in the new writer's lake"
     assert [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and staged.exists()
+
+
+def test_a_data_directory_moves_away_from_a_lake_whose_endpoint_is_gone(s3, tmp_path, capsys, monkeypatch):
+    data = on_s3(tmp_path, "abandoned")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["compact", "--data-dir", str(data.root), "--lake", str(tmp_path / "local")]) == 0, capsys.readouterr().err
+    assert DataDir(data.root).lake.path == tmp_path / "local"

@@ -152,10 +152,11 @@ def exclusive(data: DataDir, *, claiming: bool = False, wait: float = 0) -> Iter
 def took_role(data: DataDir, role: contextlib.ExitStack, *, claiming: bool) -> bool:
     """Take the lake's writer's role (the marker checked, the lease held on S3) for the rest of `role`; a data directory
     `claiming` another lake goes on without it when it is not its current lake's writer (False), so that its journal
-    waits for its next run as a writer instead of being rolled into a lake that another data directory writes."""
+    waits for its next run as a writer instead of being rolled into a lake that another data directory writes (or one
+    that cannot be reached any more)."""
     try:
         role.enter_context(data.lake.written_by(data.root))
-    except NewseventsError:
+    except Exception:  # every backend raises its own errors
         if not claiming:
             raise
         return False
