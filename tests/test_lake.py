@@ -445,9 +445,13 @@ def test_a_data_directory_that_lost_the_lake_does_not_roll_its_journal_into_it_w
     staged.write_bytes(b"PAR1")
     write_journal(data, "b1", [(str(staged), data.lake.url("runs", "year=2026/month=03", staged.name))])  # left by a lost lease
     assert main(["compact", "--data-dir", str(tmp_path / "new"), "--lake", "s3://news/moved"]) == 0, "the role moves"
-    assert main(["sql", "SELECT 1", "--data-dir", str(data.root), "--lake", str(tmp_path / "elsewhere")]) == 0
+    assert main(["compact", "--data-dir", str(data.root), "--lake", str(tmp_path / "elsewhere")]) == 0
     assert keys(s3, "moved") == [MARKER], "nothing of the old writer's journal in the new writer's lake"
     assert [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and staged.exists()
+    capsys.readouterr()
+    assert main(["compact", "--data-dir", str(data.root)]) == 0, "a run on its new lake leaves the old lake's journal be"
+    assert keys(s3, "moved") == [MARKER] and [p.name for p in data.journal.glob("*.json")] == ["b1.json"] and staged.exists()
+    assert f"newsevents: note: batch b1 in {data.journal / 'b1.json'} is for another lake than {tmp_path / 'elsewhere'}; " in capsys.readouterr().err
 
 
 def test_a_data_directory_moves_away_from_a_lake_whose_endpoint_is_gone(s3, tmp_path, capsys, monkeypatch):

@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
@@ -341,8 +342,7 @@ def write_journal(data: DataDir, batch_id: str, moves: list[tuple[str, str]], re
 
 def roll_forward(lake: Lake, journal: Path) -> None:
     """Move every staged file of a journal still in staging into the lake, remove the files it retires, then drop it."""
-    entry = json.loads(journal.read_text())
-    moves, removes = (entry, []) if isinstance(entry, list) else (entry["moves"], entry["removes"])
+    moves, removes = read_journal(journal)
     for staged, final in moves:
         if os.path.exists(staged):
             lake.put(staged, final)
@@ -351,19 +351,39 @@ def roll_forward(lake: Lake, journal: Path) -> None:
     journal.unlink()
 
 
+def read_journal(journal: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """A journal's (staged, final) moves and the lake files it removes."""
+    entry = json.loads(journal.read_text())
+    return (entry, []) if isinstance(entry, list) else (entry["moves"], entry["removes"])
+
+
+def for_lake(lake: Lake, journal: Path) -> bool:
+    """True when every file a journal moves or removes is in this lake (a data directory pointed elsewhere since keeps
+    the journals of its former lake, which only that lake's writer may finish)."""
+    moves, removes = read_journal(journal)
+    return all(name.startswith(lake.url() + "/") for name in [final for _, final in moves] + removes)
+
+
 def recover(data: DataDir) -> None:
     """Finish the publishes a crash interrupted (and the commit count it left odd) and clear staging left by unfinished
     batches."""
     for leftover in data.journal.glob("*.tmp"):
         leftover.unlink()
-    journals = sorted(data.journal.glob("*.json"))
+    journals, kept = [], set()
+    for journal in sorted(data.journal.glob("*.json")):
+        if for_lake(data.lake, journal):
+            journals.append(journal)
+        else:
+            kept.add(journal.stem)
+            print(f"newsevents: note: batch {journal.stem} in {journal} is for another lake than {data.lake.url()}; kept "
+                  "until this data directory writes that lake again", file=sys.stderr)
     if journals or data.lake.commits() % 2:
         with data.lake.committing():
             for journal in journals:
                 roll_forward(data.lake, journal)
     if data.staging.exists():
         for entry in data.staging.iterdir():
-            if entry != data.journal:
+            if entry != data.journal and entry.name not in kept:
                 shutil.rmtree(entry, ignore_errors=True)
     if backlog := rollup_backlog(data):
         from transforms.rollup import rollup  # the rollup writes through this module
