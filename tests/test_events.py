@@ -74,6 +74,14 @@ def test_threat_codes_the_threatened_action(nlp):
 
 
 @pytest.mark.model
+def test_an_imposed_blockade_is_coercion_and_an_announced_one_a_threat(nlp):
+    done = only(nlp, "Egypt imposed a blockade on the Gaza Strip.")
+    announced = only(nlp, "Egypt will impose a blockade on Libya.")
+    assert (done["cameo_code"], done["modality"]) == ("191", "asserted")
+    assert (announced["cameo_code"], announced["modality"]) == ("1381", "threatened")
+
+
+@pytest.mark.model
 def test_future_meeting_is_an_intent_to_meet(nlp):
     row = only(nlp, "The Philippines agreed to hold talks with China.")
     assert (row["cameo_code"], row["plover_type"], row["modality"]) == ("036", "AGREE", "intended")
