@@ -419,10 +419,14 @@ def test_a_role_is_placed_where_the_event_is_even_when_the_other_side_is_there(n
         ("A Nigerian army spokesman accused Cameroon of supporting rebels.", "NGAMIL"),
         ("Turkish police officials arrested protesters.", "TURCOP"),
         ("Kenyan government officials met Ugandan diplomats.", "KENGOV"),
+        ("Opposition groups in Ghana are demanding that the cabinet resign.", "GHAOPP"),
+        ("Two opposition parties in Zambia have organized a general strike.", "ZMBOPP"),
+        ("A Malian rebel faction attacked an army post.", "MLIREB"),
     ],
 )
 def test_a_position_takes_the_sector_of_the_role_before_it(nlp, text, source):
-    """'opposition leader' is OPP and 'army spokesman' MIL, as the entity stage codes titles; not GOV."""
+    """'opposition leader' is OPP and 'army spokesman' MIL, as the entity stage codes titles; not GOV; so is a body
+    ('opposition groups', 'rebel faction'), which is no role of its own."""
     assert only(nlp, text)["actor1_code"] == source
 
 

@@ -27,6 +27,8 @@ SIDE_PARTICIPLES = frozenset(
 )
 # Positions any sector has: they take the sector of the role word before them ("rebel leader" REB, "army spokesman" MIL).
 POSITIONS = frozenset({"leader", "official", "spokesman", "spokeswoman", "spokesperson", "chief", "head", "representative"})
+# Bodies that are no role of their own: they are what the role word before them says ("opposition groups" OPP, "rebel wing" REB).
+COLLECTIVES = frozenset({"group", "party", "wing", "faction", "movement", "coalition", "alliance", "bloc", "camp", "organization", "organisation"})
 DASHES = frozenset({"-", "--", "–", "—"})
 DATELINE_TOKENS = 12  # "NAIROBI, Kenya, May 3 (Reuters) -" and shorter
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "gen", "gen.", "col", "col."})
@@ -190,9 +192,10 @@ class Actors:
         return named.actor is None or any(c.dep_ == "amod" and c.lower_ == "ethnic" for c in head.children)
 
     def sector(self, head: Token) -> str | None:
-        """The sector of a role noun; a position takes that of a role word before it ("opposition leaders" OPP)."""
-        sector = word_sector(head)
-        if sector is None or head.lemma_.lower() not in POSITIONS:
+        """The sector of a role noun; a position or a body takes that of a role word before it ("opposition leaders",
+        "opposition groups" OPP)."""
+        sector, lemma = word_sector(head), head.lemma_.lower()
+        if lemma not in POSITIONS and (sector is not None or lemma not in COLLECTIVES):
             return sector
         return next((s for t in self._modifiers(head) if t.i < head.i and (s := word_sector(t))), sector)
 
