@@ -68,6 +68,21 @@ def test_passive_voice_takes_the_agent_as_source(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "plover", "source", "target"),
+    [
+        ("Ghana is opposed to British mediation in the dispute.", "REJECT", "GHA", "GBR"),
+        ("Peru is committed to the trade pact with Chile.", "AGREE", "PER", "CHL"),
+        ("The treaty was opposed by Bolivia.", "REJECT", "BOL", None),
+    ],
+)
+def test_a_participle_naming_a_state_takes_its_subject_as_source(nlp, text, plover, source, target):
+    """'X is opposed to Y' is X's rejection of Y, not something done to X; with an agent it is a passive again."""
+    row = only(nlp, text)
+    assert (row["plover_type"], row["actor1_code"], row["actor2_code"]) == (plover, source, target)
+
+
+@pytest.mark.model
 def test_threat_codes_the_threatened_action(nlp):
     row = only(nlp, "Iran threatened to attack Israel.")
     assert (row["cameo_code"], row["modality"], row["actor2_code"]) == ("138", "threatened", "ISR")

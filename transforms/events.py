@@ -38,6 +38,8 @@ MAX_TRIGGER_CHARS = 60
 LIGHT_VERBS = frozenset(
     ["hold", "stage", "launch", "carry", "conduct", "make", "mount", "begin", "start", "resume", "organize", "organise", "go", "have", "pay", "open", "call", "continue", "wage", "take", "join", "lead", "intensify", "escalate", "announce", "order", "step", "complete", "speed", "accelerate", "finish", "undertake", "renew", "reiterate", "repeat", "issue"]
 )
+# Participles that name the subject's state, not what was done to it ("is committed to", "are opposed to").
+STATIVE_PARTICIPLES = frozenset({"commit", "oppose", "dedicate", "devote", "resolve", "determine"})
 PERSONAL_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
 CLIMB_DEPS = frozenset({"xcomp", "conj", "advcl", "pcomp", "prep", "dobj", "acomp", "pobj"})
 ABSORBING_DEPS = frozenset({"xcomp", "ccomp", "pcomp", "prep", "dobj", "acomp", "advcl"})
@@ -142,12 +144,13 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
     """The subject (or passive agent) of a verb, climbing through control and coordination; and whether it is the agent."""
     t = token
     for _ in range(6):
-        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in t.children)
+        passive = _is_passive(t)
+        subjects = ("nsubj", "csubj") if passive or not _stative(t) else ("nsubj", "csubj", "nsubjpass")
         for child in t.children:
             if passive and child.dep_ == "agent":
                 pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
                 return pobj, True
-            if child.dep_ in ("nsubj", "csubj") and child.i >= dateline_end(child.sent):
+            if child.dep_ in subjects and child.i >= dateline_end(child.sent):
                 if t.dep_ == "relcl" and child.lower_ in ("who", "which", "that"):
                     return t.head, False
                 return child, False
@@ -165,8 +168,14 @@ def _speaker_word(ctx: Context) -> Token | None:
     return _subject(ctx.speech)[0] if ctx.speech is not None else None
 
 
+def _stative(token: Token) -> bool:
+    """A state named by a participle ("Kenya is committed to", "is opposed to"): its passive subject is who acts."""
+    return key(token) in STATIVE_PARTICIPLES and token.tag_ == "VBN" and all(c.dep_ != "agent" for c in token.children)
+
+
 def _is_passive(token: Token) -> bool:
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
+    """A passive verb, whose subject is acted upon; not a state named by a participle."""
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children) and not _stative(token)
 
 
 class SentenceCoder:
