@@ -83,6 +83,22 @@ def test_a_participle_naming_a_state_takes_its_subject_as_source(nlp, text, plov
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "trigger", "source"),
+    [
+        ("Police in Accra arrested students protesting the new fuel tax.", "protesting", "GHAEDU"),
+        ("Sudan criticised Egyptian troops attacking the border town.", "attacking", "EGYMIL"),
+        ("The Malian army issued a statement demanding that Niger close the border.", "demanding", "MLIMIL"),
+    ],
+)
+def test_a_participle_after_an_actor_is_that_actors_act(nlp, text, trigger, source):
+    """'students protesting': the students protest, not the police who arrest them; 'a statement demanding' is
+    still its issuer's demand."""
+    row = next(r for r in code(nlp, text) if r["trigger"] == trigger)
+    assert row["actor1_code"] == source
+
+
+@pytest.mark.model
 def test_threat_codes_the_threatened_action(nlp):
     row = only(nlp, "Iran threatened to attack Israel.")
     assert (row["cameo_code"], row["modality"], row["actor2_code"]) == ("138", "threatened", "ISR")

@@ -10,7 +10,7 @@ from spacy.tokens import Doc, Span, Token
 from transforms.cameo import TABLE as CAMEO_TABLE
 from transforms.cameo import cameo_info
 from transforms.dates import DAY, resolve_date
-from transforms.events_actors import TARGET_PREPS, ActorMention, Actors, dateline_end
+from transforms.events_actors import TARGET_PREPS, ActorMention, Actors, can_act, dateline_end
 from transforms.events_context import (
     ASSERTED,
     DENIED,
@@ -154,8 +154,10 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
                 if t.dep_ == "relcl" and child.lower_ in ("who", "which", "that"):
                     return t.head, False
                 return child, False
-        if t.dep_ == "acl" and t.tag_ == "VBG":  # "issued a declaration demanding ..."
-            t = t.head
+        if t.dep_ == "acl" and t.tag_ == "VBG":
+            if can_act(t.head) and t.head.dep_ not in ("nsubj", "nsubjpass"):  # "arrested students protesting ..."
+                return t.head, False
+            t = t.head  # "issued a declaration demanding ...": the declaration's issuer demands
             continue
         if passive or t.dep_ not in CLIMB_DEPS or t.head.i == t.i:
             return None, False

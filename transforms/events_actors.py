@@ -82,6 +82,11 @@ def dateline_end(sent: Span) -> int:
     return sent.start
 
 
+def can_act(noun: Token) -> bool:
+    """A noun that names who can act: a person, a group or country by name, a role or a body ("students", "rebels")."""
+    return noun.ent_type_ in ("GPE", "NORP", "ORG", "PERSON") or word_sector(noun) is not None or noun.lemma_.lower() in COLLECTIVES
+
+
 def _takes_sides(token: Token) -> bool:
     """A name marked as a side ("pro-Iranian group", "anti-American protesters", "Syrian-backed militia",
     "Israeli-occupied West Bank"): whom the phrase supports, opposes or is held by, not its owner."""
