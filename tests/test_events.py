@@ -138,6 +138,23 @@ def test_conditional_is_hypothetical(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code", "modality"),
+    [
+        ("The EU may impose sanctions on Belarus if the crackdown continues.", "1312", "threatened"),
+        ("Russia could cut gas supplies to Moldova if the debt is not paid.", "131", "threatened"),
+        ("Kenya may impose sanctions on Uganda.", "163", "hypothetical"),
+        ("Japan may send aid to Nepal if the floods worsen.", "070", "hypothetical"),
+    ],
+)
+def test_force_that_may_follow_a_condition_is_a_threat(nlp, text, code, modality):
+    """'may impose sanctions if ...' is a conditional threat, as 'will ... unless' is; a bare 'may', or help
+    offered on a condition, stays hypothetical."""
+    row = only(nlp, text)
+    assert (row["cameo_code"], row["modality"]) == (code, modality)
+
+
+@pytest.mark.model
 def test_negation_is_flagged(nlp):
     row = only(nlp, "Russia did not attack Ukraine.")
     assert row["negated"] is True and row["modality"] == "denied"

@@ -399,7 +399,7 @@ def _threat(code: str) -> str:
 
 def _shift(code: str, ctx: Context, governs: bool) -> tuple[str, str]:
     """CAMEO's reading of modality: promised cooperation is an intent (03), refused cooperation a rejection (12),
-    announced or conditional force a threat (13). Scheduled actions ("will start delivering") keep their code."""
+    announced force, or force that may follow a condition, a threat (13). Scheduled actions ("will start delivering") keep their code."""
     root, modality, quad = code[:2], ctx.modality, cameo_info(code).quad_class
     cooperative = quad <= 2 and root not in ("01", "02", "03")
     if ctx.negated:
@@ -412,8 +412,8 @@ def _shift(code: str, ctx: Context, governs: bool) -> tuple[str, str]:
         return code, INTENDED
     if modality == INTENDED and ctx.conditional and root not in ("02", "03", "10"):  # "... unless Y does Z"
         return _threat(code), THREATENED
-    if modality in (INTENDED, THREATENED) and quad == 4:
-        return _threat(code), THREATENED
+    if quad == 4 and (modality in (INTENDED, THREATENED) or (modality == HYPOTHETICAL and ctx.consequence)):
+        return _threat(code), THREATENED  # "will attack", "may impose sanctions if ..."
     if modality == INTENDED and cooperative and not ctx.scheduled:
         return REFINE["030"].get(root, "030"), INTENDED
     return code, modality

@@ -32,6 +32,7 @@ class Context:
     speech: Token | None
     refusal: bool = False  # negated future or modal ("will not accept"): a rejection
     conditional: bool = False  # governs an unless clause ("will withdraw unless ...")
+    consequence: bool = False  # governs an if clause ("may impose sanctions if ...")
     scheduled: bool = False  # an aspectual verb governs it ("will start delivering")
     obligation: bool = False  # "must"/"should" ("Sudan must return ...")
 
@@ -62,7 +63,7 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
         t = t.head
         if t.pos_ in ("VERB", "AUX", "ADJ"):
             chain.append(t)
-    negated = threatened = hypothetical = intended = modal = conditional = scheduled = obligation = False
+    negated = threatened = hypothetical = intended = modal = conditional = consequence = scheduled = obligation = False
     for i, token in enumerate(chain):
         lemma = token.lemma_.lower()
         if i and token.i not in coordinate:  # the verbs that govern the trigger ("threatened to attack", not "threatened X and called on Y")
@@ -87,9 +88,13 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
                 hypothetical = True
             elif child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in child.children):
                 conditional = True
+            elif child.dep_ == "advcl" and child not in chain and any(m.dep_ == "mark" and m.lower_ == "if" for m in child.children):
+                consequence = True  # not the if clause the trigger is in
             elif (child.dep_ == "aux" and word == "to" and (token.dep_ in ("ROOT", "acl") or any(c.dep_ == "nsubj" for c in token.children))) or (child.dep_ == "acomp" and child.lemma_.lower() in INTENT_VERBS):
                 intended = True
     if negated:
         return Context(True, DENIED, speech, refusal=modal or intended)
     modality = THREATENED if threatened else HYPOTHETICAL if hypothetical else INTENDED if intended else ASSERTED
-    return Context(False, modality, speech, conditional=conditional, scheduled=scheduled, obligation=obligation)
+    return Context(
+        False, modality, speech, conditional=conditional, consequence=consequence, scheduled=scheduled, obligation=obligation
+    )
