@@ -113,6 +113,12 @@ def test_an_imposed_blockade_is_coercion_and_an_announced_one_a_threat(nlp):
 
 
 @pytest.mark.model
+def test_halting_mediation_has_its_own_code(nlp):
+    row = only(nlp, "Norway suspended its mediation in Sri Lanka.")
+    assert (row["cameo_code"], row["plover_type"], row["actor1_code"]) == ("165", "SANCTION", "NOR")
+
+
+@pytest.mark.model
 def test_future_meeting_is_an_intent_to_meet(nlp):
     row = only(nlp, "The Philippines agreed to hold talks with China.")
     assert (row["cameo_code"], row["plover_type"], row["modality"]) == ("036", "AGREE", "intended")
