@@ -167,6 +167,21 @@ def test_negation_is_flagged(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "plover", "modality", "negated"),
+    [
+        ("Chad is unlikely to attack Sudan.", "ASSAULT", "hypothetical", False),
+        ("Chad is unable to send troops to Mali.", "MOBILIZE", "denied", True),
+        ("Chad is unwilling to accept the proposal from Sudan.", "REJECT", "asserted", False),
+    ],
+)
+def test_unlikely_unable_and_unwilling_are_not_asserted(nlp, text, plover, modality, negated):
+    """'unlikely to' is no assertion, 'unable to' did not happen, 'unwilling to' accept is a rejection."""
+    row = only(nlp, text)
+    assert (row["plover_type"], row["modality"], row["negated"]) == (plover, modality, negated)
+
+
+@pytest.mark.model
 def test_denial_resolves_the_pronoun_to_the_denier(nlp):
     row = only(nlp, "France denied that it had sent troops to Libya.")
     assert row["negated"] is True and row["actor1_code"] == "FRA"

@@ -16,7 +16,9 @@ INTENT_VERBS = frozenset(
 )
 THREAT_VERBS = frozenset({"threaten", "warn"})
 ASPECT_VERBS = frozenset({"start", "begin", "resume", "continue", "keep"})
-DENY_VERBS = frozenset({"deny", "fail", "refrain", "avoid"})
+DENY_VERBS = frozenset({"deny", "fail", "refrain", "avoid", "unable"})
+REFUSAL_WORDS = frozenset({"unwilling", "reluctant", "loath", "loth"})  # "is unwilling to send troops": a refusal
+DOUBT_WORDS = frozenset({"unlikely", "doubtful"})  # "is unlikely to attack": not said to happen
 FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
 HYPOTHETICAL_AUX = frozenset({"could", "might", "may", "should", "can", "would", "must"})
 CONDITION_MARKS = frozenset({"if", "unless", "whether"})
@@ -64,11 +66,14 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
         if t.pos_ in ("VERB", "AUX", "ADJ"):
             chain.append(t)
     negated = threatened = hypothetical = intended = modal = conditional = consequence = scheduled = obligation = False
+    refusal = False
     for i, token in enumerate(chain):
         lemma = token.lemma_.lower()
         if i and token.i not in coordinate:  # the verbs that govern the trigger ("threatened to attack", not "threatened X and called on Y")
             threatened |= lemma in THREAT_VERBS
-            negated |= lemma in DENY_VERBS
+            negated |= lemma in DENY_VERBS | REFUSAL_WORDS
+            refusal |= lemma in REFUSAL_WORDS
+            hypothetical |= lemma in DOUBT_WORDS
             intended |= lemma in INTENT_VERBS
             scheduled |= lemma in ASPECT_VERBS
         for child in token.children:
@@ -93,7 +98,7 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
             elif (child.dep_ == "aux" and word == "to" and (token.dep_ in ("ROOT", "acl") or any(c.dep_ == "nsubj" for c in token.children))) or (child.dep_ == "acomp" and child.lemma_.lower() in INTENT_VERBS):
                 intended = True
     if negated:
-        return Context(True, DENIED, speech, refusal=modal or intended)
+        return Context(True, DENIED, speech, refusal=modal or intended or refusal)
     modality = THREATENED if threatened else HYPOTHETICAL if hypothetical else INTENDED if intended else ASSERTED
     return Context(
         False, modality, speech, conditional=conditional, consequence=consequence, scheduled=scheduled, obligation=obligation
