@@ -173,10 +173,13 @@ def test_negation_is_flagged(nlp):
         ("Chad is unlikely to attack Sudan.", "ASSAULT", "hypothetical", False),
         ("Chad is unable to send troops to Mali.", "MOBILIZE", "denied", True),
         ("Chad is unwilling to accept the proposal from Sudan.", "REJECT", "asserted", False),
+        ("Chad has yet to withdraw its troops from Mali.", "RETREAT", "denied", True),
+        ("Chad is yet to sign the treaty with Niger.", "SUPPORT", "denied", True),
     ],
 )
 def test_unlikely_unable_and_unwilling_are_not_asserted(nlp, text, plover, modality, negated):
-    """'unlikely to' is no assertion, 'unable to' did not happen, 'unwilling to' accept is a rejection."""
+    """'unlikely to' is no assertion, 'unable to' and 'has yet to' did not happen, 'unwilling to' accept is a
+    rejection."""
     row = only(nlp, text)
     assert (row["plover_type"], row["modality"], row["negated"]) == (plover, modality, negated)
 

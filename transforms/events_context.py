@@ -53,6 +53,11 @@ def speech_verb(token: Token) -> Token | None:
     return None
 
 
+def _yet_to(token: Token) -> bool:
+    """'has yet to' / 'is yet to': what it governs has not happened."""
+    return token.lemma_.lower() in ("have", "be") and any(c.dep_ == "advmod" and c.lower_ == "yet" for c in token.children)
+
+
 def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
     """Negation and modality from the trigger's own auxiliaries and the verbs that govern it, up to a speech verb."""
     speech = speech_verb(trigger)
@@ -71,7 +76,7 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
         lemma = token.lemma_.lower()
         if i and token.i not in coordinate:  # the verbs that govern the trigger ("threatened to attack", not "threatened X and called on Y")
             threatened |= lemma in THREAT_VERBS
-            negated |= lemma in DENY_VERBS | REFUSAL_WORDS
+            negated |= lemma in DENY_VERBS | REFUSAL_WORDS or _yet_to(token)
             refusal |= lemma in REFUSAL_WORDS
             hypothetical |= lemma in DOUBT_WORDS
             intended |= lemma in INTENT_VERBS
