@@ -125,6 +125,21 @@ def test_future_meeting_is_an_intent_to_meet(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code", "modality"),
+    [
+        ("Peru hopes to hold talks with Chile.", "036", "intended"),
+        ("Peru hoped to hold talks with Chile.", "036", "intended"),
+        ("Chile lambasted Peru over the fishing dispute.", "111", "asserted"),
+    ],
+)
+def test_words_the_model_lemmatises_wrongly_still_count(nlp, text, code, modality):
+    """The small model's lemma of 'hopes' is 'hop' and of 'lambasted' 'lambast'."""
+    row = only(nlp, text)
+    assert (row["cameo_code"], row["modality"]) == (code, modality)
+
+
+@pytest.mark.model
 def test_scheduled_delivery_keeps_its_code_and_is_intended(nlp):
     row = only(nlp, "Moscow will start delivering missile systems to India in July.")
     assert (row["plover_type"], row["modality"], row["actor2_code"]) == ("COOPERATE", "intended", "IND")

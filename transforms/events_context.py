@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
+from transforms.events_lexicon import key
+
 ASSERTED, INTENDED, THREATENED, HYPOTHETICAL, DENIED = "asserted", "intended", "threatened", "hypothetical", "denied"
 
 SPEECH_VERBS = frozenset(
@@ -73,7 +75,7 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
     negated = threatened = hypothetical = intended = modal = conditional = consequence = scheduled = obligation = False
     refusal = False
     for i, token in enumerate(chain):
-        lemma = token.lemma_.lower()
+        lemma = key(token)
         if i and token.i not in coordinate:  # the verbs that govern the trigger ("threatened to attack", not "threatened X and called on Y")
             threatened |= lemma in THREAT_VERBS
             negated |= lemma in DENY_VERBS | REFUSAL_WORDS or _yet_to(token)

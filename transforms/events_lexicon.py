@@ -81,7 +81,8 @@ def lexicon() -> tuple[dict[str, list[Pattern]], dict[str, list[Pattern]]]:
     return verbs, nouns
 
 
-LEMMA_SLIPS = {"stag": "stage"}  # the small model lemmatises "staged" as "stag"
+# The small model lemmatises "staged" as "stag", "hopes" as "hop", "lambasted" as "lambast".
+LEMMA_SLIPS = {"stag": "stage", "hop": "hope", "lambast": "lambaste"}
 
 
 def key(token: Token) -> str:
