@@ -190,11 +190,12 @@ def test_negation_is_flagged(nlp):
         ("Chad is unwilling to accept the proposal from Sudan.", "REJECT", "asserted", False),
         ("Chad has yet to withdraw its troops from Mali.", "RETREAT", "denied", True),
         ("Chad is yet to sign the treaty with Niger.", "SUPPORT", "denied", True),
+        ("Chad said it would consider sending troops to Mali.", "MOBILIZE", "hypothetical", False),
     ],
 )
 def test_unlikely_unable_and_unwilling_are_not_asserted(nlp, text, plover, modality, negated):
-    """'unlikely to' is no assertion, 'unable to' and 'has yet to' did not happen, 'unwilling to' accept is a
-    rejection."""
+    """'unlikely to' and 'consider doing' are no assertion nor intent (nor a threat), 'unable to' and 'has yet to'
+    did not happen, 'unwilling to' accept is a rejection."""
     row = only(nlp, text)
     assert (row["plover_type"], row["modality"], row["negated"]) == (plover, modality, negated)
 

@@ -20,7 +20,8 @@ THREAT_VERBS = frozenset({"threaten", "warn"})
 ASPECT_VERBS = frozenset({"start", "begin", "resume", "continue", "keep"})
 DENY_VERBS = frozenset({"deny", "fail", "refrain", "avoid", "unable"})
 REFUSAL_WORDS = frozenset({"unwilling", "reluctant", "loath", "loth"})  # "is unwilling to send troops": a refusal
-DOUBT_WORDS = frozenset({"unlikely", "doubtful"})  # "is unlikely to attack": not said to happen
+# "is unlikely to attack", "considers sending troops": not said to happen, nor intended
+UNDECIDED_WORDS = frozenset({"unlikely", "doubtful", "consider", "contemplate", "mull", "weigh", "debate"})
 FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
 HYPOTHETICAL_AUX = frozenset({"could", "might", "may", "should", "can", "would", "must"})
 CONDITION_MARKS = frozenset({"if", "unless", "whether"})
@@ -80,7 +81,7 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
             threatened |= lemma in THREAT_VERBS
             negated |= lemma in DENY_VERBS | REFUSAL_WORDS or _yet_to(token)
             refusal |= lemma in REFUSAL_WORDS
-            hypothetical |= lemma in DOUBT_WORDS
+            hypothetical |= lemma in UNDECIDED_WORDS
             intended |= lemma in INTENT_VERBS
             scheduled |= lemma in ASPECT_VERBS
         for child in token.children:
