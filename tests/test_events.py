@@ -74,10 +74,13 @@ def test_passive_voice_takes_the_agent_as_source(nlp):
         ("Ghana is opposed to British mediation in the dispute.", "REJECT", "GHA", "GBR"),
         ("Peru is committed to the trade pact with Chile.", "AGREE", "PER", "CHL"),
         ("The treaty was opposed by Bolivia.", "REJECT", "BOL", None),
+        ("Peru is expected to sign the trade pact with Chile.", "AGREE", "PER", "CHL"),
+        ("Peru is slated to withdraw its troops from Ecuador.", "AGREE", "PER", "ECU"),
     ],
 )
 def test_a_participle_naming_a_state_takes_its_subject_as_source(nlp, text, plover, source, target):
-    """'X is opposed to Y' is X's rejection of Y, not something done to X; with an agent it is a passive again."""
+    """'X is opposed to Y' is X's rejection of Y, not something done to X, and 'X is expected to sign' X's intent to
+    sign; with an agent it is a passive again."""
     row = only(nlp, text)
     assert (row["plover_type"], row["actor1_code"], row["actor2_code"]) == (plover, source, target)
 

@@ -38,8 +38,11 @@ MAX_TRIGGER_CHARS = 60
 LIGHT_VERBS = frozenset(
     ["hold", "stage", "launch", "carry", "conduct", "make", "mount", "begin", "start", "resume", "organize", "organise", "go", "have", "pay", "open", "call", "continue", "wage", "take", "join", "lead", "intensify", "escalate", "announce", "order", "step", "complete", "speed", "accelerate", "finish", "undertake", "renew", "reiterate", "repeat", "issue"]
 )
-# Participles that name the subject's state, not what was done to it ("is committed to", "are opposed to").
-STATIVE_PARTICIPLES = frozenset({"commit", "oppose", "dedicate", "devote", "resolve", "determine"})
+# Passives whose subject is who acts: participles naming its state ("is committed to", "are opposed to") and
+# raising verbs of plans, whose subject is that of the verb they govern ("is expected to sign", "is set to").
+ACTING_SUBJECT_PARTICIPLES = frozenset(
+    ["commit", "oppose", "dedicate", "devote", "resolve", "determine", "expect", "schedule", "set", "slate", "tip"]
+)
 PERSONAL_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
 CLIMB_DEPS = frozenset({"xcomp", "conj", "advcl", "pcomp", "prep", "dobj", "acomp", "pobj"})
 ABSORBING_DEPS = frozenset({"xcomp", "ccomp", "pcomp", "prep", "dobj", "acomp", "advcl"})
@@ -145,7 +148,7 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
     t = token
     for _ in range(6):
         passive = _is_passive(t)
-        subjects = ("nsubj", "csubj") if passive or not _stative(t) else ("nsubj", "csubj", "nsubjpass")
+        subjects = ("nsubj", "csubj") if passive or not _subject_acts(t) else ("nsubj", "csubj", "nsubjpass")
         for child in t.children:
             if passive and child.dep_ == "agent":
                 pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -170,14 +173,14 @@ def _speaker_word(ctx: Context) -> Token | None:
     return _subject(ctx.speech)[0] if ctx.speech is not None else None
 
 
-def _stative(token: Token) -> bool:
-    """A state named by a participle ("Kenya is committed to", "is opposed to"): its passive subject is who acts."""
-    return key(token) in STATIVE_PARTICIPLES and token.tag_ == "VBN" and all(c.dep_ != "agent" for c in token.children)
+def _subject_acts(token: Token) -> bool:
+    """A passive whose subject acts ("Kenya is committed to", "is expected to sign"), without a 'by' agent."""
+    return key(token) in ACTING_SUBJECT_PARTICIPLES and token.tag_ == "VBN" and all(c.dep_ != "agent" for c in token.children)
 
 
 def _is_passive(token: Token) -> bool:
-    """A passive verb, whose subject is acted upon; not a state named by a participle."""
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children) and not _stative(token)
+    """A passive verb, whose subject is acted upon (not "is committed to", "is expected to sign")."""
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children) and not _subject_acts(token)
 
 
 class SentenceCoder:

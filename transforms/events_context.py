@@ -14,7 +14,7 @@ SPEECH_VERBS = frozenset(
     ["say", "tell", "announce", "report", "state", "add", "claim", "insist", "confirm", "stress", "note", "explain", "write", "declare", "assert", "reiterate", "disclose", "reveal", "quote", "indicate", "believe", "think", "told"]
 )
 INTENT_VERBS = frozenset(
-    ["plan", "intend", "aim", "seek", "want", "prepare", "expect", "hope", "mean", "prepared", "committed", "decide", "wish", "schedule", "set", "due", "go", "ready", "poised", "determined", "keen", "eager", "willing", "likely"]
+    ["plan", "intend", "aim", "seek", "want", "prepare", "expect", "hope", "mean", "prepared", "committed", "decide", "wish", "schedule", "slate", "set", "due", "go", "ready", "poised", "determined", "keen", "eager", "willing", "likely"]
 )
 THREAT_VERBS = frozenset({"threaten", "warn"})
 ASPECT_VERBS = frozenset({"start", "begin", "resume", "continue", "keep"})

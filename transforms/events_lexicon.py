@@ -81,8 +81,8 @@ def lexicon() -> tuple[dict[str, list[Pattern]], dict[str, list[Pattern]]]:
     return verbs, nouns
 
 
-# The small model lemmatises "staged" as "stag", "hopes" as "hop", "lambasted" as "lambast".
-LEMMA_SLIPS = {"stag": "stage", "hop": "hope", "lambast": "lambaste"}
+# The small model lemmatises "staged" as "stag", "hopes" as "hop", "lambasted" as "lambast", "slated" as "slat".
+LEMMA_SLIPS = {"stag": "stage", "hop": "hope", "lambast": "lambaste", "slat": "slate"}
 
 
 def key(token: Token) -> str:
