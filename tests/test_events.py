@@ -230,6 +230,15 @@ def test_he_refers_to_the_last_titled_person(nlp):
 
 
 @pytest.mark.model
+def test_they_in_what_a_group_said_is_the_group(nlp):
+    """'Rebels said they attacked ...': the rebels, placed as any role noun; not in a clause further down."""
+    row = only(nlp, "Rebels said they had attacked an army base in Chad.")
+    assert (row["actor1_code"], row["actor1_text"]) == ("TCDREB", "Rebels")
+    rows = code(nlp, "Two bombers killed five people in Kabul when they blew themselves up, police said.")
+    assert [r["actor1_text"] for r in rows if r["trigger"] == "blew"] in ([], [None])
+
+
+@pytest.mark.model
 def test_reported_obligation_is_a_demand(nlp):
     row = only(nlp, "Indonesia said Malaysia must stop the logging.")
     assert (row["actor1_code"], row["plover_type"], row["actor2_code"]) == ("IDN", "REQUEST", "MYS")

@@ -168,6 +168,12 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
     return None, False
 
 
+def _reported_subject(pronoun: Token, speech: Token) -> bool:
+    """True for the subject of the clause a speech verb reports ("rebels said they attacked ..."), not of a clause
+    further down ("bombers killed 20 when they blew themselves up, police said")."""
+    return pronoun.head.head.i == speech.i
+
+
 def _speaker_word(ctx: Context) -> Token | None:
     """The subject of the speech verb that reports the event, if any."""
     return _subject(ctx.speech)[0] if ctx.speech is not None else None
@@ -215,8 +221,8 @@ class SentenceCoder:
                 antecedent = self._antecedent(subject)
             if antecedent is None and subject.lower_ in ("he", "she"):
                 antecedent = self.actors.last_person
-            if antecedent is None and subject.lower_ in ("he", "she") and ctx.speech is not None:
-                subject = _speaker_word(ctx) or subject  # "President X said he would ...": placed as X is
+            if antecedent is None and ctx.speech is not None and (subject.lower_ in ("he", "she") or _reported_subject(subject, ctx.speech)):
+                subject = addressee or _speaker_word(ctx) or subject  # "President X said he would ...": placed as X is
             return ([antecedent] if antecedent else []), True, subject
         members = self.actors.members(subject)
         if members:
