@@ -122,6 +122,22 @@ def test_halting_mediation_has_its_own_code(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code", "target"),
+    [
+        ("Canada contributed troops to the UN mission.", "074", "IGOUNO"),
+        ("Ghana will contribute 500 troops to the peacekeeping force in Mali.", "033", "MLI"),
+        ("Germany accepted 5,000 refugees from Syria.", "075", "SYR"),
+        ("Kenya took in thousands of Somali refugees.", "075", "SOMREF"),
+        ("Uganda said it would not accept any more refugees from Sudan.", "122", "SDNREF"),
+    ],
+)
+def test_troops_contributed_and_refugees_taken_in_are_aid(nlp, text, code, target):
+    row = only(nlp, text)
+    assert (row["cameo_code"], row["actor2_code"]) == (code, target)
+
+
+@pytest.mark.model
 def test_future_meeting_is_an_intent_to_meet(nlp):
     row = only(nlp, "The Philippines agreed to hold talks with China.")
     assert (row["cameo_code"], row["plover_type"], row["modality"]) == ("036", "AGREE", "intended")
