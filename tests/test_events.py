@@ -102,6 +102,15 @@ def test_a_participle_after_an_actor_is_that_actors_act(nlp, text, trigger, sour
 
 
 @pytest.mark.model
+def test_an_active_verb_joined_to_a_passive_shares_its_subject_not_its_agent(nlp):
+    """'X was indicted by a court and will resign': X resigns, not the court; a second passive keeps the agent."""
+    rows = code(nlp, "The Ghanaian minister was indicted by the court and will resign.")
+    assert [(r["trigger"], r["actor1_code"]) for r in rows] == [("indicted", "GHAJUD"), ("resign", "GHAGOV")]
+    rows = code(nlp, "The Ghanaian minister was arrested by police and released on bail.")
+    assert [r["actor1_code"] for r in rows] == ["GHACOP", "GHACOP"]
+
+
+@pytest.mark.model
 def test_threat_codes_the_threatened_action(nlp):
     row = only(nlp, "Iran threatened to attack Israel.")
     assert (row["cameo_code"], row["modality"], row["actor2_code"]) == ("138", "threatened", "ISR")

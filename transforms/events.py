@@ -164,6 +164,8 @@ def _subject(token: Token) -> tuple[Token | None, bool]:
             continue
         if passive or t.dep_ not in CLIMB_DEPS or t.head.i == t.i:
             return None, False
+        if t.dep_ == "conj" and t.tag_ != "VBN" and _is_passive(t.head):  # "was indicted by a court and will resign"
+            return next((c for c in t.head.children if c.dep_ == "nsubjpass"), None), False
         t = t.head
     return None, False
 
