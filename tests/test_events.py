@@ -102,6 +102,13 @@ def test_a_participle_after_an_actor_is_that_actors_act(nlp, text, trigger, sour
 
 
 @pytest.mark.model
+def test_a_participle_inside_background_is_background(nlp):
+    """'a reminder that it must cooperate with inspectors probing the sites' completes a noun: no probe is coded."""
+    rows = code(nlp, "Ghana issued a reminder to Togo that it must cooperate with UN inspectors probing the sites.")
+    assert [(r["plover_type"], r["actor2_code"]) for r in rows] == [("REQUEST", "TGO")]
+
+
+@pytest.mark.model
 def test_an_active_verb_joined_to_a_passive_shares_its_subject_not_its_agent(nlp):
     """'X was indicted by a court and will resign': X resigns, not the court; a second passive keeps the agent."""
     rows = code(nlp, "The Ghanaian minister was indicted by the court and will resign.")

@@ -97,8 +97,8 @@ def _background(token: Token) -> bool:
     while t.head.i != t.i:
         if t.dep_ == "relcl" or (t.dep_ in ("ccomp", "acl") and t.head.pos_ in ("NOUN", "PROPN") and t.tag_ != "VBG"):
             return True
-        if t.dep_ not in ("xcomp", "conj", "advcl", "pcomp", "prep", "pobj", "dobj", "ccomp", "acomp"):
-            return False
+        if t.dep_ not in ("xcomp", "conj", "advcl", "pcomp", "prep", "pobj", "dobj", "ccomp", "acomp", "acl"):
+            return False  # an -ing participle ("inspectors probing ...") is background where its noun is
         t = t.head
     return False
 
