@@ -118,6 +118,13 @@ def test_an_active_verb_joined_to_a_passive_shares_its_subject_not_its_agent(nlp
 
 
 @pytest.mark.model
+def test_the_object_of_a_governed_action_names_the_target_before_a_topic(nlp):
+    """'threatened to break off relations with X over its ties with Y': X is threatened, Y is what it is about."""
+    row = only(nlp, "Kenya threatened to break off diplomatic relations with Uganda over its ties with Somalia.")
+    assert (row["plover_type"], row["actor2_code"]) == ("THREATEN", "UGA")
+
+
+@pytest.mark.model
 def test_threat_codes_the_threatened_action(nlp):
     row = only(nlp, "Iran threatened to attack Israel.")
     assert (row["cameo_code"], row["modality"], row["actor2_code"]) == ("138", "threatened", "ISR")

@@ -349,6 +349,9 @@ class SentenceCoder:
         if _is_passive(token):
             heads += [c for c in token.children if c.dep_ == "nsubjpass"]
         heads += [c for c in token.children if c.dep_ in ("dobj", "dative", "iobj")]
+        # the object of the action it governs, before the topics of its own ("threatened to break off relations with X
+        # over its ties with Y")
+        heads += [c for clause in token.children if clause.dep_ == "xcomp" for c in clause.children if c.dep_ == "dobj"]
         for anchor in anchors:
             for prep in anchor.children:
                 if prep.dep_ in ("prep", "dative") and prep.lower_ in TARGET_PREPS:
