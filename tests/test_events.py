@@ -125,6 +125,20 @@ def test_the_object_of_a_governed_action_names_the_target_before_a_topic(nlp):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kenyan students reiterated their demand that the Kenyan government cut fees.",
+        "Kenyan teachers repeated their demand that the Kenyan government raise salaries.",
+    ],
+)
+def test_the_subject_of_a_demand_clause_is_the_target(nlp, text):
+    """'its demand that the government lower fees': the government is asked, as in 'demanded that the government ...'."""
+    row = only(nlp, text)
+    assert (row["plover_type"], row["actor2_code"]) == ("REQUEST", "KENGOV")
+
+
+@pytest.mark.model
 def test_threat_codes_the_threatened_action(nlp):
     row = only(nlp, "Iran threatened to attack Israel.")
     assert (row["cameo_code"], row["modality"], row["actor2_code"]) == ("138", "threatened", "ISR")

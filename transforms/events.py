@@ -359,7 +359,7 @@ class SentenceCoder:
         for clause in token.children:
             if clause.dep_ in ("xcomp", "ccomp"):
                 heads += [c for c in clause.children if c.dep_ in ("nsubj", "dobj")]
-        return heads
+        return heads + [s for noun in [*anchors, *heads] if noun.pos_ == "NOUN" for s in _content_subjects(noun)]
 
     def speaker(self, ctx: Context) -> ActorMention | None:
         """The actor quoted as saying it (subject of the speech verb)."""
@@ -384,6 +384,12 @@ class SentenceCoder:
             if found.actor.code not in exclude and (found.actor.country or "") not in exclude:
                 return found
         return None
+
+
+def _content_subjects(noun: Token) -> list[Token]:
+    """The subject of a that-clause completing a noun ("its demand that Israel ease ...", "reports that X attacked")."""
+    clauses = [c for c in noun.children if c.dep_ in ("acl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)]
+    return [s for clause in clauses for s in clause.children if s.dep_ == "nsubj"]
 
 
 def _clause(token: Token, speech: Token | None) -> Token:
