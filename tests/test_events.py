@@ -585,6 +585,16 @@ def test_a_position_takes_the_sector_of_the_role_before_it(nlp, text, source):
 
 @pytest.mark.model
 @pytest.mark.parametrize(
+    "text",
+    ["Saudi jets attacked Iran's proxies in Yemen.", "Rebels killed the deputy commander of Iran's militia allies in Yemen."],
+)
+def test_whose_ally_or_proxy_a_group_is_is_not_its_country(nlp, text):
+    """'Iran's proxies in Yemen' are Yemeni: the possessor of an ally or proxy names a side, not an owner."""
+    assert only(nlp, text)["actor2_country"] == "YEM"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
     "text", ["Kenya thanked its soldiers in Somalia on Monday.", "Nigeria criticised its soldiers in Chad on Monday."]
 )
 def test_its_role_noun_belongs_to_the_subject(nlp, text):

@@ -25,6 +25,8 @@ STANCES = frozenset({"pro", "anti"})  # "pro-Iranian", "anti-Syria"
 SIDE_PARTICIPLES = frozenset(
     ["backed", "occupied", "controlled", "held", "supported", "sponsored", "funded", "armed", "allied", "aligned", "installed", "trained", "influenced", "dominated"]
 )
+# Whose ally or proxy a group is says which side it takes, not whose it is ("Iran's proxies in Yemen").
+SIDE_NOUNS = frozenset({"ally", "proxy", "partner", "client", "surrogate"})
 # Positions any sector has: they take the sector of the role word before them ("rebel leader" REB, "army spokesman" MIL).
 POSITIONS = frozenset({"leader", "official", "spokesman", "spokeswoman", "spokesperson", "chief", "head", "representative"})
 # Bodies that are no role of their own: they are what the role word before them says ("opposition groups" OPP, "rebel wing" REB).
@@ -89,11 +91,12 @@ def can_act(noun: Token) -> bool:
 
 def _takes_sides(token: Token) -> bool:
     """A name marked as a side ("pro-Iranian group", "anti-American protesters", "Syrian-backed militia",
-    "Israeli-occupied West Bank"): whom the phrase supports, opposes or is held by, not its owner."""
+    "Israeli-occupied West Bank", "Israel's militia allies"): whom the phrase supports, opposes or is held by, not its
+    owner."""
     doc = token.doc
     before = token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ in STANCES
     after = token.i + 2 < len(doc) and doc[token.i + 1].text == "-" and doc[token.i + 2].lower_ in SIDE_PARTICIPLES
-    return before or after
+    return before or after or (token.dep_ == "poss" and token.head.lemma_.lower() in SIDE_NOUNS)
 
 
 def _is_title(token: Token) -> bool:
