@@ -584,6 +584,13 @@ def test_a_position_takes_the_sector_of_the_role_before_it(nlp, text, source):
 
 
 @pytest.mark.model
+def test_a_led_force_is_its_leaders(nlp):
+    """'U.S.-led' is one token to the tokenizer ('French-led' is three): the force is the leader's."""
+    row = only(nlp, "U.S.-led forces attacked Taliban positions in Afghanistan.")
+    assert (row["actor1_code"], row["actor1_text"]) == ("USAMIL", "U.S.-led forces")
+
+
+@pytest.mark.model
 @pytest.mark.parametrize(
     "text",
     ["Saudi jets attacked Iran's proxies in Yemen.", "Rebels killed the deputy commander of Iran's militia allies in Yemen."],

@@ -133,6 +133,9 @@ class Actors:
         named = self.named.get(token.i)
         if named is not None:
             return named.actor if named.actor is not None and named.actor.code else None
+        leader, dash, led = token.text.rpartition("-")
+        if dash and led.lower() == "led":  # "U.S.-led" is one token, "French-led" three
+            return lookup(leader)
         return lookup(token.text) if token.pos_ in ("PROPN", "ADJ") else None
 
     def np_tokens(self, head: Token) -> list[Token]:
