@@ -29,7 +29,7 @@ from transforms.reference import ACTOR_TABLES, Actor
 
 # Every table a coded row depends on: the verb lexicon, CAMEO's values, the actors' and the places' references.
 CODER_DICTIONARIES = (LEXICON, CAMEO_TABLE, *ACTOR_TABLES, REGIONS)
-CODER_VERSION = "1.3+dict." + files_digest(CODER_DICTIONARIES)[:8]
+CODER_VERSION = "1.4+dict." + files_digest(CODER_DICTIONARIES)[:8]
 
 MAX_TOKENS = 150
 FILLER = frozenset({"NUM", "PUNCT", "SYM", "SPACE", "X"})
