@@ -232,6 +232,12 @@ def test_force_that_may_follow_a_condition_is_a_threat(nlp, text, code, modality
 
 
 @pytest.mark.model
+def test_the_condition_of_a_threat_is_hypothetical_not_threatened(nlp):
+    rows = code(nlp, "Iran threatened to attack Iraq unless Baghdad accepted its conditions.")
+    assert [(r["plover_type"], r["modality"]) for r in rows] == [("THREATEN", "threatened"), ("CONCEDE", "hypothetical")]
+
+
+@pytest.mark.model
 def test_negation_is_flagged(nlp):
     row = only(nlp, "Russia did not attack Ukraine.")
     assert row["negated"] is True and row["modality"] == "denied"

@@ -105,6 +105,8 @@ def context(trigger: Token, governors: tuple[Token, ...] = ()) -> Context:
                 consequence = True  # not the if clause the trigger is in
             elif (child.dep_ == "aux" and word == "to" and (token.dep_ in ("ROOT", "acl") or any(c.dep_ == "nsubj" for c in token.children))) or (child.dep_ == "acomp" and child.lemma_.lower() in INTENT_VERBS):
                 intended = True
+        if any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in token.children):
+            break  # a condition ("... unless Baghdad accepts"): what the verbs above it threaten or intend is not it
     if negated:
         return Context(True, DENIED, speech, refusal=modal or intended or refusal)
     modality = THREATENED if threatened else HYPOTHETICAL if hypothetical else INTENDED if intended else ASSERTED
