@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gold", type=Path, required=True, metavar="FILE.jsonl",
                           help="records {id, text, date} with their gold events (docs/event-coding.md#evaluation)")
     evaluate.add_argument("--model", help=MODEL_HELP)
+    evaluate.add_argument("--misses", action="store_true",
+                          help="also print every record with a miss: its gold events and the coder's, which matched")
 
     commands.add_parser("docs", help="regenerate docs/tables.md and docs/views.sql from the schemas")
 
@@ -451,7 +453,7 @@ def command_eval(args: argparse.Namespace) -> int:
     from transforms.evaluate import score
     from transforms.nlp import load_nlp
 
-    print(score(args.gold, load_nlp(args.model)).format())
+    print(score(args.gold, load_nlp(args.model)).format(misses=args.misses))
     return 0
 
 

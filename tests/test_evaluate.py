@@ -50,6 +50,9 @@ def test_score_counts_type_and_dyad_matches(nlp, tmp_path):
     assert report.per_type["REJECT"].tp == 1 and report.per_type_dyad["REJECT"].fn == 1
     text = report.format()
     assert "type+src+tgt" in text and "F1" in text and "missed 04" in text
+    misses = report.format(misses=True).split("records with a miss")[1]
+    assert "r1:" not in misses and "r3: The weather was mild in Cairo." in misses and "  gold -- 042 EGY -> -" in misses
+    assert "  gold T- REJECT EGY -> LBY" in misses and "  pred T- REJECT 12" in misses and "EGY (Egypt) -> SDN" in misses
 
 
 @pytest.mark.model

@@ -130,9 +130,10 @@ class EvalReport:
     per_type_dyad: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
     missed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     false: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)  # every record with a miss: its gold events and predictions
 
-    def format(self) -> str:
-        """A plain-text report."""
+    def format(self, *, misses: bool = False) -> str:
+        """A plain-text report; with `misses`, every record that has a miss, gold against predicted."""
         out = [f"records: {self.records}", self.type_only.line("type"), self.dyad.line("type+src+tgt"), "", "per PLOVER type (type alone | type+src+tgt F1):"]
         for name in sorted(self.per_type, key=lambda n: -(self.per_type[n].tp + self.per_type[n].fn)):
             s = self.per_type[name]
@@ -145,12 +146,25 @@ class EvalReport:
                 out.append(f"  missed {name}: {sentence}")
             for sentence in self.false.get(name, [])[:EXAMPLES]:
                 out.append(f"  false  {name}: {sentence}")
+        if misses:
+            out += ["", "records with a miss (type / type+src+tgt matched: T/-, D/-):", *self.errors]
         return "\n".join(out)
 
 
 def scored(events: list[dict]) -> list[dict]:
     """The predictions that count: asserted or not, but not negated, and with a PLOVER type."""
     return [e for e in events if not e["negated"] and e["plover_type"] not in UNSCORED_TYPES]
+
+
+def _gold_line(gold: dict, typed: bool, dyad: bool) -> str:
+    codes = {role: ",".join(a["code"] for a in gold.get(role) or []) or "-" for role in ("source", "target")}
+    name = gold.get("plover") or gold.get("cameo")
+    return f"  gold {'T' if typed else '-'}{'D' if dyad else '-'} {name} {codes['source']} -> {codes['target']}"
+
+
+def _pred_line(pred: dict, typed: bool, dyad: bool) -> str:
+    actors = f"{pred['actor1_code'] or '-'} ({pred['actor1_text']}) -> {pred['actor2_code'] or '-'} ({pred['actor2_text']})"
+    return f"  pred {'T' if typed else '-'}{'D' if dyad else '-'} {pred['plover_type']} {pred['cameo_code']} '{pred['trigger']}' {actors} {pred['modality']}"
 
 
 def score(gold_path: Path, nlp: Language) -> EvalReport:
@@ -162,8 +176,9 @@ def score(gold_path: Path, nlp: Language) -> EvalReport:
         report.records += 1
         golds, preds = record.get("events") or [], scored(out["events"])
         text = record["text"][:160]
+        hits = {}
         for dyad, total, per in ((False, report.type_only, report.per_type), (True, report.dyad, report.per_type_dyad)):
-            gold_hit, pred_hit = _match(golds, preds, dyad)
+            gold_hit, pred_hit = hits[dyad] = _match(golds, preds, dyad)
             for g, hit in zip(golds, gold_hit, strict=True):
                 name = g.get("plover") or str(g.get("cameo", ""))[:2]
                 total.tp += hit
@@ -178,4 +193,9 @@ def score(gold_path: Path, nlp: Language) -> EvalReport:
                     per[p["plover_type"]].fp += 1
                     if not dyad:
                         report.false[p["plover_type"]].append(text)
+        (typed_golds, typed_preds), (dyad_golds, dyad_preds) = hits[False], hits[True]
+        if not all(dyad_golds) or not all(dyad_preds):
+            report.errors.append(f"{record.get('id', '')}: {record['text']}")
+            report.errors += [_gold_line(*row) for row in zip(golds, typed_golds, dyad_golds, strict=True)]
+            report.errors += [_pred_line(*row) for row in zip(preds, typed_preds, dyad_preds, strict=True)]
     return report
