@@ -289,6 +289,13 @@ def test_he_refers_to_the_last_titled_person(nlp):
 
 
 @pytest.mark.model
+def test_the_speaker_of_a_quote_is_who_is_quoted(nlp):
+    """'a newspaper quoted officials as saying ...': the officials said it, not the newspaper."""
+    row = only(nlp, "A Ghanaian newspaper quoted Togolese officials as saying they would attack Benin.")
+    assert (row["actor1_code"], row["attribution"], row["attribution_code"]) == ("TGOGOV", "Togolese officials", "TGOGOV")
+
+
+@pytest.mark.model
 def test_they_in_what_a_group_said_is_the_group(nlp):
     """'Rebels said they attacked ...': the rebels, placed as any role noun; not in a clause further down."""
     row = only(nlp, "Rebels said they had attacked an army base in Chad.")

@@ -177,8 +177,13 @@ def _reported_subject(pronoun: Token, speech: Token) -> bool:
 
 
 def _speaker_word(ctx: Context) -> Token | None:
-    """The subject of the speech verb that reports the event, if any."""
-    return _subject(ctx.speech)[0] if ctx.speech is not None else None
+    """The subject of the speech verb that reports the event, if any; whom it quotes for "quote" ("the paper quoted
+    an official as saying ...", "X was quoted as saying ...")."""
+    if ctx.speech is None:
+        return None
+    quote = next((t for t in (ctx.speech, *list(ctx.speech.ancestors)[:2]) if key(t) == "quote"), None)  # "quoted X as saying"
+    quoted = next((c for c in quote.children if c.dep_ in ("dobj", "nsubjpass")), None) if quote is not None else None
+    return quoted or _subject(ctx.speech)[0]
 
 
 def _subject_acts(token: Token) -> bool:
