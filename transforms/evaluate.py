@@ -156,15 +156,20 @@ def scored(events: list[dict]) -> list[dict]:
     return [e for e in events if not e["negated"] and e["plover_type"] not in UNSCORED_TYPES]
 
 
+def _marks(typed: bool, dyad: bool) -> str:
+    """What an event matched: T (type), D (type + source + target), or - for each it did not."""
+    return ("T" if typed else "-") + ("D" if dyad else "-")
+
+
 def _gold_line(gold: dict, typed: bool, dyad: bool) -> str:
     codes = {role: ",".join(a["code"] for a in gold.get(role) or []) or "-" for role in ("source", "target")}
     name = gold.get("plover") or gold.get("cameo")
-    return f"  gold {'T' if typed else '-'}{'D' if dyad else '-'} {name} {codes['source']} -> {codes['target']}"
+    return f"  gold {_marks(typed, dyad)} {name} {codes['source']} -> {codes['target']}"
 
 
 def _pred_line(pred: dict, typed: bool, dyad: bool) -> str:
     actors = f"{pred['actor1_code'] or '-'} ({pred['actor1_text']}) -> {pred['actor2_code'] or '-'} ({pred['actor2_text']})"
-    return f"  pred {'T' if typed else '-'}{'D' if dyad else '-'} {pred['plover_type']} {pred['cameo_code']} '{pred['trigger']}' {actors} {pred['modality']}"
+    return f"  pred {_marks(typed, dyad)} {pred['plover_type']} {pred['cameo_code']} '{pred['trigger']}' {actors} {pred['modality']}"
 
 
 def score(gold_path: Path, nlp: Language) -> EvalReport:

@@ -159,7 +159,8 @@ def discover(
     """Article targets of every source in source order, each URL once (with a window, only those dated within it), each source's
     capped at its max_articles (a feed or sitemap source without one at `max_listed`, which says so): a source stops being
     read (no further feed, sitemap or entry) once it has them. The feeds' new validators are offered to `state`
-    (conditional GET), which the caller saves once the articles are published. With `listings` (a backfill's, and a window), a feed or sitemap read on an earlier day is not fetched again."""
+    (conditional GET), which the caller saves once the articles are published. With `listings` (a backfill's, and a
+    window), a feed or sitemap read on an earlier day is not fetched again."""
     sources = list(sources)
     uncapped = {s.name for s in sources if s.max_articles is None and s.kind != "urls"}
     sources = [replace(s, max_articles=max_listed) if s.name in uncapped else s for s in sources]
